@@ -1,0 +1,34 @@
+from accounts.models.audit import AuditEntry
+from accounts.models.history import LoginAttempt
+from accounts.models.people import (
+    ClassGroup,
+    Curriculum,
+    Department,
+    Guardianship,
+    Membership,
+    Pupil,
+    Role,
+    School,
+    SendStatus,
+    User,
+)
+from accounts.models.twofactor import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice
+
+__all__ = [
+    "AuditEntry",
+    "BackupCode",
+    "BackupCodeDevice",
+    "ClassGroup",
+    "Curriculum",
+    "Department",
+    "Guardianship",
+    "LoginAttempt",
+    "Membership",
+    "Pupil",
+    "Role",
+    "SMSDevice",
+    "School",
+    "SendStatus",
+    "TOTPDevice",
+    "User",
+]

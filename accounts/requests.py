@@ -1,0 +1,17 @@
+"""What entry points (views, signals, adapters) read off a request before calling a service."""
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR is the proxy's address behind a load balancer; production sets
+    # USE_X_FORWARDED_FOR only where the proxy is trusted to overwrite the header.
+    from django.conf import settings
+
+    if getattr(settings, "USE_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:400]

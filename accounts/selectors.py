@@ -1,0 +1,57 @@
+"""Reads for accounts pages, filtered by the acting user."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts import policies
+from accounts.models import ClassGroup, Guardianship, LoginAttempt, Membership, Pupil, User
+
+
+@dataclass(frozen=True)
+class NavigationLink:
+    label: str
+    url: str
+    current: bool
+
+
+def navigation_for(user: User, *, current_path: str) -> list[NavigationLink]:
+    links = [(_("Home"), reverse("home"))]
+    links.append((_("Security"), reverse("twofactor:overview")))
+    links.append((_("Sign-in history"), reverse("login_history")))
+    if user.is_staff:
+        links.append((_("Admin"), reverse("admin:index")))
+    return [NavigationLink(str(label), url, current_path == url) for label, url in links]
+
+
+def children_for_guardian(user: User) -> QuerySet[Pupil]:
+    """The guardian's children with their school and class groups, for the home page."""
+    return (
+        policies.children_of(user)
+        .select_related("school")
+        .prefetch_related(
+            Prefetch("class_groups", queryset=ClassGroup.objects.prefetch_related("staff")),
+            Prefetch("guardianships", queryset=Guardianship.objects.filter(guardian=user), to_attr="my_links"),
+        )
+        .order_by("date_of_birth")
+    )
+
+
+def memberships_for(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user, is_active=True).select_related("school", "department")
+
+
+def classes_taught_by(user: User) -> QuerySet[ClassGroup]:
+    return (
+        ClassGroup.objects.filter(staff=user, school__memberships__user=user, school__memberships__is_active=True)
+        .distinct()
+        .select_related("school")
+        .prefetch_related(Prefetch("pupils", queryset=Pupil.objects.current().order_by("last_name", "first_name")))
+        .order_by("school__name", "name")
+    )
+
+
+def login_history_for(user: User, *, limit: int = 50) -> QuerySet[LoginAttempt]:
+    return LoginAttempt.objects.filter(user=user).order_by("-created_at")[:limit]

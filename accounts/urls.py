@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/sign-in-history/", views.login_history, name="login_history"),
+    path("account/preferences/", views.preferences, name="preferences"),
+    path("account/language/", views.language_set, name="language_set"),
+    path("account/simplified/", views.simplified_toggle, name="simplified_toggle"),
+]

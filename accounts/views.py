@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import LanguageForm, PreferencesForm
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@login_required
+def home(request):
+    user = request.user
+    context = {
+        "children": selectors.children_for_guardian(user),
+        "memberships": selectors.memberships_for(user),
+        "classes": selectors.classes_taught_by(user),
+    }
+    return render(request, "accounts/home.html", context)
+
+
+@login_required
+def login_history(request):
+    return render(request, "accounts/login_history.html", {"attempts": selectors.login_history_for(request.user)})
+
+
+@login_required
+def preferences(request):
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            services.preferences_update(user=request.user, **changes)
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("preferences")
+    return render(request, "accounts/preferences.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@require_POST
+def language_set(request):
+    """The language switcher: saved to the profile when signed in, to a cookie otherwise."""
+    form = LanguageForm(request.POST)
+    target = _safe_next(request, "/")
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the languages in the list."))
+        return HttpResponseRedirect(target)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.preferences_update(user=request.user, preferred_language=language)
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@login_required
+@require_POST
+def simplified_toggle(request):
+    turned_on = not request.user.simplified_interface
+    services.preferences_update(user=request.user, simplified_interface=turned_on)
+    if turned_on:
+        messages.success(request, _("Simplified interface is on."))
+    else:
+        messages.success(request, _("Simplified interface is off."))
+    return HttpResponseRedirect(_safe_next(request, "/"))

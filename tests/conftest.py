@@ -1,0 +1,50 @@
+"""Shared fixtures. A test that needs something this machine lacks is skipped with the reason,
+except under CI=true, where the absence fails the run (CI must test everything)."""
+
+import os
+
+import pytest
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when a system package or service is missing."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def school(db):
+    return factories.SchoolFactory()
+
+
+@pytest.fixture
+def other_school(db):
+    return factories.SchoolFactory()
+
+
+@pytest.fixture
+def parent(db, school):
+    """A guardian with one child at `school`."""
+    child = factories.PupilFactory(school=school)
+    guardian = factories.UserFactory(display_name="Pat Parent")
+    factories.GuardianshipFactory(guardian=guardian, pupil=child)
+    guardian.child = child
+    return guardian
+
+
+@pytest.fixture
+def teacher(db, school, parent):
+    """A teacher whose class includes `parent`'s child."""
+    user = factories.UserFactory(display_name="Tess Teacher")
+    factories.MembershipFactory(user=user, school=school, role="teacher")
+    group = factories.ClassGroupFactory(school=school)
+    group.staff.add(user)
+    group.pupils.add(parent.child)
+    return user
