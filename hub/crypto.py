@@ -13,7 +13,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 
 @cache
@@ -25,6 +27,12 @@ def _fernet() -> MultiFernet:
         )
         keys = [base64.urlsafe_b64encode(derived).decode()]
     return MultiFernet([Fernet(key) for key in keys])
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting, **kwargs):
+    if setting in {"FIELD_ENCRYPTION_KEYS", "SECRET_KEY"}:
+        _fernet.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:
