@@ -4,7 +4,6 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import TOTPDevice
-from hub import crypto
 from tests import factories
 
 
