@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "template_partials",
     "hub",
     "accounts",
+    "messaging",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,343 @@
+"""Conversations between home and school, their translations, and notifications.
+
+Message bodies are encrypted at rest and never hard-deleted; a retracted message keeps its row
+(and its original in the audit log) but shows "message retracted".
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Pupil, School
+from hub.crypto import EncryptedTextField
+
+
+class Conversation(models.Model):
+    class Kind(models.TextChoices):
+        GUARDIAN_STAFF = "guardian_staff", _("Guardians and staff")
+        STAFF_TEAM = "staff_team", _("Staff team")
+        FAMILY = "family", _("Family")
+        SUPPORT = "support", _("School office")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="conversations")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="conversations")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conversations_started"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at", "-created_at"]
+        indexes = [models.Index(fields=["school", "kind"])]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class Participant(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations")
+    joined_at = models.DateTimeField(default=timezone.now)
+    # The newest message this person has seen; everything at or before it counts as read.
+    last_read_message = models.ForeignKey("Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="participant_unique")]
+        indexes = [models.Index(fields=["user", "conversation"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.conversation}"
+
+
+class Message(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages_sent")
+    body = EncryptedTextField(_("message"))
+    # BCP 47-ish code of the language the body was written in (detected, confirmable by the writer).
+    language = models.CharField(_("written in"), max_length=16, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    created_at = models.DateTimeField(default=timezone.now)
+    send_at = models.DateTimeField(_("send at"), null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    template_key = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["sent_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "status", "id"]),
+            models.Index(fields=["status", "send_at"]),
+        ]
+
+    def __str__(self):
+        return f"Message {self.pk} in conversation {self.conversation_id}"
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.retracted_at is not None
+
+
+class MessageRead(models.Model):
+    """A read receipt: who read a message and when."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read receipt")
+        verbose_name_plural = _("read receipts")
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="message_read_unique")]
+
+    def __str__(self):
+        return f"{self.user} read {self.message_id} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance, filename):
+    return f"messages/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class MessageTranslation(models.Model):
+    """A machine translation of one message into one language, cached."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=16)
+    body = EncryptedTextField()
+    engine = models.CharField(max_length=32)
+    source_language = models.CharField(max_length=16)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message translation")
+        verbose_name_plural = _("message translations")
+        constraints = [models.UniqueConstraint(fields=["message", "language"], name="translation_unique")]
+
+    def __str__(self):
+        return f"Message {self.message_id} in {self.language} ({self.engine})"
+
+
+class GlossaryTerm(models.Model):
+    """A school's term that machine translation must keep as written or render the school's way."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="glossary_terms")
+    term = models.CharField(_("term"), max_length=100)
+    language = models.CharField(
+        _("language"), max_length=16, blank=True, help_text=_("Blank: applies to every language.")
+    )
+    translation = models.CharField(
+        _("translation"), max_length=200, blank=True, help_text=_("Blank: keep the term untranslated.")
+    )
+
+    class Meta:
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary terms")
+        ordering = ["school", "term"]
+        constraints = [models.UniqueConstraint(fields=["school", "term", "language"], name="glossary_term_unique")]
+
+    def __str__(self):
+        return self.term
+
+
+class MessagingSettings(models.Model):
+    """A school's boundaries: staff contact hours and how long a sender may retract."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="messaging_settings")
+    contact_days = models.CharField(
+        _("contact days"), max_length=20, default="0,1,2,3,4", help_text=_("Weekdays, Monday=0.")
+    )
+    contact_start = models.TimeField(_("contact hours start"), default="08:00")
+    contact_end = models.TimeField(_("contact hours end"), default="17:00")
+    retract_window_minutes = models.PositiveSmallIntegerField(_("minutes a sender may retract"), default=10)
+
+    class Meta:
+        verbose_name = _("messaging settings")
+        verbose_name_plural = _("messaging settings")
+
+    def __str__(self):
+        return f"Messaging settings for {self.school}"
+
+
+class SafeguardingPhrase(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="safeguarding_phrases")
+    phrase = models.CharField(_("phrase"), max_length=200)
+
+    class Meta:
+        verbose_name = _("safeguarding phrase")
+        verbose_name_plural = _("safeguarding phrases")
+        constraints = [models.UniqueConstraint(fields=["school", "phrase"], name="safeguarding_phrase_unique")]
+
+    def __str__(self):
+        return self.phrase
+
+
+class SafeguardingAlert(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="safeguarding_alerts")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="safeguarding_alerts")
+    matched_phrases = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("safeguarding alert")
+        verbose_name_plural = _("safeguarding alerts")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Safeguarding alert on message {self.message_id}"
+
+
+class MessageTemplate(models.Model):
+    """A starting point for a common message, with named fields to fill in: {pupil}, {date} ..."""
+
+    class Purpose(models.TextChoices):
+        ABSENCE = "absence", _("Reporting an absence")
+        MEETING = "meeting", _("Asking for a meeting")
+        PRAISE = "praise", _("Praise")
+        CONCERN = "concern", _("A concern")
+        OTHER = "other", _("Other")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="message_templates")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"), help_text=_("Fields in braces are filled in by the writer, like {date}."))
+    for_guardians = models.BooleanField(_("offered to guardians"), default=True)
+    for_staff = models.BooleanField(_("offered to staff"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["school", "purpose", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Notification(models.Model):
+    """One thing to tell one person, kept in their inbox whatever channel also carried it."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("New messages")
+        SAFEGUARDING = "safeguarding", _("Safeguarding alerts")
+        SCHOOL_ALERT = "school_alert", _("Urgent school alerts")
+        ANNOUNCEMENT = "announcement", _("School news")
+        ACCOUNT = "account", _("Account and security")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=200)
+    body = EncryptedTextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    texted_at = models.DateTimeField(null=True, blank=True)
+    # Held back for the daily digest email; cleared when the digest goes.
+    digest_pending = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["digest_pending", "user"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of notification, optionally for one child."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", _("Straight away")
+        DAILY = "daily", _("In a daily summary")
+        OFF = "off", _("Never")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel", "pupil"], name="notification_preference_unique"),
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"],
+                condition=models.Q(pupil__isnull=True),
+                name="notification_preference_unique_all_children",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind} by {self.channel} {self.frequency}"
+
+
+class QuietHours(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours")
+    start = models.TimeField(_("quiet from"), default="21:00")
+    end = models.TimeField(_("quiet until"), default="07:00")
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+
+    def __str__(self):
+        return f"{self.user}: {self.start:%H:%M}–{self.end:%H:%M}"
