@@ -3,6 +3,7 @@ except under CI=true, where the absence fails the run (CI must test everything).
 
 import os
 
+import pyotp
 import pytest
 
 from tests import factories
@@ -48,3 +49,19 @@ def teacher(db, school, parent):
     group.staff.add(user)
     group.pupils.add(parent.child)
     return user
+
+
+def force_verified_login(client, user):
+    """Sign `user` in past both factors without the forms (for tests of other pages): gives them a
+    confirmed authenticator and marks the session as verified by it, as django_otp.login does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.twofactor import services
+
+    device = services.totp_begin(user)
+    services.totp_confirm(user=user, device=device, code=pyotp.TOTP(device.secret).now())
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

@@ -147,6 +147,7 @@ OTP_EMAIL_SENDER = env("DEFAULT_FROM_EMAIL", default="Homeroom <no-reply@homeroo
 OTP_EMAIL_SUBJECT = "Your Homeroom sign-in code"
 OTP_EMAIL_TOKEN_VALIDITY = 600
 OTP_TOTP_ISSUER = "Homeroom"
+OTP_EMAIL_BODY_TEMPLATE_PATH = "twofactor/email/code.txt"
 # Roles that reach sensitive data (SEND records, safeguarding, whole-school views) must enrol.
 TWO_FACTOR_REQUIRED_ROLES = ["sendco", "dsl", "leader", "school_admin"]
 

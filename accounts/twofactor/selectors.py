@@ -1,0 +1,71 @@
+"""Reads about a person's second factors, for the two-factor pages and the middleware."""
+
+from dataclasses import dataclass
+
+from django_otp.plugins.otp_email.models import EmailDevice
+
+from accounts.models import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice, User
+
+# The methods that can stand alone. Backup codes are only a fallback for one of these.
+PRIMARY_DEVICE_MODELS = (TOTPDevice, EmailDevice, SMSDevice)
+DEVICE_MODELS = (*PRIMARY_DEVICE_MODELS, BackupCodeDevice)
+
+
+def has_confirmed_device(user: User) -> bool:
+    """Whether the person has any confirmed second factor. One query (a UNION over the device tables)."""
+    if not user.is_authenticated:
+        return False
+    first, *rest = (model.objects.filter(user=user, confirmed=True).values("pk") for model in DEVICE_MODELS)
+    return bool(first.union(*rest, all=True)[:1])
+
+
+def confirmed_devices(user: User) -> list:
+    """Every confirmed device, primary methods first (authenticator, email, text message, backup codes)."""
+    return [device for model in DEVICE_MODELS for device in model.objects.filter(user=user, confirmed=True)]
+
+
+def confirmed_device(user: User, persistent_id: str):
+    """The person's confirmed device with this persistent id, or None (someone else's counts as none)."""
+    for device in confirmed_devices(user):
+        if device.persistent_id == persistent_id:
+            return device
+    return None
+
+
+def totp_pending(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+def email_pending(user: User) -> EmailDevice | None:
+    return EmailDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+def sms_pending(user: User) -> SMSDevice | None:
+    return SMSDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+@dataclass(frozen=True)
+class TwoFactorStatus:
+    totp: TOTPDevice | None
+    email: EmailDevice | None
+    sms: SMSDevice | None
+    backup: BackupCodeDevice | None
+    backup_codes_left: int
+
+    @property
+    def enabled(self) -> bool:
+        return any((self.totp, self.email, self.sms))
+
+
+def status_for(user: User) -> TwoFactorStatus:
+    """Which methods the person has set up, for the overview page."""
+    devices = {type(device): device for device in confirmed_devices(user)}
+    backup = devices.get(BackupCodeDevice)
+    left = BackupCode.objects.filter(device=backup, used_at__isnull=True).count() if backup else 0
+    return TwoFactorStatus(
+        totp=devices.get(TOTPDevice),
+        email=devices.get(EmailDevice),
+        sms=devices.get(SMSDevice),
+        backup=backup,
+        backup_codes_left=left,
+    )
