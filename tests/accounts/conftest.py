@@ -134,5 +134,3 @@ def current_totp_code(device) -> str:
 def end_throttle_pause(device) -> None:
     """Skip django-otp's 1, 2, 4 ... second pause after a wrong code (the count of failures is kept)."""
     type(device).objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
-
-
