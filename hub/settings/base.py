@@ -7,6 +7,7 @@ same code runs the SQLite demo and the PostgreSQL + Redis production shape.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "messaging.notifications.context_processors.unread_notifications",
             ],
         },
     }
@@ -104,7 +106,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# autodiscover_tasks only finds <app>.tasks; notification tasks live one level down.
+CELERY_IMPORTS = ["messaging.notifications.tasks"]
+CELERY_BEAT_SCHEDULE = {
+    "notifications-daily-digests": {
+        "task": "messaging.notifications.tasks.send_daily_digests",
+        "schedule": crontab(minute=0),
+    },
+    "notifications-release-held": {
+        "task": "messaging.notifications.tasks.release_held_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+# Absolute links in emails and text messages.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Daily digests go out at this hour on each person's own clock.
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=17)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

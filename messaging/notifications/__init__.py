@@ -1,0 +1,8 @@
+"""Notifications: the in-app inbox, channel preferences, quiet hours, email/SMS and the daily digest.
+
+Feature apps call `notify(user=..., kind=..., title=..., ...)`; everything else is internal.
+"""
+
+from messaging.notifications.services import notify
+
+__all__ = ["notify"]

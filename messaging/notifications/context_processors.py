@@ -1,0 +1,9 @@
+from messaging.notifications import selectors
+
+
+def unread_notifications(request):
+    """`unread_notifications`: the signed-in person's unread count for the header badge (one COUNT query)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": selectors.unread_count_for(user)}

@@ -1,0 +1,51 @@
+"""Reads for the notification pages: each filtered to the signed-in person's own rows."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from accounts.models import Pupil, User
+from accounts.policies import children_of
+from messaging.models import Notification, QuietHours
+from messaging.notifications import delivery
+
+INBOX_PAGE_SIZE = 20
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user)
+
+
+def unread_count_for(user: User) -> int:
+    """How many of the person's notifications are unread: one COUNT query (0 for anonymous)."""
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def inbox_page_for(user: User, *, page_number: int | str | None = 1) -> Page:
+    """A page of the person's notifications, newest first; an out-of-range page gives the last one.
+
+    Two queries whatever the page size: the count and the page (with the child it is about).
+    """
+    notifications = notifications_for(user).select_related("pupil").order_by("-created_at", "-id")
+    return Paginator(notifications, INBOX_PAGE_SIZE).get_page(page_number)
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    preferences: delivery.Preferences
+    children: list[Pupil]
+    quiet_hours: QuietHours | None
+
+
+def notification_settings_for(user: User) -> NotificationSettings:
+    """What the preferences page shows: choices made, the person's children, their quiet hours."""
+    return NotificationSettings(
+        preferences=delivery.preferences_of(user),
+        children=list(children_of(user).order_by("first_name", "last_name")),
+        quiet_hours=QuietHours.objects.filter(user=user).first(),
+    )
