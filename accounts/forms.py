@@ -9,7 +9,7 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "phone", "preferred_language", "time_zone", "simplified_interface"]
-        help_texts = {"phone": _("In international form, like +44 7700 900123 or +254 712 345678.")}
+        help_texts = {"phone": _("In international form, like +44 7911 123456 or +254 712 345678.")}
 
 
 class LanguageForm(forms.Form):

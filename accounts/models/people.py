@@ -18,7 +18,7 @@ def validate_phone(value: str) -> None:
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("Enter a phone number in international form, like +44 7700 900123.")) from None
+        raise ValidationError(_("Enter a phone number in international form, like +44 7911 123456.")) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("This phone number is not valid."))
 

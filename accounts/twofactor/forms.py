@@ -61,7 +61,7 @@ class PhoneForm(forms.Form):
         label=_("Mobile phone number"),
         max_length=32,
         help_text=_(
-            "In international form, starting with + and the country code, like +44 7700 900123 or +254 711 000111."
+            "In international form, starting with + and the country code, like +44 7911 123456 or +254 711 000111."
         ),
         validators=[validate_phone],
         widget=forms.TextInput(
