@@ -23,8 +23,11 @@ RUN groupadd --system --gid 10001 homeroom \
 
 WORKDIR /app
 
-COPY requirements.lock .
-RUN pip install -r requirements.lock
+COPY requirements.lock requirements-translation.lock ./
+# requirements-translation.lock pins the CPU build of PyTorch (torch==...+cpu); pass
+# --build-arg PIP_EXTRA_INDEX_URL=<PyTorch's CPU wheel index> where it is not in a local wheel cache.
+ARG PIP_EXTRA_INDEX_URL=""
+RUN pip install -r requirements.lock && pip install -r requirements-translation.lock
 
 COPY --chown=homeroom:homeroom . .
 

@@ -207,6 +207,13 @@ SMS_USERNAME = env("SMS_USERNAME", default="sandbox")
 SMS_API_KEY = env("SMS_API_KEY", default="")
 SMS_SENDER_ID = env("SMS_SENDER_ID", default="")
 
+# Machine translation of messages, tried in this order; all run on our own servers.
+TRANSLATION_ENGINES = env.list("TRANSLATION_ENGINES", default=["argos", "apertium", "http"])
+TRANSLATION_HTTP_URL = env("TRANSLATION_HTTP_URL", default="")  # a LibreTranslate-compatible server
+TRANSLATION_HTTP_API_KEY = env("TRANSLATION_HTTP_API_KEY", default="")
+TRANSLATION_TIMEOUT = env.int("TRANSLATION_TIMEOUT", default=30)
+ARGOS_PACKAGES_DIR = env.path("ARGOS_PACKAGES_DIR", default=BASE_DIR / "var" / "argos-packages")
+
 # Fernet keys for encrypted fields, newest first; older keys still decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 

@@ -1,0 +1,25 @@
+"""Celery entry points for messaging: an id in, a service call, retries."""
+
+from celery import shared_task
+
+from messaging.models import Message
+from messaging.translation.cache import TranslationFailed, message_translation_get_or_create
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(TranslationFailed,),
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+)
+def translate_message(self, message_id: int, language: str) -> int | None:
+    """Store `message_id` translated into `language`; a stored translation is reused as it is.
+    Returns the MessageTranslation id, or None when the reader sees the original as written."""
+    message = Message.objects.select_related("conversation__school").filter(pk=message_id).first()
+    if message is None:
+        return None
+    translation = message_translation_get_or_create(message=message, language=language)
+    return translation.pk if translation else None
