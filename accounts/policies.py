@@ -24,6 +24,12 @@ def has_role(user: User, school: School | int, *roles: str) -> bool:
     return bool(roles_at(user, school) & set(roles))
 
 
+def is_dsl_anywhere(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, role=Role.DSL, is_active=True).exists()
+
+
 def is_staff_at(user: User, school: School | int) -> bool:
     return bool(roles_at(user, school))
 

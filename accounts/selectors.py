@@ -18,12 +18,19 @@ class NavigationLink:
 
 
 def navigation_for(user: User, *, current_path: str) -> list[NavigationLink]:
-    links = [(_("Home"), reverse("home"))]
+    links = [(_("Home"), reverse("home")), (_("Messages"), reverse("messaging:inbox"))]
+    if policies.is_dsl_anywhere(user):
+        links.append((_("Safeguarding alerts"), reverse("messaging:safeguarding_alerts")))
     links.append((_("Security"), reverse("twofactor:overview")))
     links.append((_("Sign-in history"), reverse("login_history")))
     if user.is_staff:
         links.append((_("Admin"), reverse("admin:index")))
-    return [NavigationLink(str(label), url, current_path == url) for label, url in links]
+    return [NavigationLink(str(label), url, _is_current(current_path, url)) for label, url in links]
+
+
+def _is_current(current_path: str, url: str) -> bool:
+    # A section stays marked while the person is anywhere inside it (a thread within Messages).
+    return current_path == url or (url != "/" and current_path.startswith(url))
 
 
 def children_for_guardian(user: User) -> QuerySet[Pupil]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/two-factor/", include("accounts.twofactor.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("messages/", include("messaging.urls")),
     path("notifications/", include("messaging.notifications.urls")),
     path("", include("accounts.urls")),
 ]

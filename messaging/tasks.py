@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from messaging.models import Message
-from messaging.translation.cache import TranslationFailed, message_translation_get_or_create
+from messaging.translation.cache import TranslationFailed, is_unavailable, message_translation_get_or_create
 
 
 @shared_task(
@@ -22,4 +22,19 @@ def translate_message(self, message_id: int, language: str) -> int | None:
     if message is None:
         return None
     translation = message_translation_get_or_create(message=message, language=language)
-    return translation.pk if translation else None
+    if translation is None:
+        return None
+    if not is_unavailable(translation):
+        from messaging.services.messages import translation_ready
+
+        # Open pages swap "translating..." for the translation.
+        translation_ready(message_id=message_id, language=language)
+    return translation.pk
+
+
+@shared_task(acks_late=True)
+def dispatch_scheduled_messages() -> int:
+    """Beat, every minute: send scheduled messages whose time has come (each claimed once)."""
+    from messaging.services.messages import messages_dispatch_due
+
+    return messages_dispatch_due()

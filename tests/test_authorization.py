@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import audit
@@ -26,6 +28,14 @@ from accounts.models import (
     School,
     TOTPDevice,
     User,
+)
+from messaging.models import (
+    Attachment,
+    Conversation,
+    Message,
+    Notification,
+    Participant,
+    SafeguardingAlert,
 )
 from tests import factories
 
@@ -129,6 +139,38 @@ class World:
         LoginAttempt.objects.create(user=self.far_parent, email_entered=self.far_parent.email, outcome="success")
         audit.record(actor=self.far_teacher, action="pupil.viewed", target=self.far_pupil)
 
+        # Conversations nobody at the first school (or in the first family) may read.
+        self.other_family_thread = self._thread(
+            self.school, self.other_child, self.other_parent, "Secretfamily worries", "Secretfamily message body"
+        )
+        self.far_thread = self._thread(
+            self.other_school, self.far_pupil, self.far_parent, "Farschool worries", "Farschool message body"
+        )
+        far_message = self.far_thread.messages.get()
+        self.far_attachment = Attachment.objects.create(
+            message=far_message,
+            file=SimpleUploadedFile("Farschool-note.pdf", b"%PDF-1.4 Farschool"),
+            original_name="Farschool-note.pdf",
+            content_type="application/pdf",
+            size=18,
+        )
+        self.far_alert = SafeguardingAlert.objects.create(
+            message=far_message, school=self.other_school, matched_phrases=["Farschool"]
+        )
+        self.far_notification = Notification.objects.create(
+            user=self.far_parent, kind="message", title="Farschool notification", url="/"
+        )
+
+    def _thread(self, school, pupil, guardian, subject, body):
+        conversation = Conversation.objects.create(
+            school=school, pupil=pupil, kind="guardian_staff", subject=subject, created_by=guardian
+        )
+        Participant.objects.create(conversation=conversation, user=guardian)
+        Message.objects.create(
+            conversation=conversation, sender=guardian, body=body, language="en", sent_at=timezone.now()
+        )
+        return conversation
+
     def _staff(self, email, name, role, **flags):
         user = factories.UserFactory(email=email, display_name=name, **flags)
         factories.MembershipFactory(user=user, school=self.school, role=role)
@@ -147,11 +189,33 @@ class World:
             LoginAttempt: list(LoginAttempt.objects.filter(user=self.far_parent).values_list("pk", flat=True)),
             AuditEntry: list(AuditEntry.objects.filter(school_id=self.other_school.pk).values_list("pk", flat=True)),
             TOTPDevice: [self.far_device.pk],
+            Conversation: [self.far_thread.pk, self.other_family_thread.pk],
+            Message: list(
+                Message.objects.filter(conversation__in=[self.far_thread, self.other_family_thread]).values_list(
+                    "pk", flat=True
+                )
+            ),
+            Attachment: [self.far_attachment.pk],
+            SafeguardingAlert: [self.far_alert.pk],
+            Notification: [self.far_notification.pk],
         }
         return by_model.get(model, [])
 
     def all_forbidden_ids(self) -> list:
         return sorted({self.other_child.pk, self.far_pupil.pk, self.other_school.pk, self.far_parent.pk})
+
+
+# A URL parameter named like this takes the ids of that model's forbidden rows.
+PARAMETER_MODELS = {
+    "pupil_id": Pupil,
+    "school_id": School,
+    "conversation_id": Conversation,
+    "message_id": Message,
+    "attachment_id": Attachment,
+    "alert_id": SafeguardingAlert,
+    "notification_id": Notification,
+    "device_id": TOTPDevice,
+}
 
 
 FAR_MARKERS = ["Farschool", "Farparent", "far.parent@", "Farteacher", "Fardepartment", "Farclass", "Elsewhere Academy"]
@@ -172,6 +236,8 @@ def _values_for(route: Route, world: World) -> list[dict]:
                 model = apps.get_model(match.group(1), match.group(2))
             except LookupError:
                 model = None
+    if model is None:
+        model = next((PARAMETER_MODELS[p] for p in route.params if p in PARAMETER_MODELS), None)
     ids = world.forbidden_ids(model) if model else world.all_forbidden_ids()
     if not ids:
         return []
@@ -187,6 +253,8 @@ def _values_for(route: Route, world: World) -> list[dict]:
                 values[param] = world.other_school.slug
             elif param == "app_label":
                 values[param] = "accounts"
+            elif param == "kind":
+                values[param] = "guardian_staff"
             else:
                 values[param] = "not-a-real-key"
         sets.append(values)
@@ -236,7 +304,16 @@ def _visit_all(client, world, markers, *, anonymous=False):
 
 def test_walk_finds_pages_of_every_app():
     names = {route.name for route in all_routes()}
-    assert {"home", "login_history", "account_login", "healthz", "admin:accounts_pupil_change"} <= names
+    assert {
+        "home",
+        "login_history",
+        "account_login",
+        "healthz",
+        "admin:accounts_pupil_change",
+        "messaging:thread",
+        "messaging:attachment",
+        "notifications:inbox",
+    } <= names
 
 
 @pytest.mark.django_db

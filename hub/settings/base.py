@@ -118,6 +118,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
 }
+CELERY_BEAT_SCHEDULE["messaging-dispatch-scheduled"] = {
+    "task": "messaging.tasks.dispatch_scheduled_messages",
+    "schedule": 60.0,
+}
+# Attachments: images, PDF, office documents and audio (checked by content), up to this size.
+MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Absolute links in emails and text messages.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Daily digests go out at this hour on each person's own clock.

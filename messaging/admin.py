@@ -1,0 +1,179 @@
+"""Django admin for messaging: school admins see and edit their own school's settings, phrases,
+templates and glossary; conversations, messages and their traces are read-only (never deleted).
+Message bodies are not shown here: people read messages in the conversation, where access is
+checked and audited. Per-person notification rows are for operators only.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.admin import SchoolScopedAdmin
+from messaging.models import (
+    Attachment,
+    Conversation,
+    GlossaryTerm,
+    Message,
+    MessageRead,
+    MessageTemplate,
+    MessageTranslation,
+    MessagingSettings,
+    Notification,
+    NotificationPreference,
+    Participant,
+    QuietHours,
+    SafeguardingAlert,
+    SafeguardingPhrase,
+)
+from messaging.services import templates as message_templates
+
+
+class ReadOnlyMixin:
+    """Rows that record what happened: viewable, never added, changed or deleted in admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ParticipantInline(ReadOnlyMixin, admin.TabularInline):
+    model = Participant
+    extra = 0
+    fields = ["user", "joined_at", "left_at", "last_read_message"]
+    readonly_fields = fields
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    list_display = ["subject", "kind", "school", "pupil", "created_by", "last_message_at", "closed_at"]
+    list_filter = ["kind", ("school", admin.RelatedOnlyFieldListFilter), ("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject", "pupil__first_name", "pupil__last_name", "created_by__display_name"]
+    list_select_related = ["school", "pupil", "created_by"]
+    date_hierarchy = "created_at"
+    inlines = [ParticipantInline]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "conversation__school"
+    list_display = ["user", "conversation", "joined_at", "left_at"]
+    search_fields = ["user__display_name", "user__email", "conversation__subject"]
+    list_select_related = ["user", "conversation"]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "conversation__school"
+    list_display = ["pk", "conversation", "sender", "status", "language", "sent_at", "send_at", "retracted_at"]
+    list_filter = ["status", "language", ("retracted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["conversation__subject", "sender__display_name", "sender__email"]
+    list_select_related = ["conversation", "sender"]
+    exclude = ["body"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(MessageRead)
+class MessageReadAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "message__conversation__school"
+    list_display = ["message", "user", "read_at"]
+    search_fields = ["user__display_name", "user__email"]
+    list_select_related = ["message", "user"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "message__conversation__school"
+    list_display = ["original_name", "content_type", "size", "message", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name"]
+    exclude = ["file"]
+
+
+@admin.register(MessageTranslation)
+class MessageTranslationAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "message__conversation__school"
+    list_display = ["message", "source_language", "language", "engine", "created_at"]
+    list_filter = ["language", "engine"]
+    exclude = ["body"]
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(SchoolScopedAdmin):
+    list_display = ["term", "language", "translation", "school"]
+    list_filter = ["language", ("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["term", "translation"]
+
+
+@admin.action(description=_("Add the built-in message templates to these schools"))
+def copy_built_in_templates(modeladmin, request, queryset):
+    made = sum(
+        message_templates.templates_copy_built_in(actor=request.user, school=row.school)
+        for row in queryset.select_related("school")
+    )
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d template added.", "%(count)d templates added.", made) % {"count": made},
+        messages.SUCCESS,
+    )
+
+
+@admin.register(MessagingSettings)
+class MessagingSettingsAdmin(SchoolScopedAdmin):
+    list_display = ["school", "contact_days", "contact_start", "contact_end", "retract_window_minutes"]
+    actions = [copy_built_in_templates]
+
+
+@admin.register(SafeguardingPhrase)
+class SafeguardingPhraseAdmin(SchoolScopedAdmin):
+    list_display = ["phrase", "school"]
+    list_filter = [("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["phrase"]
+
+
+@admin.register(SafeguardingAlert)
+class SafeguardingAlertAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    list_display = ["pk", "school", "created_at", "reviewed_at", "reviewed_by"]
+    list_filter = [("reviewed_at", admin.EmptyFieldListFilter), ("school", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["school", "reviewed_by"]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(SchoolScopedAdmin):
+    list_display = ["title", "purpose", "school", "for_guardians", "for_staff", "is_active"]
+    list_filter = ["purpose", "is_active", ("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "body"]
+
+
+class OperatorOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """One person's notifications and choices: operators only (support cases), read-only."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.none()
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Notification)
+class NotificationAdmin(OperatorOnlyAdmin):
+    list_display = ["title", "user", "kind", "urgent", "created_at", "read_at", "emailed_at", "texted_at"]
+    list_filter = ["kind", "urgent"]
+    search_fields = ["user__email", "title"]
+    exclude = ["body"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(OperatorOnlyAdmin):
+    list_display = ["user", "kind", "channel", "pupil", "frequency"]
+    list_filter = ["kind", "channel", "frequency"]
+
+
+@admin.register(QuietHours)
+class QuietHoursAdmin(OperatorOnlyAdmin):
+    list_display = ["user", "start", "end"]

@@ -1,0 +1,111 @@
+"""Forms for messaging pages: parse and validate input; the services decide what is allowed."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from messaging.services.messages import MAX_BODY_CHARS
+
+TEXTAREA = {"class": "govuk-textarea", "rows": 4}
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "govuk-input govuk-input--width-20", **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+class SendLaterField(forms.DateTimeField):
+    """An optional time in the writer's time zone (the middleware activates it), in the future."""
+
+    widget = LocalDateTimeInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        when = super().clean(value)
+        if when is not None and when <= timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future."))
+        if when is not None and when > timezone.now() + datetime.timedelta(days=90):
+            raise forms.ValidationError(_("Choose a time in the next 90 days."))
+        return when
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        error_messages={"required": _("Write your message.")},
+    )
+    attachment = forms.FileField(
+        label=_("Attach a file (optional)"),
+        required=False,
+        help_text=_("A photo, PDF, office document or voice recording, up to 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload"}),
+    )
+    send_at = SendLaterField(
+        label=_("Send later (optional)"),
+        help_text=_("Leave empty to send now. You can change or cancel it until then."),
+    )
+    template_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=50)
+
+    def __init__(self, *args, conversation_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if conversation_id is not None:
+            # Unique ids when a page shows more than one composer (and for the live fragments).
+            self.auto_id = f"c{conversation_id}-%s"
+
+
+class ConversationStartForm(forms.Form):
+    recipients = forms.TypedMultipleChoiceField(
+        label=_("Who to write to"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes__input"}),
+        error_messages={"required": _("Choose who to write to.")},
+    )
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "govuk-input"})
+    )
+    body = MessageForm.base_fields["body"]
+    attachment = MessageForm.base_fields["attachment"]
+    send_at = MessageForm.base_fields["send_at"]
+
+    def __init__(self, *args, people=(), choose_people=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].choices = [(person.pk, str(person)) for person in people]
+        if not choose_people:
+            del self.fields["recipients"]
+
+
+class ScheduledMessageForm(forms.Form):
+    body = MessageForm.base_fields["body"]
+    send_at = SendLaterField(label=_("Send at"), required=True)
+
+
+class TemplateFieldsForm(forms.Form):
+    """One text box per field of a template ({date} → "Date")."""
+
+    def __init__(self, *args, field_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in field_names:
+            self.fields[name] = forms.CharField(
+                label=name.replace("_", " ").capitalize(),
+                max_length=500,
+                widget=forms.TextInput(attrs={"class": "govuk-input"}),
+            )
+
+
+class PupilSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search by pupil name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20", "type": "search"}),
+    )

@@ -1,0 +1,229 @@
+"""Who may see, start, write in and close conversations. The only place these rules live.
+
+`access_*` returns the object or raises Http404 whatever the reason (a guessed id learns nothing);
+`can_*` answers yes or no; `*_reachable_*` returns the people a starter may write to.
+Every answer is read from the database on each call, so a revoked viewing right, a class change
+or a deactivated membership takes effect on the next request.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts import policies as people
+from accounts.models import Guardianship, Membership, Pupil, Role, School, User
+from messaging.models import Attachment, Conversation, Message, Participant, SafeguardingAlert
+
+Kind = Conversation.Kind
+
+# Staff a guardian may write to about their child besides the child's class teachers.
+PUPIL_CONTACT_ROLES = frozenset({Role.SENDCO, Role.LEADER})
+# Staff who answer the school office (support) conversations.
+OFFICE_ROLES = frozenset({Role.SCHOOL_ADMIN})
+
+
+# --- conversations -------------------------------------------------------------------------
+
+
+def conversations_visible_to(user: User) -> QuerySet[Conversation]:
+    """Conversations `user` takes part in and still has the right to see.
+
+    Taking part is not enough on its own: a guardian whose viewing rights were withdrawn, or a
+    teacher who no longer teaches the pupil, loses the pupil's conversations at once; a member
+    of staff who left the school loses its staff-only and office threads.
+    """
+    if not user.is_authenticated:
+        return Conversation.objects.none()
+    mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
+    staff_schools = Membership.objects.filter(user=user, is_active=True).values("school_id")
+    pupils = people.pupils_visible_to(user).values("pk")
+    guardian_schools = Pupil.objects.filter(guardianships__guardian=user, guardianships__can_view=True).values(
+        "school_id"
+    )
+    return Conversation.objects.filter(pk__in=mine).filter(
+        (Q(pupil__isnull=True) | Q(pupil__in=pupils))
+        & (~Q(kind=Kind.STAFF_TEAM) | Q(school__in=staff_schools))
+        & (~Q(kind=Kind.SUPPORT) | Q(school__in=staff_schools) | Q(school__in=guardian_schools))
+    )
+
+
+def access_conversation(*, user: User, conversation_id: int) -> Conversation:
+    """The conversation if `user` takes part in it; otherwise Http404, whatever the reason."""
+    try:
+        return conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_view_conversation(*, user: User, conversation: Conversation | int) -> bool:
+    return conversations_visible_to(user).filter(pk=getattr(conversation, "pk", conversation)).exists()
+
+
+def can_post_in(*, user: User, conversation: Conversation) -> bool:
+    """Participants may write while the conversation is open."""
+    return not conversation.is_closed and can_view_conversation(user=user, conversation=conversation)
+
+
+def is_staff_side(*, user: User, conversation: Conversation) -> bool:
+    return people.is_staff_at(user, conversation.school_id)
+
+
+def can_close_conversation(*, user: User, conversation: Conversation) -> bool:
+    """Staff taking part may close (and reopen) a conversation; families may not."""
+    return is_staff_side(user=user, conversation=conversation) and can_view_conversation(
+        user=user, conversation=conversation
+    )
+
+
+# --- messages and attachments ---------------------------------------------------------------
+
+
+def access_message(*, user: User, message_id: int) -> Message:
+    """A sent message (or the viewer's own scheduled one) in a conversation `user` may see."""
+    try:
+        return (
+            Message.objects.filter(conversation__in=conversations_visible_to(user))
+            .filter(Q(status=Message.Status.SENT) | Q(sender=user))
+            .select_related("conversation", "conversation__school")
+            .get(pk=message_id)
+        )
+    except (Message.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_own_scheduled_message(*, user: User, message_id: int) -> Message:
+    """A message `user` scheduled and that has not gone yet; otherwise Http404."""
+    message = access_message(user=user, message_id=message_id)
+    if message.sender_id != user.pk or message.status != Message.Status.SCHEDULED:
+        raise Http404
+    return message
+
+
+def access_attachment(*, user: User, attachment_id: int) -> Attachment:
+    """An attachment of a visible, not retracted message; otherwise Http404."""
+    try:
+        return (
+            Attachment.objects.filter(
+                message__conversation__in=conversations_visible_to(user), message__retracted_at__isnull=True
+            )
+            .filter(Q(message__status=Message.Status.SENT) | Q(message__sender=user))
+            .get(pk=attachment_id)
+        )
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_retract_message(*, user: User, message: Message) -> bool:
+    """The sender only (the window is checked by the service, which knows the school's setting)."""
+    return message.sender_id == user.pk and message.status == Message.Status.SENT and not message.is_retracted
+
+
+# --- who may start what with whom ----------------------------------------------------------
+
+
+def staff_teaching_or_supporting(pupil: Pupil) -> QuerySet[User]:
+    """Active staff of the pupil's school who teach the pupil or hold a whole-school role."""
+    active_here = Membership.objects.filter(school_id=pupil.school_id, is_active=True)
+    return User.objects.filter(
+        Q(class_groups__pupils=pupil, pk__in=active_here.values("user_id"))
+        | Q(pk__in=active_here.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("user_id")),
+        is_active=True,
+    ).distinct()
+
+
+def staff_contacts_for_pupil(pupil: Pupil) -> QuerySet[User]:
+    """Who a guardian may write to about a child: class teachers, the SENDCO, leaders."""
+    active_here = Membership.objects.filter(school_id=pupil.school_id, is_active=True)
+    return User.objects.filter(
+        Q(class_groups__pupils=pupil, pk__in=active_here.values("user_id"))
+        | Q(pk__in=active_here.filter(role__in=PUPIL_CONTACT_ROLES).values("user_id")),
+        is_active=True,
+    ).distinct()
+
+
+def guardians_with_viewing_rights(pupil: Pupil) -> QuerySet[User]:
+    ids = Guardianship.objects.filter(pupil=pupil, can_view=True).values("guardian_id")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
+def office_staff(school: School | int) -> QuerySet[User]:
+    ids = Membership.objects.filter(
+        school_id=getattr(school, "pk", school), is_active=True, role__in=OFFICE_ROLES
+    ).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
+def can_start_conversation(*, user: User, kind: str, pupil: Pupil | None = None, school: School | None = None) -> bool:
+    """Whether `user` may start a conversation of `kind` (about `pupil`, or with `school`'s office)."""
+    if not user.is_authenticated:
+        return False
+    if kind == Kind.GUARDIAN_STAFF:
+        return pupil is not None and (people.is_guardian_of(user, pupil) or people.teaches_or_supports(user, pupil))
+    if kind == Kind.STAFF_TEAM:
+        return pupil is not None and people.teaches_or_supports(user, pupil)
+    if kind == Kind.FAMILY:
+        return pupil is not None and people.is_guardian_of(user, pupil)
+    if kind == Kind.SUPPORT:
+        return school is not None and people.children_of(user).filter(school=school).exists()
+    return False
+
+
+def recipients_reachable(*, user: User, kind: str, pupil: Pupil | None = None, school: School | None = None):
+    """The people `user` may add to a new conversation of `kind`; empty when they may not start one.
+
+    - guardian → staff about their child: class teachers, SENDCO, leaders;
+    - staff → a pupil's guardians with viewing rights (each may be in a separate conversation),
+      and colleagues who teach or support the pupil;
+    - staff team: colleagues who teach or support the pupil;
+    - family: the child's other guardians with viewing rights;
+    - support: the school office (fixed; the starter does not choose).
+    """
+    if not can_start_conversation(user=user, kind=kind, pupil=pupil, school=school):
+        return User.objects.none()
+    if kind == Kind.GUARDIAN_STAFF:
+        if people.is_guardian_of(user, pupil):
+            found = staff_contacts_for_pupil(pupil)
+        else:
+            found = User.objects.filter(
+                Q(pk__in=guardians_with_viewing_rights(pupil).values("pk"))
+                | Q(pk__in=staff_teaching_or_supporting(pupil).values("pk"))
+            )
+    elif kind == Kind.STAFF_TEAM:
+        found = staff_teaching_or_supporting(pupil)
+    elif kind == Kind.FAMILY:
+        found = guardians_with_viewing_rights(pupil)
+    else:
+        found = office_staff(school)
+    return found.exclude(pk=user.pk).order_by("display_name")
+
+
+def recipients_need_a_guardian(*, user: User, kind: str, pupil: Pupil | None) -> bool:
+    """Staff writing to a family must include at least one guardian."""
+    return kind == Kind.GUARDIAN_STAFF and pupil is not None and not people.is_guardian_of(user, pupil)
+
+
+# --- safeguarding --------------------------------------------------------------------------
+
+
+def safeguarding_school_ids(user: User) -> list[int]:
+    """Schools where `user` is the designated safeguarding lead (a deputy holds the same role)."""
+    if not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(user=user, is_active=True, role=Role.DSL).values_list("school_id", flat=True))
+
+
+def alerts_visible_to(user: User) -> QuerySet[SafeguardingAlert]:
+    return SafeguardingAlert.objects.filter(school_id__in=safeguarding_school_ids(user))
+
+
+def access_safeguarding_alert(*, user: User, alert_id: int) -> SafeguardingAlert:
+    try:
+        return alerts_visible_to(user).select_related("message", "message__conversation").get(pk=alert_id)
+    except (SafeguardingAlert.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def dsl_users(school: School | int) -> QuerySet[User]:
+    ids = Membership.objects.filter(school_id=getattr(school, "pk", school), is_active=True, role=Role.DSL).values(
+        "user_id"
+    )
+    return User.objects.filter(pk__in=ids, is_active=True)

@@ -1,0 +1,225 @@
+"""Reads for messaging pages and live fragments, always filtered through messaging.policies."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts import policies as people
+from accounts.models import Pupil, School, User
+from messaging import policies
+from messaging.models import (
+    Conversation,
+    Message,
+    MessageRead,
+    MessageTranslation,
+    MessagingSettings,
+    Participant,
+    SafeguardingAlert,
+)
+from messaging.services import language as languages
+
+THREAD_PAGE_SIZE = 50
+CATCH_UP_LIMIT = 200
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def inbox_for(user: User) -> QuerySet[Conversation]:
+    """The user's conversations, newest activity first, with `unread` (messages from others not yet read)."""
+    mine = Participant.objects.filter(conversation=OuterRef("pk"), user=user)
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
+        .exclude(sender=user)
+        .filter(sent_at__gt=OuterRef("my_last_read_at"))
+        .order_by()
+        .values("conversation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        policies.conversations_visible_to(user)
+        .select_related("pupil", "school")
+        .annotate(my_last_read_at=Coalesce(Subquery(mine.values("last_read_message__sent_at")[:1]), Value(EPOCH)))
+        .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.filter(left_at__isnull=True).select_related("user").order_by("joined_at"),
+                to_attr="people",
+            )
+        )
+        .order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
+    )
+
+
+@dataclass
+class ThreadPage:
+    messages: list[Message]
+    has_older: bool
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self.messages[0].pk if self.messages else None
+
+    @property
+    def newest_id(self) -> int | None:
+        return self.messages[-1].pk if self.messages else None
+
+
+def sent_after(anchor: Message) -> Q:
+    return Q(sent_at__gt=anchor.sent_at) | Q(sent_at=anchor.sent_at, pk__gt=anchor.pk)
+
+
+def sent_before(anchor: Message) -> Q:
+    return Q(sent_at__lt=anchor.sent_at) | Q(sent_at=anchor.sent_at, pk__lt=anchor.pk)
+
+
+def _for_reader(queryset: QuerySet[Message], reader: User) -> QuerySet[Message]:
+    reader_language = languages.base(reader.preferred_language)
+    return queryset.select_related("sender").prefetch_related(
+        "attachments",
+        Prefetch(
+            "translations",
+            queryset=MessageTranslation.objects.filter(language=reader_language),
+            to_attr="reader_translations",
+        ),
+        Prefetch(
+            "reads",
+            queryset=MessageRead.objects.exclude(user=reader).select_related("user").order_by("read_at"),
+            to_attr="receipts",
+        ),
+    )
+
+
+def sent_messages(conversation: Conversation) -> QuerySet[Message]:
+    return Message.objects.filter(conversation=conversation, status=Message.Status.SENT)
+
+
+def thread_page(
+    *, conversation: Conversation, reader: User, before_id: int | None = None, limit: int = THREAD_PAGE_SIZE
+) -> ThreadPage:
+    """The newest `limit` sent messages (or those before `before_id`), oldest first, ready to show."""
+    queryset = sent_messages(conversation)
+    if before_id:
+        anchor = queryset.filter(pk=before_id).only("pk", "sent_at").first()
+        if anchor is not None:
+            queryset = queryset.filter(sent_before(anchor))
+    newest_first = list(_for_reader(queryset, reader).order_by("-sent_at", "-pk")[: limit + 1])
+    has_older = len(newest_first) > limit
+    messages = list(reversed(newest_first[:limit]))
+    retract_after = timezone.now() - retract_window(conversation.school_id)
+    for message in messages:
+        describe_for_reader(message, reader, retract_after=retract_after)
+    return ThreadPage(messages=messages, has_older=has_older)
+
+
+def messages_after(*, conversation: Conversation, reader: User, after_id: int | None) -> list[Message]:
+    """Sent messages after `after_id` (by send time), for a reconnecting client; at most CATCH_UP_LIMIT."""
+    queryset = sent_messages(conversation)
+    if after_id:
+        anchor = Message.objects.filter(pk=after_id, conversation=conversation).only("pk", "sent_at").first()
+        if anchor is None or anchor.sent_at is None:
+            return []
+        queryset = queryset.filter(sent_after(anchor))
+    messages = list(_for_reader(queryset, reader).order_by("sent_at", "pk")[:CATCH_UP_LIMIT])
+    retract_after = timezone.now() - retract_window(conversation.school_id)
+    for message in messages:
+        describe_for_reader(message, reader, retract_after=retract_after)
+    return messages
+
+
+def message_for_reader(*, message_id: int, reader: User) -> Message:
+    message = _for_reader(Message.objects.filter(pk=message_id).select_related("conversation"), reader).get()
+    retract_after = timezone.now() - retract_window(message.conversation.school_id)
+    return describe_for_reader(message, reader, retract_after=retract_after)
+
+
+def retract_window(school: School | int) -> datetime.timedelta:
+    """How long after sending a sender may retract, from the school's settings (default 10 minutes)."""
+    minutes = (
+        MessagingSettings.objects.filter(school_id=getattr(school, "pk", school))
+        .values_list("retract_window_minutes", flat=True)
+        .first()
+    )
+    return datetime.timedelta(minutes=10 if minutes is None else minutes)
+
+
+def describe_for_reader(message: Message, reader: User, *, retract_after: datetime.datetime | None = None) -> Message:
+    """Set what the reader sees: `shown_body`, `translated_from` (a language name or ""),
+    `translation_pending`, `is_own` and `can_retract`. Expects `_for_reader`'s prefetches."""
+    reader_language = languages.base(reader.preferred_language)
+    written_in = languages.base(message.language)
+    message.is_own = message.sender_id == reader.pk
+    message.can_retract = bool(
+        message.is_own
+        and not message.is_retracted
+        and retract_after is not None
+        and message.sent_at is not None
+        and message.sent_at > retract_after
+    )
+    message.shown_body = message.body
+    message.translated_from = ""
+    message.translation_pending = False
+    message.translation_unavailable = False
+    message.written_in = written_in
+    if message.is_own or not written_in or written_in == reader_language or message.is_retracted:
+        return message
+    translations = getattr(message, "reader_translations", None)
+    if translations is None:
+        translations = list(MessageTranslation.objects.filter(message=message, language=reader_language))
+    if translations and translations[0].body:
+        message.shown_body = translations[0].body
+        message.translated_from = languages.language_name(written_in)
+    elif translations:
+        # The translator stored "no engine covers this pair": say so, do not promise one.
+        message.translation_unavailable = True
+    else:
+        message.translation_pending = True
+    return message
+
+
+def scheduled_by(*, conversation: Conversation, user: User) -> QuerySet[Message]:
+    return Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.SCHEDULED).order_by(
+        "send_at"
+    )
+
+
+def participants_of(conversation: Conversation) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+
+
+def participant_user_ids(conversation: Conversation | int) -> list[int]:
+    return list(
+        Participant.objects.filter(
+            conversation_id=getattr(conversation, "pk", conversation), left_at__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def pupils_to_write_about(user: User, *, query: str = "", limit: int = 50) -> QuerySet[Pupil]:
+    """Current pupils the user may start a conversation about (own children, pupils taught or supported)."""
+    pupils = people.pupils_visible_to(user).current().select_related("school")
+    if query:
+        pupils = pupils.filter(
+            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(preferred_name__icontains=query)
+        )
+    return pupils.order_by("last_name", "first_name")[:limit]
+
+
+def schools_with_office_for(user: User) -> QuerySet[School]:
+    """Schools whose office a guardian may write to (where one of their children learns)."""
+    return School.objects.filter(pk__in=people.children_of(user).values("school_id")).order_by("name")
+
+
+def alerts_for(user: User) -> QuerySet[SafeguardingAlert]:
+    return (
+        policies.alerts_visible_to(user)
+        .select_related("message__sender", "message__conversation__pupil", "school", "reviewed_by")
+        .order_by("reviewed_at", "-created_at")
+    )

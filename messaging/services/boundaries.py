@@ -1,0 +1,95 @@
+"""Staff contact hours: when a family writing to school should expect a reply.
+
+Pure functions over a school's MessagingSettings (or the defaults when it has none); no writes.
+"""
+
+import datetime
+import zoneinfo
+
+from django.utils import formats, timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+
+from accounts.models import School
+from messaging.models import MessagingSettings
+
+
+def settings_for(school: School) -> MessagingSettings:
+    """The school's settings, or unsaved defaults (the model's) when it has not set any."""
+    found = MessagingSettings.objects.filter(school=school).first()
+    return found or MessagingSettings(school=school)
+
+
+def _time(value) -> datetime.time:
+    # An unsaved default keeps the model default's string ("08:00").
+    if isinstance(value, str):
+        return datetime.time.fromisoformat(value)
+    return value
+
+
+def contact_days(settings: MessagingSettings) -> list[int]:
+    days = []
+    for part in (settings.contact_days or "").split(","):
+        part = part.strip()
+        if part.isdigit() and 0 <= int(part) <= 6:
+            days.append(int(part))
+    return sorted(set(days))
+
+
+def _zone(school: School) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(school.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def within_contact_hours(settings: MessagingSettings, at: datetime.datetime) -> bool:
+    local = at.astimezone(_zone(settings.school))
+    start, end = _time(settings.contact_start), _time(settings.contact_end)
+    return local.weekday() in contact_days(settings) and start <= local.time() < end
+
+
+def next_contact_start(settings: MessagingSettings, at: datetime.datetime) -> datetime.datetime | None:
+    """The next moment staff contact hours begin after `at` (aware, in the school's zone)."""
+    zone = _zone(settings.school)
+    local = at.astimezone(zone)
+    days = contact_days(settings)
+    if not days:
+        return None
+    start = _time(settings.contact_start)
+    for offset in range(8):
+        day = local.date() + datetime.timedelta(days=offset)
+        if day.weekday() not in days:
+            continue
+        candidate = datetime.datetime.combine(day, start, tzinfo=zone)
+        if candidate > local:
+            return candidate
+    return None
+
+
+def contact_hours_summary(settings: MessagingSettings) -> str:
+    """ "Monday, Tuesday, Wednesday, Thursday, Friday, 08:00 to 17:00"."""
+    days = ", ".join(str(WEEKDAYS[day]) for day in contact_days(settings))
+    start, end = _time(settings.contact_start), _time(settings.contact_end)
+    return _("%(days)s, %(start)s to %(end)s") % {
+        "days": days,
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+    }
+
+
+def reply_expectation(*, school: School, at: datetime.datetime | None = None) -> str:
+    """A sentence for a family writing outside staff contact hours; "" during them."""
+    settings = settings_for(school)
+    at = at or timezone.now()
+    if within_contact_hours(settings, at):
+        return ""
+    summary = contact_hours_summary(settings)
+    reopens = next_contact_start(settings, at)
+    if reopens is None:
+        return _("Staff read messages during contact hours (%(hours)s).") % {"hours": summary}
+    when = formats.date_format(reopens, "l j F, H:i")
+    return _("Staff read messages during contact hours (%(hours)s). Expect a reply from %(when)s.") % {
+        "hours": summary,
+        "when": when,
+    }

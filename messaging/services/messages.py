@@ -1,0 +1,404 @@
+"""Writing, scheduling, retracting and reading messages; pushing them live after commit.
+
+A message is saved (encrypted) before anyone is told about it. Pushes, notifications and
+translation jobs go through `transaction.on_commit`, so a rolled-back send announces nothing.
+"""
+
+import datetime
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import User
+from messaging import policies, selectors
+from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
+from messaging.services import (
+    AttachmentRejected,
+    ConversationClosed,
+    MessagingError,
+    RetractWindowPassed,
+    fragments,
+    notify_bridge,
+    safeguarding,
+)
+from messaging.services import language as languages
+
+MAX_BODY_CHARS = 5000
+# A send time this close to now is "now" (the form's minute resolution).
+SCHEDULE_SLACK = datetime.timedelta(minutes=1)
+RECEIPT_PUSH_LIMIT = 50
+
+DEFAULT_ATTACHMENT_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/ogg",
+    "audio/x-wav",
+    "audio/aac",
+    "audio/amr",
+    # Browsers record voice notes as WebM (Opus); the container sniffs as video/webm.
+    "video/webm",
+}
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+def attachment_limits() -> tuple[int, set[str]]:
+    max_bytes = getattr(settings, "MESSAGING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+    allowed = set(getattr(settings, "MESSAGING_ATTACHMENT_TYPES", DEFAULT_ATTACHMENT_TYPES))
+    return max_bytes, allowed
+
+
+def attachment_check(upload) -> str:
+    """The sniffed content type of `upload` if it is allowed; AttachmentRejected otherwise.
+
+    The type comes from the file's first bytes, never from its name or the browser's claim.
+    """
+    max_bytes, allowed = attachment_limits()
+    if upload.size > max_bytes:
+        raise AttachmentRejected(
+            _("%(name)s is too big: the largest file you can attach is %(size)s MB.")
+            % {"name": upload.name, "size": max_bytes // (1024 * 1024)}
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in allowed:
+        raise AttachmentRejected(
+            _("%(name)s cannot be attached: attach a photo, a PDF, an office document or a voice recording.")
+            % {"name": upload.name}
+        )
+    return kind.mime
+
+
+def _attachments_save(message: Message, uploads: list[tuple[object, str]]) -> None:
+    for upload, mime in uploads:
+        attachment = Attachment(
+            message=message,
+            original_name=(upload.name or "attachment")[:255],
+            content_type=mime,
+            size=upload.size,
+        )
+        attachment.file.save(upload.name or "attachment", upload, save=False)
+        attachment.save()
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise MessagingError(_("Write your message."))
+    if len(body) > MAX_BODY_CHARS:
+        raise MessagingError(_("Keep your message under %(count)s characters.") % {"count": MAX_BODY_CHARS})
+    return body
+
+
+@transaction.atomic
+def message_send(
+    *,
+    sender: User,
+    conversation: Conversation,
+    body: str,
+    send_at: datetime.datetime | None = None,
+    template_key: str = "",
+    attachments=(),
+    language: str = "",
+) -> Message:
+    """Save a message and deliver it (or keep it for `send_at`, when that is in the future).
+
+    Refuses (ConversationClosed, PermissionDenied) when `sender` may not write here, and
+    (MessagingError, AttachmentRejected) on an empty or too-long body or an unacceptable file;
+    nothing is saved when it refuses.
+    """
+    if conversation.is_closed:
+        raise ConversationClosed(_("This conversation is closed."))
+    if not policies.can_post_in(user=sender, conversation=conversation):
+        raise PermissionDenied
+    body = _clean_body(body)
+    checked = [(upload, attachment_check(upload)) for upload in attachments]
+    now = timezone.now()
+    scheduled = send_at is not None and send_at > now + SCHEDULE_SLACK
+    message = Message.objects.create(
+        conversation=conversation,
+        sender=sender,
+        body=body,
+        language=languages.base(language) or languages.detect(body, fallback=sender.preferred_language),
+        status=Message.Status.SCHEDULED if scheduled else Message.Status.SENT,
+        send_at=send_at if scheduled else None,
+        template_key=template_key[:50],
+        created_at=now,
+    )
+    _attachments_save(message, checked)
+    audit.record(
+        actor=sender,
+        action="message.scheduled" if scheduled else "message.sent",
+        target=message,
+        school=conversation.school_id,
+        conversation_id=conversation.pk,
+        attachments=len(checked),
+    )
+    if not scheduled:
+        _deliver(message, at=now)
+    return message
+
+
+def _deliver(message: Message, *, at: datetime.datetime) -> None:
+    """Mark `message` sent and, after commit, translate, push and notify. Inside a transaction."""
+    message.status = Message.Status.SENT
+    message.sent_at = at
+    message.save(update_fields=["status", "sent_at"])
+    Conversation.objects.filter(pk=message.conversation_id).update(last_message_at=at)
+    Participant.objects.filter(conversation_id=message.conversation_id, user_id=message.sender_id).update(
+        last_read_message=message
+    )
+    safeguarding.message_scan(message=message)
+    message_id = message.pk
+    transaction.on_commit(lambda: _after_delivery(message_id))
+
+
+def _after_delivery(message_id: int) -> None:
+    message = Message.objects.select_related("conversation", "sender", "conversation__pupil").get(pk=message_id)
+    reader_ids = selectors.participant_user_ids(message.conversation_id)
+    # Translations first: where jobs run in-process they are ready before the push renders.
+    readers = list(User.objects.filter(pk__in=reader_ids, is_active=True))
+    for language in sorted({languages.base(reader.preferred_language) for reader in readers} - {message.language}):
+        if language and message.language:
+            languages.queue_translation(message.pk, language)
+    fragments.push_each(reader_ids, lambda reader: fragments.new_message_html(message_id=message_id, reader=reader))
+    conversation = message.conversation
+    url = reverse("messaging:thread", args=[conversation.pk])
+    for reader in readers:
+        if reader.pk == message.sender_id:
+            continue
+        notify_bridge.notify(
+            user=reader,
+            kind="message",
+            title=_("New message from %(sender)s: %(subject)s")
+            % {"sender": message.sender, "subject": conversation.subject},
+            url=url,
+            pupil=conversation.pupil,
+        )
+
+
+def translation_ready(*, message_id: int, language: str) -> None:
+    """Called by the translation job when a translation is stored: refresh it on open pages."""
+    message = Message.objects.filter(pk=message_id, status=Message.Status.SENT).first()
+    if message is None:
+        return
+    language = languages.base(language)
+    readers = [
+        reader.pk
+        for reader in User.objects.filter(pk__in=selectors.participant_user_ids(message.conversation_id))
+        if languages.base(reader.preferred_language) == language and reader.pk != message.sender_id
+    ]
+    transaction.on_commit(
+        lambda: fragments.push_each(
+            readers, lambda reader: fragments.message_replaced_html(message_id=message_id, reader=reader)
+        )
+    )
+
+
+# --- retracting -----------------------------------------------------------------------------
+
+
+def retract_window(conversation: Conversation) -> datetime.timedelta:
+    return selectors.retract_window(conversation.school_id)
+
+
+@transaction.atomic
+def message_retract(*, user: User, message: Message) -> Message:
+    """The sender withdraws a sent message within the school's window; it then reads 'message retracted'.
+
+    The row (and its encrypted body) is kept: messages are never deleted.
+    """
+    message = Message.objects.select_for_update().select_related("conversation__school").get(pk=message.pk)
+    if not policies.can_retract_message(user=user, message=message):
+        raise PermissionDenied
+    if timezone.now() - message.sent_at > retract_window(message.conversation):
+        raise RetractWindowPassed(_("Messages can only be retracted in the first few minutes after sending."))
+    message.retracted_at = timezone.now()
+    message.save(update_fields=["retracted_at"])
+    audit.record(
+        actor=user,
+        action="message.retracted",
+        target=message,
+        school=message.conversation.school_id,
+        conversation_id=message.conversation_id,
+        sent_at=message.sent_at.isoformat(),
+    )
+    message_id, readers = message.pk, selectors.participant_user_ids(message.conversation_id)
+    transaction.on_commit(
+        lambda: fragments.push_each(
+            readers, lambda reader: fragments.message_replaced_html(message_id=message_id, reader=reader)
+        )
+    )
+    return message
+
+
+# --- scheduled messages ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_schedule_update(*, user: User, message: Message, body: str, send_at: datetime.datetime) -> Message:
+    """Change a message that has not gone yet (its text and when it goes)."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.sender_id != user.pk or message.status != Message.Status.SCHEDULED:
+        raise PermissionDenied
+    if send_at <= timezone.now():
+        raise MessagingError(_("Choose a time in the future."))
+    message.body = _clean_body(body)
+    message.language = languages.detect(message.body, fallback=user.preferred_language)
+    message.send_at = send_at
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "language", "send_at", "edited_at"])
+    audit.record(actor=user, action="message.schedule_changed", target=message, send_at=send_at.isoformat())
+    return message
+
+
+@transaction.atomic
+def message_schedule_cancel(*, user: User, message: Message) -> Message:
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.sender_id != user.pk or message.status != Message.Status.SCHEDULED:
+        raise PermissionDenied
+    message.status = Message.Status.CANCELLED
+    message.save(update_fields=["status"])
+    audit.record(actor=user, action="message.schedule_cancelled", target=message)
+    return message
+
+
+def messages_dispatch_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Send every scheduled message whose time has come; returns how many went.
+
+    Safe to run from several workers at once: each message is claimed by one conditional update.
+    A message whose conversation was closed (or whose writer lost access) meanwhile is cancelled.
+    """
+    now = now or timezone.now()
+    due = list(
+        Message.objects.filter(status=Message.Status.SCHEDULED, send_at__lte=now)
+        .order_by("send_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for message_id in due:
+        sent += _dispatch_one(message_id, now=now)
+    return sent
+
+
+@transaction.atomic
+def _dispatch_one(message_id: int, *, now: datetime.datetime) -> int:
+    message = (
+        Message.objects.select_for_update()
+        .select_related("conversation", "sender")
+        .filter(pk=message_id, status=Message.Status.SCHEDULED)
+        .first()
+    )
+    if message is None:
+        return 0
+    if not policies.can_post_in(user=message.sender, conversation=message.conversation):
+        message.status = Message.Status.CANCELLED
+        message.save(update_fields=["status"])
+        audit.record(actor=None, action="message.schedule_dropped", target=message, reason="cannot post")
+        return 0
+    _deliver(message, at=timezone.now())
+    audit.record(actor=None, action="message.sent", target=message, scheduled_for=str(message.send_at))
+    return 1
+
+
+# --- reading and typing ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Message | None = None) -> int:
+    """Record that `user` has read `up_to` (default: the newest message) and everything before it.
+
+    Writes one receipt per newly read message from someone else and pushes the updated
+    "read by" line to the senders. Returns how many messages were newly read.
+    """
+    participant = Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True).first()
+    if participant is None:
+        raise PermissionDenied
+    sent = selectors.sent_messages(conversation)
+    if up_to is None:
+        up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at").first()
+    if up_to is None or up_to.conversation_id != conversation.pk or up_to.status != Message.Status.SENT:
+        return 0
+    current = participant.last_read_message
+    if current is None or (current.sent_at, current.pk) < (up_to.sent_at, up_to.pk):
+        participant.last_read_message = up_to
+        participant.save(update_fields=["last_read_message"])
+    unread = list(
+        sent.exclude(sender=user)
+        .filter(selectors.sent_before(up_to) | Q(pk=up_to.pk))
+        .exclude(reads__user=user)
+        .values_list("pk", "sender_id")
+    )
+    if not unread:
+        return 0
+    now = timezone.now()
+    MessageRead.objects.bulk_create(
+        [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
+    )
+    pushes = unread[-RECEIPT_PUSH_LIMIT:]
+    transaction.on_commit(lambda: _push_receipts(pushes))
+    return len(unread)
+
+
+def _push_receipts(pushes: list[tuple[int, int]]) -> None:
+    senders = {}
+    for message_id, sender_id in pushes:
+        senders.setdefault(sender_id, []).append(message_id)
+    for sender_id, message_ids in senders.items():
+        fragments.push_each(
+            [sender_id],
+            lambda reader, ids=message_ids: "".join(fragments.receipt_html(message_id=pk, reader=reader) for pk in ids),
+        )
+
+
+def message_mark_read(*, user: User, message_id: int) -> int:
+    """A live "I have seen this message" from an open page; ignored for messages the user cannot see."""
+    message = policies.access_message(user=user, message_id=message_id)
+    if message.status != Message.Status.SENT:
+        return 0
+    return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
+
+
+def typing_announce(*, user: User, conversation_id: int) -> None:
+    """Show the other participants that `user` is writing. Ignored unless `user` may write here."""
+    conversation = policies.access_conversation(user=user, conversation_id=conversation_id)
+    if conversation.is_closed:
+        return
+    others = [pk for pk in selectors.participant_user_ids(conversation) if pk != user.pk]
+    fragments.push_each(
+        others, lambda reader: fragments.typing_html(conversation_id=conversation.pk, typist=user, reader=reader)
+    )
+
+
+def catch_up(*, user: User, conversation_id: int, after_id: int | None) -> str:
+    """The fragments a reconnecting page missed (Http404 for conversations the user cannot see)."""
+    conversation = policies.access_conversation(user=user, conversation_id=conversation_id)
+    return fragments.catch_up_html(conversation=conversation, reader=user, after_id=after_id)

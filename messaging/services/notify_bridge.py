@@ -1,0 +1,10 @@
+"""The one place messaging calls the notifications engine (messaging.notifications.notify).
+
+Kept thin so the call sites stay stable while notifications evolve; tests replace `notify`.
+"""
+
+
+def notify(*, user, kind: str, title: str, body: str = "", url: str = "", pupil=None, urgent: bool = False):
+    from messaging.notifications import notify as notifications_notify
+
+    return notifications_notify(user=user, kind=kind, title=title, body=body, url=url, pupil=pupil, urgent=urgent)

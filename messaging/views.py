@@ -1,0 +1,311 @@
+"""Messaging pages. Thin: parse input, call one policy/selector/service, render.
+
+Every page works as plain HTML forms; htmx (composer posts, live updates over the WebSocket)
+only enhances it. A guessed id of something the user may not see answers 404.
+"""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import audit
+from accounts import policies as people
+from messaging import policies, selectors
+from messaging.forms import (
+    ConversationStartForm,
+    MessageForm,
+    PupilSearchForm,
+    ScheduledMessageForm,
+    TemplateFieldsForm,
+)
+from messaging.models import Conversation
+from messaging.services import MessagingError, boundaries, conversations, safeguarding
+from messaging.services import messages as message_services
+from messaging.services import templates as message_templates
+
+Kind = Conversation.Kind
+INLINE_TYPES = ("image/", "audio/", "application/pdf")
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def inbox(request):
+    page = Paginator(selectors.inbox_for(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "messaging/inbox.html", {"page": page, "conversations": page.object_list})
+
+
+@login_required
+def conversation_new(request):
+    """Choose what to write about: a child (or pupil), or the school office."""
+    form = PupilSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    pupils = selectors.pupils_to_write_about(request.user, query=query)
+    children = set(people.children_of(request.user).values_list("pk", flat=True))
+    staff = bool(people.staff_school_ids(request.user))
+    context = {
+        "form": form,
+        "pupils": [(pupil, pupil.pk in children) for pupil in pupils],
+        "schools": selectors.schools_with_office_for(request.user),
+        "is_staff": staff,
+    }
+    return render(request, "messaging/new.html", context)
+
+
+def _start(request, *, kind, pupil=None, school=None):
+    user = request.user
+    if not policies.can_start_conversation(user=user, kind=kind, pupil=pupil, school=school):
+        raise Http404
+    reachable = list(policies.recipients_reachable(user=user, kind=kind, pupil=pupil, school=school))
+    choose = kind != Kind.SUPPORT
+    posted = request.method == "POST"
+    form = ConversationStartForm(
+        request.POST if posted else None, request.FILES if posted else None, people=reachable, choose_people=choose
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            conversation = conversations.conversation_start(
+                starter=user,
+                kind=kind,
+                pupil=pupil,
+                school=school,
+                subject=data["subject"],
+                body=data["body"],
+                recipient_ids=data.get("recipients", []),
+                attachments=[data["attachment"]] if data.get("attachment") else [],
+                send_at=data.get("send_at"),
+            )
+        except MessagingError as error:
+            form.add_error(None, str(error))
+        else:
+            if kind in (Kind.GUARDIAN_STAFF, Kind.SUPPORT) and not people.is_staff_at(user, conversation.school):
+                notice = boundaries.reply_expectation(school=conversation.school)
+                if notice:
+                    flash.info(request, notice)
+            return redirect("messaging:thread", conversation.pk)
+    context = {
+        "form": form,
+        "kind": kind,
+        "pupil": pupil,
+        "school": school or (pupil.school if pupil else None),
+        "people": reachable,
+        "chosen": set(form["recipients"].value() or []) if choose else set(),
+        "staff_writing_to_family": policies.recipients_need_a_guardian(user=user, kind=kind, pupil=pupil),
+    }
+    return render(request, "messaging/start.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+def conversation_start(request, kind, pupil_id):
+    if kind not in (Kind.GUARDIAN_STAFF, Kind.STAFF_TEAM, Kind.FAMILY):
+        raise Http404
+    pupil = people.access_pupil(user=request.user, pupil_id=pupil_id)
+    return _start(request, kind=kind, pupil=pupil)
+
+
+@login_required
+def office_start(request, school_id):
+    school = get_object_or_404(selectors.schools_with_office_for(request.user), pk=school_id)
+    return _start(request, kind=Kind.SUPPORT, school=school)
+
+
+def _thread_context(request, conversation, *, form=None):
+    user = request.user
+    before = _int_or_none(request.GET.get("before"))
+    page = selectors.thread_page(conversation=conversation, reader=user, before_id=before)
+    staff_side = policies.is_staff_side(user=user, conversation=conversation)
+    return {
+        "conversation": conversation,
+        "thread": page,
+        "viewer": user,
+        "participants": selectors.participants_of(conversation),
+        "scheduled": selectors.scheduled_by(conversation=conversation, user=user),
+        "form": form or MessageForm(conversation_id=conversation.pk),
+        "templates": message_templates.templates_offered(school=conversation.school, staff_side=staff_side),
+        "can_close": staff_side,
+        "contact_notice": "" if staff_side else boundaries.reply_expectation(school=conversation.school),
+        "is_latest_page": before is None,
+    }
+
+
+@login_required
+def thread(request, conversation_id):
+    conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
+    context = _thread_context(request, conversation)
+    if context["is_latest_page"] and context["thread"].messages:
+        message_services.conversation_mark_read(user=request.user, conversation=conversation)
+    return render(request, "messaging/thread.html", context)
+
+
+@login_required
+@require_POST
+def message_create(request, conversation_id):
+    conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
+    form = MessageForm(request.POST, request.FILES, conversation_id=conversation.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = message_services.message_send(
+                sender=request.user,
+                conversation=conversation,
+                body=data["body"],
+                send_at=data["send_at"],
+                template_key=data["template_key"],
+                attachments=[data["attachment"]] if data["attachment"] else [],
+            )
+        except MessagingError as error:
+            form.add_error(None, str(error))
+        else:
+            return _sent(request, conversation, message)
+    if request.htmx:
+        context = {"form": form, "conversation": conversation}
+        return render(request, "messaging/thread.html#composer", context, status=422)
+    return render(request, "messaging/thread.html", _thread_context(request, conversation, form=form), status=422)
+
+
+def _sent(request, conversation, message):
+    staff_side = policies.is_staff_side(user=request.user, conversation=conversation)
+    notice = "" if staff_side else boundaries.reply_expectation(school=conversation.school)
+    scheduled = message.status == message.Status.SCHEDULED
+    if request.htmx:
+        # The message itself arrives over the WebSocket like everyone else's; reset the composer.
+        context = {"form": MessageForm(conversation_id=conversation.pk), "conversation": conversation}
+        context["sent_notice"] = notice
+        response = render(request, "messaging/thread.html#composer", context)
+        if scheduled:
+            flash.success(request, _("Your message is scheduled. You can change or cancel it until it goes."))
+            response["HX-Refresh"] = "true"
+        return response
+    if scheduled:
+        flash.success(request, _("Your message is scheduled. You can change or cancel it until it goes."))
+    elif notice:
+        flash.info(request, notice)
+    return redirect(reverse("messaging:thread", args=[conversation.pk]) + f"#message-{message.pk}")
+
+
+@login_required
+@require_POST
+def message_retract(request, message_id):
+    message = policies.access_message(user=request.user, message_id=message_id)
+    try:
+        message_services.message_retract(user=request.user, message=message)
+    except MessagingError as error:
+        flash.error(request, str(error))
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        flash.success(request, _("Your message was retracted."))
+    return redirect("messaging:thread", message.conversation_id)
+
+
+@login_required
+def scheduled_edit(request, message_id):
+    message = policies.access_own_scheduled_message(user=request.user, message_id=message_id)
+    initial = {"body": message.body, "send_at": message.send_at}
+    form = ScheduledMessageForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message_services.message_schedule_update(
+                user=request.user, message=message, body=form.cleaned_data["body"], send_at=form.cleaned_data["send_at"]
+            )
+        except MessagingError as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, _("Your scheduled message is changed."))
+            return redirect("messaging:thread", message.conversation_id)
+    context = {"form": form, "message": message, "conversation": message.conversation}
+    return render(request, "messaging/scheduled_edit.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def scheduled_cancel(request, message_id):
+    message = policies.access_own_scheduled_message(user=request.user, message_id=message_id)
+    message_services.message_schedule_cancel(user=request.user, message=message)
+    flash.success(request, _("Your scheduled message is cancelled. It will not be sent."))
+    return redirect("messaging:thread", message.conversation_id)
+
+
+@login_required
+@require_POST
+def conversation_close(request, conversation_id):
+    conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
+    try:
+        if request.POST.get("reopen"):
+            conversations.conversation_reopen(user=request.user, conversation=conversation)
+            flash.success(request, _("The conversation is open again."))
+        else:
+            conversations.conversation_close(user=request.user, conversation=conversation)
+            flash.success(request, _("The conversation is closed."))
+    except PermissionDenied:
+        raise Http404 from None
+    return redirect("messaging:thread", conversation.pk)
+
+
+@login_required
+def template_use(request, conversation_id, key):
+    """Fill in a template's fields; the result opens in a composer to check and send."""
+    conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
+    staff_side = policies.is_staff_side(user=request.user, conversation=conversation)
+    choice = message_templates.template_find(school=conversation.school, staff_side=staff_side, key=key)
+    if choice is None:
+        raise Http404
+    fields_form = TemplateFieldsForm(request.POST if request.method == "POST" else None, field_names=choice.fields)
+    composer = None
+    if request.method == "POST" and fields_form.is_valid():
+        body = message_templates.template_fill(choice.body, fields_form.cleaned_data)
+        composer = MessageForm(initial={"body": body, "template_key": choice.key}, conversation_id=conversation.pk)
+    context = {"conversation": conversation, "choice": choice, "fields_form": fields_form, "form": composer}
+    return render(request, "messaging/template_use.html", context, status=422 if fields_form.errors else 200)
+
+
+@login_required
+def attachment_download(request, attachment_id):
+    attachment = policies.access_attachment(user=request.user, attachment_id=attachment_id)
+    audit.record(
+        actor=request.user, action="attachment.downloaded", target=attachment, message_id=attachment.message_id
+    )
+    inline = attachment.content_type.startswith(INLINE_TYPES)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+@login_required
+def safeguarding_alerts(request):
+    if not policies.safeguarding_school_ids(request.user):
+        raise Http404
+    alerts = Paginator(selectors.alerts_for(request.user), 25).get_page(request.GET.get("page"))
+    audit.record(actor=request.user, action="safeguarding.alerts_viewed", page=alerts.number)
+    return render(request, "messaging/safeguarding.html", {"alerts": alerts})
+
+
+@login_required
+def safeguarding_alert(request, alert_id):
+    alert = policies.access_safeguarding_alert(user=request.user, alert_id=alert_id)
+    if request.method == "POST":
+        safeguarding.alert_review(user=request.user, alert=alert)
+        flash.success(request, _("The alert is marked as reviewed."))
+        return redirect("messaging:safeguarding_alerts")
+    audit.record(actor=request.user, action="safeguarding.alert_viewed", target=alert, school=alert.school_id)
+    message = alert.message
+    context = {"alert": alert, "message": message, "conversation": message.conversation}
+    return render(request, "messaging/safeguarding_alert.html", context)

@@ -1,0 +1,135 @@
+/*
+ * Small enhancements for conversation pages. Everything here is optional: without it the page
+ * still reads, sends (plain form post) and catches up (reload).
+ *
+ * - live: htmx's ws extension keeps one socket per tab; on (re)connect we ask for the messages
+ *   this page missed, tell the server what we have read, and announce typing (throttled);
+ * - listen: reads a message aloud with speechSynthesis (buttons stay hidden without it);
+ * - dictate: fills the message box from the microphone with SpeechRecognition (hidden without it).
+ */
+(function () {
+  "use strict";
+
+  var socket = null; // htmx ws extension's public interface: send(message), reconnect()
+  var socketOpen = false;
+  var TYPING_EVERY_MS = 3000;
+  var TYPING_SHOWN_MS = 6000;
+  var lastTypingSent = 0;
+  var typingTimers = {};
+
+  function live() { return document.querySelector(".homeroom-live[data-conversation]"); }
+
+  function conversationId() {
+    var root = live();
+    return root ? parseInt(root.getAttribute("data-conversation"), 10) : null;
+  }
+
+  function lastMessageId() {
+    var root = live();
+    if (!root) return null;
+    var list = document.getElementById("messages-" + conversationId());
+    var items = list ? list.querySelectorAll("li[data-message-id]") : [];
+    var newest = items.length ? parseInt(items[items.length - 1].getAttribute("data-message-id"), 10) : null;
+    var fromPage = parseInt(root.getAttribute("data-last-message"), 10);
+    return newest || (isNaN(fromPage) ? null : fromPage);
+  }
+
+  function send(event) {
+    if (socket && socketOpen) {
+      socket.send(JSON.stringify(event));
+      return true;
+    }
+    return false;
+  }
+
+  function markRead() {
+    var last = lastMessageId();
+    if (last && document.visibilityState === "visible") send({ type: "read", message: last });
+  }
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    socket = event.detail.socketWrapper;
+    socketOpen = true;
+    var id = conversationId();
+    if (id) send({ type: "catch_up", conversation: id, after: lastMessageId() });
+    markRead();
+  });
+  document.addEventListener("htmx:wsClose", function () { socketOpen = false; });
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var id = conversationId();
+    if (!id) return;
+    var typing = document.getElementById("typing-" + id);
+    if (typing && typing.textContent.trim()) {
+      clearTimeout(typingTimers[id]);
+      typingTimers[id] = setTimeout(function () { typing.textContent = ""; }, TYPING_SHOWN_MS);
+    }
+    enhance(document);
+    markRead();
+  });
+  document.addEventListener("visibilitychange", markRead);
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest(".homeroom-composer__form");
+    if (!form || event.target.tagName !== "TEXTAREA") return;
+    var now = Date.now();
+    if (now - lastTypingSent < TYPING_EVERY_MS) return;
+    lastTypingSent = now;
+    send({ type: "typing", conversation: parseInt(form.getAttribute("data-conversation"), 10) });
+  });
+
+  // Sent with htmx but the socket is down: reload so the page itself is the catch-up.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.classList && form.classList.contains("homeroom-composer__form") && event.detail.successful) {
+      if (!socketOpen) window.location.reload();
+    }
+  });
+
+  // --- speech ------------------------------------------------------------------------------
+  var synth = window.speechSynthesis;
+  var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+
+  function enhance(root) {
+    if (synth && window.SpeechSynthesisUtterance) {
+      root.querySelectorAll("[data-listen]").forEach(function (button) { button.hidden = false; });
+    }
+    if (Recognition) {
+      root.querySelectorAll("[data-dictate]").forEach(function (button) { button.hidden = false; });
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var listen = event.target.closest && event.target.closest("[data-listen]");
+    if (listen && synth) {
+      var body = document.getElementById(listen.getAttribute("data-listen"));
+      if (!body) return;
+      synth.cancel();
+      var utterance = new SpeechSynthesisUtterance(body.innerText);
+      utterance.lang = body.getAttribute("lang") || document.documentElement.lang;
+      synth.speak(utterance);
+      return;
+    }
+    var dictate = event.target.closest && event.target.closest("[data-dictate]");
+    if (dictate && Recognition) {
+      var box = document.getElementById(dictate.getAttribute("data-dictate"));
+      if (!box) return;
+      if (dictate._recognition) { dictate._recognition.stop(); return; }
+      var recognition = new Recognition();
+      recognition.lang = document.documentElement.lang;
+      recognition.interimResults = false;
+      recognition.onresult = function (result) {
+        var text = Array.prototype.map.call(result.results, function (r) { return r[0].transcript; }).join(" ");
+        box.value = (box.value ? box.value + " " : "") + text;
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+      };
+      recognition.onend = function () { dictate._recognition = null; dictate.setAttribute("aria-pressed", "false"); };
+      dictate._recognition = recognition;
+      dictate.setAttribute("aria-pressed", "true");
+      recognition.start();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); markRead(); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+})();
