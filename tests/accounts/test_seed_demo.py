@@ -43,3 +43,27 @@ def test_seed_demo_builds_both_schools_and_is_idempotent(capsys):
 def test_demo_logins_work(client):
     call_command("seed_demo", quiet=True)
     assert client.login(email="parent@urbanhome.example", password="homeroom-demo")
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_messaging_content_once():
+    from messaging.models import Conversation, GlossaryTerm, MessageTemplate, MessagingSettings, SafeguardingPhrase
+
+    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True)
+    riverside = School.objects.get(slug="riverside-primary")
+    conversation = Conversation.objects.get(subject="Lucía's reading at home")
+    assert conversation.messages.count() == 2
+    assert {p.user.email for p in conversation.participants.all()} == {
+        "maria.garcia@riverside.example",
+        "year2@riverside.example",
+    }
+    assert GlossaryTerm.objects.filter(school=riverside, term="EHCP").exists()
+    assert MessagingSettings.objects.filter(school=riverside).exists()
+    assert SafeguardingPhrase.objects.filter(school=riverside).count() >= 5
+    assert set(MessageTemplate.objects.filter(school=riverside).values_list("purpose", flat=True)) >= {
+        "absence",
+        "meeting",
+        "praise",
+        "concern",
+    }

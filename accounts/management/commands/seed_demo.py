@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -98,6 +99,10 @@ class Command(BaseCommand):
         school_admins = self._school_admin_group()
         riverside = self._riverside(school_admins)
         urban = self._urban_home_school()
+        # Apps above accounts add their own demo content without accounts importing them.
+        for app_config in apps.get_app_configs():
+            if hasattr(app_config, "seed_demo"):
+                app_config.seed_demo(stdout=self.stdout)
         if not quiet:
             self._print_logins(operator, riverside, urban)
 

@@ -1,0 +1,73 @@
+"""Demo content for messaging, called by `manage.py seed_demo` (see MessagingConfig.seed_demo).
+
+Idempotent: settings, glossary, phrases and templates are upserted; the demo conversation is
+created once (matched by subject) and never duplicated.
+"""
+
+import datetime
+
+from django.db import transaction
+
+from accounts.models import Pupil, School, User
+from messaging.models import Conversation, GlossaryTerm, MessagingSettings, SafeguardingPhrase
+from messaging.services.conversations import conversation_start
+from messaging.services.messages import message_send
+from messaging.services.templates import templates_copy_built_in
+
+GLOSSARY = {
+    "riverside-primary": ["SENCo", "SENDCO", "EHCP", "Year 6", "Year 2", "Reception", "Ofsted"],
+    "urban-home-school": ["CBC", "ECD", "KNEC", "M-Pesa"],
+}
+
+SAFEGUARDING_PHRASES = [
+    "scared to go home",
+    "hurts me",
+    "hit me",
+    "not safe at home",
+    "self-harm",
+    "kill myself",
+    "touched me",
+]
+
+DEMO_SUBJECT = "Lucía's reading at home"
+
+
+@transaction.atomic
+def seed(stdout=None) -> None:
+    for school in School.objects.filter(slug__in=GLOSSARY):
+        MessagingSettings.objects.update_or_create(
+            school=school,
+            defaults={
+                "contact_days": "0,1,2,3,4",
+                "contact_start": datetime.time(8, 0),
+                "contact_end": datetime.time(17, 0) if school.country == "GB" else datetime.time(18, 0),
+            },
+        )
+        for term in GLOSSARY[school.slug]:
+            GlossaryTerm.objects.get_or_create(school=school, term=term, language="")
+        for phrase in SAFEGUARDING_PHRASES:
+            SafeguardingPhrase.objects.get_or_create(school=school, phrase=phrase)
+        templates_copy_built_in(actor=None, school=school)
+    _demo_conversation()
+
+
+def _demo_conversation() -> None:
+    """María García (Spanish) and Grace Kim (Year 2) talking about Lucía, each in her own language."""
+    maria = User.objects.filter(email="maria.garcia@riverside.example").first()
+    teacher = User.objects.filter(email="year2@riverside.example").first()
+    lucia = Pupil.objects.filter(first_name="Lucía", last_name="García", school__slug="riverside-primary").first()
+    if not (maria and teacher and lucia) or Conversation.objects.filter(subject=DEMO_SUBJECT).exists():
+        return
+    conversation = conversation_start(
+        starter=maria,
+        kind=Conversation.Kind.GUARDIAN_STAFF,
+        subject=DEMO_SUBJECT,
+        body="Hola, Lucía está leyendo mucho en casa. ¿Qué libros nos recomienda para este trimestre?",
+        recipient_ids=[teacher.pk],
+        pupil=lucia,
+    )
+    message_send(
+        sender=teacher,
+        conversation=conversation,
+        body="Thank you for telling me. Lucía loves stories about animals; I will send two books home on Friday.",
+    )
