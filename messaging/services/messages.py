@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import User
+from hub import crypto
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
 from messaging.services import (
@@ -161,6 +162,9 @@ def message_send(
         school=conversation.school_id,
         conversation_id=conversation.pk,
         attachments=len(checked),
+        language=message.language,
+        # The original words, as written, encrypted like the message itself (hub.crypto).
+        original=crypto.encrypt(body),
     )
     if not scheduled:
         _deliver(message, at=now)
@@ -276,7 +280,13 @@ def message_schedule_update(*, user: User, message: Message, body: str, send_at:
     message.send_at = send_at
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "language", "send_at", "edited_at"])
-    audit.record(actor=user, action="message.schedule_changed", target=message, send_at=send_at.isoformat())
+    audit.record(
+        actor=user,
+        action="message.schedule_changed",
+        target=message,
+        send_at=send_at.isoformat(),
+        original=crypto.encrypt(message.body),
+    )
     return message
 
 

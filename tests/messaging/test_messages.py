@@ -218,3 +218,13 @@ def test_message_body_is_never_readable_in_a_file_dump(world):
         cursor.execute("SELECT body FROM messaging_message WHERE conversation_id = %s", [conversation.pk])
         raw.write(str(cursor.fetchall()))
     assert "secret words" not in raw.getvalue()
+
+
+def test_audit_log_keeps_the_original_words_encrypted(world):
+    from hub import crypto
+
+    conversation = world.guardian_thread(body="Hola")
+    message = services.message_send(sender=world.parent, conversation=conversation, body="Lucía no vendrá mañana")
+    entry = AuditEntry.objects.get(action="message.sent", target_id=str(message.pk))
+    assert "Lucía no vendrá" not in str(entry.details)
+    assert crypto.decrypt(entry.details["original"]) == "Lucía no vendrá mañana"
