@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,11 @@ class NavigationLink:
 
 
 def navigation_for(user: User, *, current_path: str) -> list[NavigationLink]:
-    links = [(_("Home"), reverse("home")), (_("Messages"), reverse("messaging:inbox"))]
-    if policies.is_dsl_anywhere(user):
-        links.append((_("Safeguarding alerts"), reverse("messaging:safeguarding_alerts")))
+    links = [(_("Home"), reverse("home"))]
+    # Apps above accounts add their sections (AppConfig.navigation_links) without accounts importing them.
+    for app_config in apps.get_app_configs():
+        if hasattr(app_config, "navigation_links"):
+            links.extend(app_config.navigation_links(user))
     links.append((_("Security"), reverse("twofactor:overview")))
     links.append((_("Sign-in history"), reverse("login_history")))
     if user.is_staff:

@@ -11,3 +11,14 @@ class MessagingConfig(AppConfig):
         from messaging import demo
 
         demo.seed(stdout=stdout)
+
+    def navigation_links(self, user) -> list[tuple[str, str]]:
+        """This app's sections in the main navigation, for `user`."""
+        from django.urls import reverse
+
+        from accounts import policies
+
+        links = [(_("Messages"), reverse("messaging:inbox"))]
+        if policies.is_dsl_anywhere(user):
+            links.append((_("Safeguarding alerts"), reverse("messaging:safeguarding_alerts")))
+        return links

@@ -13,6 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing.websocket import WebsocketCommunicator
+from django.utils import translation
+from django.utils.translation import gettext
 
 from messaging.models import Message, MessageRead
 from messaging.routing import websocket_urlpatterns
@@ -177,7 +179,9 @@ def test_typing_indicator_goes_to_the_other_participants_only(world):
         await teacher.send_json_to({"type": "typing", "conversation": thread.pk})
         html = await receive_html(parent)
         assert f'id="typing-{thread.pk}"' in html
-        assert "Tess Teacher is writing" in html
+        # The parent reads Spanish: the indicator is in their language.
+        with translation.override(world.parent.preferred_language):
+            assert gettext("%(name)s is writing…") % {"name": "Tess Teacher"} in html
         assert await teacher.receive_nothing(timeout=0.3)
         # Someone outside the conversation cannot announce typing in it, or learn it exists.
         await outsider.send_json_to({"type": "typing", "conversation": thread.pk})
@@ -199,7 +203,8 @@ def test_read_receipt_tells_the_sender_who_read_it_and_when(world):
         await teacher.send_json_to({"type": "read", "message": message.pk})
         html = await receive_html(parent)
         assert f'id="receipt-{message.pk}"' in html
-        assert "Read by" in html
+        with translation.override(world.parent.preferred_language):
+            assert gettext("Read by") in html
         assert "Tess Teacher" in html
         assert await teacher.receive_nothing(timeout=0.3)
         # An outsider's "read" of someone else's message is ignored.

@@ -88,6 +88,7 @@ def test_htmx_post_returns_a_fresh_composer(client, world, thread):
 def test_parent_writing_outside_contact_hours_is_told_when_to_expect_a_reply(client, world, thread, monkeypatch):
     saturday_night = datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC)
     monkeypatch.setattr(timezone, "now", lambda: saturday_night)
+    reads_english(world.parent)  # the assertions below read the English wording
     sign_in(client, world.parent)
     response = client.post(url("send", thread.pk), {"body": "¿Hay clase mañana?"}, follow=True)
     assert "Expect a reply from" in response.content.decode()
@@ -180,6 +181,7 @@ def test_office_conversation(client, world):
 
 
 def test_retract_from_the_page(client, world, thread):
+    reads_english(world.parent)  # the assertions below read the English wording
     sign_in(client, world.parent)
     message = thread.messages.get()
     client.post(url("retract", message.pk))
@@ -222,6 +224,7 @@ def test_close_thread_from_the_page(client, world, thread):
 
 
 def test_template_fields_fill_a_composer(client, world, thread):
+    reads_english(world.parent)  # the assertions below read the English wording
     sign_in(client, world.parent)
     page = client.get(url("template", thread.pk, "absence"))
     assert page.status_code == 200
@@ -267,6 +270,7 @@ def test_attachments_are_served_only_to_participants(client, world, thread):
 
 
 def test_upload_of_a_disguised_file_is_refused_with_422(client, world, thread):
+    reads_english(world.parent)  # the assertions below read the English wording
     sign_in(client, world.parent)
     fake = SimpleUploadedFile("report.pdf", b"#!/bin/sh\nrm -rf /\n", content_type="application/pdf")
     response = client.post(url("send", thread.pk), {"body": "See attached", "attachment": fake})
@@ -353,3 +357,8 @@ def test_thread_with_500_messages_shows_the_newest_50_in_bounded_queries(client,
         client.get(url("thread", conversation.pk))
     older = client.get(url("thread", conversation.pk) + "?before=" + re.search(r"\?before=(\d+)", body).group(1))
     assert "numbered message 449" in older.content.decode()
+
+
+def reads_english(user):
+    user.preferred_language = "en-gb"
+    user.save(update_fields=["preferred_language"])
