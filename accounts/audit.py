@@ -73,9 +73,43 @@ class ChainProblem:
     reason: str
 
 
-def verify() -> list[ChainProblem]:
-    """Every break in the chain: an entry changed after writing, or one removed."""
+@dataclass(frozen=True)
+class Head:
+    """The newest entry at a moment: kept outside the database, it shows later truncation."""
+
+    entry_id: int
+    entry_hash: str
+
+    def __str__(self):
+        return f"{self.entry_id} {self.entry_hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Head":
+        entry_id, entry_hash = text.split()
+        return cls(int(entry_id), entry_hash)
+
+
+def head() -> Head | None:
+    newest = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
+    return Head(*newest) if newest else None
+
+
+def verify(*, checkpoint: Head | None = None) -> list[ChainProblem]:
+    """Every break in the chain: an entry changed after writing, or one removed.
+
+    The chain alone cannot show that its newest entries were cut off; `checkpoint` (an earlier
+    `head()`, stored outside the database) can: that entry must still be there, unchanged.
+    """
     problems = []
+    if checkpoint is not None:
+        kept = AuditEntry.objects.filter(pk=checkpoint.entry_id).values_list("entry_hash", flat=True).first()
+        if kept != checkpoint.entry_hash:
+            problems.append(
+                ChainProblem(
+                    checkpoint.entry_id,
+                    "the newest entry at the last check is missing or changed: the log was cut back",
+                )
+            )
     previous = GENESIS_HASH
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.previous_hash != previous:

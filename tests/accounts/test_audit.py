@@ -132,3 +132,32 @@ def test_queryset_update_and_delete_raise(entries):
     assert AuditEntry.objects.filter(action="forged").count() == 0
     assert AuditEntry.objects.count() == 5
     assert audit.verify() == []
+
+
+def test_entries_cut_from_the_end_are_caught_by_the_checkpoint(entries, tmp_path):
+    from io import StringIO
+
+    checkpoint = tmp_path / "audit-head.txt"
+    call_command("verify_audit_log", checkpoint=checkpoint, stdout=StringIO())
+    assert checkpoint.read_text().split() == [str(entries[-1].pk), entries[-1].entry_hash]
+
+    # Someone with database access removes the two newest entries: the chain itself still links up.
+    raw_sql("DELETE FROM {table} WHERE id >= %s", [entries[3].pk])
+    assert audit.verify() == []
+
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit_log", checkpoint=checkpoint, stdout=StringIO(), stderr=err)
+    assert f"Entry #{entries[-1].pk}: the newest entry at the last check is missing" in err.getvalue()
+    # A failed check leaves the checkpoint as it was, so the next run reports it again.
+    assert checkpoint.read_text().split()[0] == str(entries[-1].pk)
+
+
+def test_checkpoint_moves_forward_after_a_good_check(entries, tmp_path):
+    from io import StringIO
+
+    checkpoint = tmp_path / "audit-head.txt"
+    call_command("verify_audit_log", checkpoint=checkpoint, stdout=StringIO())
+    newer = audit.record(actor=None, action="system.checked")
+    call_command("verify_audit_log", checkpoint=checkpoint, stdout=StringIO())
+    assert checkpoint.read_text().split()[0] == str(newer.pk)
