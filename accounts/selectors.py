@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
-from accounts.models import ClassGroup, Guardianship, LoginAttempt, Membership, Pupil, User
+from accounts.models import ClassGroup, Guardianship, LoginAttempt, Membership, Pupil, Role, SendStatus, User
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,28 @@ def classes_taught_by(user: User) -> QuerySet[ClassGroup]:
 
 def login_history_for(user: User, *, limit: int = 50) -> QuerySet[LoginAttempt]:
     return LoginAttempt.objects.filter(user=user).order_by("-created_at")[:limit]
+
+
+def send_register_for(user: User) -> QuerySet[Pupil]:
+    """Current pupils with SEND at the schools where `user` is the SENDCO."""
+    schools = Membership.objects.filter(user=user, role=Role.SENDCO, is_active=True).values("school_id")
+    return (
+        Pupil.objects.current()
+        .filter(school_id__in=schools)
+        .exclude(send_status=SendStatus.NONE)
+        .select_related("school")
+        .order_by("school__name", "year_group", "last_name", "first_name")
+    )
+
+
+def year_groups_for(user: User) -> QuerySet:
+    """Pupils per year group (and how many with SEND) at schools where `user` leads or runs the office."""
+    roles = [Role.LEADER, Role.DSL, Role.SCHOOL_ADMIN]
+    schools = Membership.objects.filter(user=user, role__in=roles, is_active=True).values("school_id")
+    return (
+        Pupil.objects.current()
+        .filter(school_id__in=schools)
+        .values("school__name", "year_group")
+        .annotate(pupils=Count("pk"), with_send=Count("pk", filter=~Q(send_status=SendStatus.NONE)))
+        .order_by("school__name", "year_group")
+    )

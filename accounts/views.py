@@ -25,6 +25,8 @@ def home(request):
         "children": selectors.children_for_guardian(user),
         "memberships": selectors.memberships_for(user),
         "classes": selectors.classes_taught_by(user),
+        "send_register": selectors.send_register_for(user),
+        "year_groups": selectors.year_groups_for(user),
     }
     return render(request, "accounts/home.html", context)
 

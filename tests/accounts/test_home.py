@@ -56,3 +56,37 @@ def test_teacher_home_query_count_is_bounded(client, django_assert_max_num_queri
     with django_assert_max_num_queries(14):
         response = client.get(reverse("home"))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_sendco_home_shows_the_send_register_of_their_school_only(client, school, other_school):
+    from tests import factories
+    from tests.conftest import force_verified_login
+
+    sendco = factories.MembershipFactory(school=school, role="sendco").user
+    factories.PupilFactory(school=school, first_name="Needs", last_name="Support", send_status="ehcp")
+    factories.PupilFactory(school=school, first_name="No", last_name="Needs")
+    factories.PupilFactory(school=other_school, first_name="Elsewhere", last_name="Pupil", send_status="ehcp")
+    force_verified_login(client, sendco)
+    body = client.get(reverse("home")).content.decode()
+    assert "SEND register" in body
+    assert "Needs Support" in body
+    assert "No Needs" not in body
+    assert "Elsewhere Pupil" not in body
+
+
+@pytest.mark.django_db
+def test_leader_home_counts_pupils_by_year_group(client, school, django_assert_max_num_queries):
+    from tests import factories
+    from tests.conftest import force_verified_login
+
+    leader = factories.MembershipFactory(school=school, role="leader").user
+    for year, count in (("Year 1", 3), ("Year 2", 2)):
+        for _ in range(count):
+            factories.PupilFactory(school=school, year_group=year)
+    force_verified_login(client, leader)
+    with django_assert_max_num_queries(16):
+        body = client.get(reverse("home")).content.decode()
+    assert "Pupils by year group" in body
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in body
+    assert "SEND register" not in body
