@@ -280,6 +280,8 @@ class Notification(models.Model):
     texted_at = models.DateTimeField(null=True, blank=True)
     # Held back for the daily digest email; cleared when the digest goes.
     digest_pending = models.BooleanField(default=False)
+    # Email/SMS held back for quiet hours until this moment (UTC); cleared when released.
+    held_until = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("notification")

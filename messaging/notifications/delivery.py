@@ -3,7 +3,8 @@
 For each notification and each outside channel (email, SMS) the answer is one of:
 
 - SEND: now;
-- HOLD: the person is in their quiet hours; `release_held_notifications` sends it once they end;
+- HOLD: the person is in their quiet hours; the notification's `held_until` says when they end,
+  and `release_held_notifications` sends it then (unless it was read meanwhile);
 - DIGEST: it waits for the daily summary email (`digest_pending`);
 - SKIP: the person turned this off, or cannot be reached on this channel.
 
@@ -13,7 +14,8 @@ The in-app inbox row always exists; these decisions only concern the outside cha
 import datetime
 import enum
 import zoneinfo
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -68,6 +70,17 @@ def preferences_of(user: User) -> Preferences:
     return {(kind, channel, pupil_id): frequency for kind, channel, pupil_id, frequency in rows}
 
 
+def preferences_of_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
+    """Everything each of these people has chosen, in one query; no entry for someone with no choices."""
+    rows = NotificationPreference.objects.filter(user_id__in=set(user_ids)).values_list(
+        "user_id", "kind", "channel", "pupil_id", "frequency"
+    )
+    chosen: dict[int, Preferences] = defaultdict(dict)
+    for user_id, kind, channel, pupil_id, frequency in rows:
+        chosen[user_id][(kind, channel, pupil_id)] = frequency
+    return dict(chosen)
+
+
 def frequency_for(preferences: Preferences, *, kind: str, channel: str, pupil_id: int | None) -> str:
     """The most specific choice wins: this child, then all children, then the default."""
     if pupil_id is not None and (kind, channel, pupil_id) in preferences:
@@ -97,6 +110,23 @@ def is_quiet(quiet_hours: QuietHours | None, *, zone: datetime.tzinfo, now: date
     if quiet_hours is None:
         return False
     return _within(quiet_hours.start, quiet_hours.end, now.astimezone(zone).time())
+
+
+def quiet_period_end(
+    quiet_hours: QuietHours | None, *, zone: datetime.tzinfo, now: datetime.datetime
+) -> datetime.datetime | None:
+    """When the quiet period `now` falls in ends, in UTC; None when `now` is not in quiet hours.
+
+    The end is read on the person's own clock, so a period crossing midnight entered in the
+    evening ends the next morning, and one entered after midnight ends the same morning.
+    """
+    if not is_quiet(quiet_hours, zone=zone, now=now):
+        return None
+    local = now.astimezone(zone)
+    end_date = local.date()
+    if quiet_hours.start > quiet_hours.end and local.time() >= quiet_hours.start:
+        end_date += datetime.timedelta(days=1)
+    return datetime.datetime.combine(end_date, quiet_hours.end, tzinfo=zone).astimezone(datetime.UTC)
 
 
 def quiet_hours_of(user: User) -> QuietHours | None:

@@ -6,11 +6,11 @@ write neither shows a badge nor sends an email.
 
 import datetime
 import logging
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,8 +28,14 @@ Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 
-# A quiet period is shorter than a day, so anything held back is younger than this.
-HOLD_LOOKBACK = datetime.timedelta(hours=24)
+# How many held notifications one release pass locks, stamps and sends at a time.
+RELEASE_BATCH = 200
+# A channel that fails when a hold is released is tried again this much later, for up to a day.
+RELEASE_RETRY_AFTER = datetime.timedelta(minutes=10)
+RELEASE_GIVE_UP_AFTER = datetime.timedelta(hours=24)
+
+# The field stamped when a channel is used.
+STAMP_FIELDS = {Channel.EMAIL: "emailed_at", Channel.SMS: "texted_at"}
 
 _TITLE_MAX = Notification._meta.get_field("title").max_length
 _URL_MAX = Notification._meta.get_field("url").max_length
@@ -218,28 +224,36 @@ def _release_claim(notification: Notification, field: str, now: datetime.datetim
     Notification.objects.filter(pk=notification.pk, **{field: now}).update(**{field: None})
 
 
+def _sender(notification: Notification, channel: str, now: datetime.datetime) -> Callable[[], None]:
+    if channel == Channel.EMAIL:
+        return lambda: delivery.email_send(notification, now=now)
+    return lambda: delivery.sms_send(notification)
+
+
 def notification_deliver(*, notification_id: int, now: datetime.datetime | None = None) -> dict[str, str]:
     """Send, hold, or queue for the digest one notification on each outside channel not yet used.
 
-    Idempotent: a channel already stamped (emailed_at / texted_at) is never used again. Returns
-    the decision per channel. Raises DeliveryError when a channel failed (after trying the others),
-    leaving that channel unstamped so a retry sends it.
+    A hold sets `held_until` to the end of the person's quiet period, for
+    `held_notifications_release`; a delivery outside quiet hours clears it. Idempotent: a channel
+    already stamped (emailed_at / texted_at) is never used again. Returns the decision per
+    channel. Raises DeliveryError when a channel failed (after trying the others), leaving that
+    channel unstamped so a retry sends it.
     """
     now = now or timezone.now()
     notification = Notification.objects.select_related("user", "user__quiet_hours").filter(pk=notification_id).first()
     if notification is None:
         return {}
     user = notification.user
+    quiet_hours = delivery.quiet_hours_of(user)
     decisions = delivery.decisions_for(
-        notification,
-        preferences=delivery.preferences_of(user),
-        quiet_hours=delivery.quiet_hours_of(user),
-        now=now,
+        notification, preferences=delivery.preferences_of(user), quiet_hours=quiet_hours, now=now
     )
-    senders = {
-        Channel.EMAIL: ("emailed_at", lambda: delivery.email_send(notification, now=now)),
-        Channel.SMS: ("texted_at", lambda: delivery.sms_send(notification)),
-    }
+    held_until = None
+    if delivery.Decision.HOLD in decisions.values():
+        held_until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+    if held_until != notification.held_until:
+        Notification.objects.filter(pk=notification.pk).update(held_until=held_until)
+        notification.held_until = held_until
     failures = []
     for channel, decision in decisions.items():
         if decision is delivery.Decision.DIGEST and not notification.digest_pending:
@@ -247,7 +261,7 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
                 Notification.objects.filter(pk=notification.pk).update(digest_pending=True)
                 notification.digest_pending = True
         elif decision is delivery.Decision.SEND:
-            field, send = senders[channel]
+            field, send = STAMP_FIELDS[channel], _sender(notification, channel, now)
             if not _claim(notification, field, now):
                 continue
             try:
@@ -264,35 +278,94 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
 
 
 def held_notifications_release(*, now: datetime.datetime | None = None) -> int:
-    """Deliver what quiet hours held back, for everyone whose quiet period has ended.
+    """Send, once, what quiet hours held back and is now due (`held_until` at or before `now`).
 
-    Looks at unread notifications of the last day, of people with quiet hours, not yet sent on
-    some channel; `notification_deliver` decides again, so those still in quiet hours wait, and
-    what is off or daily stays so. Returns how many were looked at.
+    Only notifications that were held are looked at, found through the `held_until` index, in
+    batches of a fixed number of queries: the cost follows what is due, not how many people have
+    quiet hours. A notification read meanwhile is not sent. The person's current choices apply: a
+    channel turned off meanwhile stays silent, one switched to daily waits for the digest, and
+    quiet hours moved later hold it again until their new end. Returns how many were released.
     """
     now = now or timezone.now()
-    candidates = (
-        Notification.objects.filter(
-            user__quiet_hours__isnull=False,
-            created_at__gte=now - HOLD_LOOKBACK,
-            created_at__lte=now,
-            read_at__isnull=True,
-        )
-        .filter(Q(emailed_at__isnull=True) | Q(texted_at__isnull=True))
-        .order_by("created_at")
-        .values_list("pk", "user_id", "user__time_zone", "user__quiet_hours__start", "user__quiet_hours__end")
+    released = 0
+    while True:
+        batch_size, to_send = _held_batch_claim(now=now)
+        for notification, channels in to_send:
+            _released_send(notification, channels=channels, now=now)
+        released += len(to_send)
+        if batch_size < RELEASE_BATCH:
+            return released
+
+
+@transaction.atomic
+def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notification, list[str]]]]:
+    """Lock one batch of due holds, clear them, and stamp the channels to send, in one transaction.
+
+    Stamping before sending (as `_claim` does) means an overlapping release run or
+    `notification_deliver` finds the channel used and never sends it again. Returns the batch's
+    size and what to send.
+    """
+    due = list(
+        Notification.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("user", "user__quiet_hours", "pupil")
+        .filter(held_until__lte=now)
+        .order_by("held_until", "pk")[:RELEASE_BATCH]
     )
-    looked_at = 0
-    for notification_id, _user_id, time_zone, start, end in candidates.iterator(chunk_size=500):
-        zone = delivery.user_zone(User(time_zone=time_zone))
-        if delivery.is_quiet(QuietHours(start=start, end=end), zone=zone, now=now):
+    if not due:
+        return 0, []
+    preferences = delivery.preferences_of_users(notification.user_id for notification in due)
+    stamps: dict[str, list[int]] = defaultdict(list)
+    to_digest: list[int] = []
+    held_again: dict[datetime.datetime, list[int]] = defaultdict(list)
+    to_send = []
+    for notification in due:
+        notification.held_until = None
+        if notification.read_at is not None:
             continue
-        looked_at += 1
+        user = notification.user
+        quiet_hours = delivery.quiet_hours_of(user)
+        decisions = delivery.decisions_for(
+            notification, preferences=preferences.get(user.pk, {}), quiet_hours=quiet_hours, now=now
+        )
+        if delivery.Decision.HOLD in decisions.values():
+            until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+            held_again[until].append(notification.pk)
+        if delivery.Decision.DIGEST in decisions.values() and not notification.digest_pending:
+            if notification.emailed_at is None:
+                to_digest.append(notification.pk)
+        channels = [channel for channel, decision in decisions.items() if decision is delivery.Decision.SEND]
+        for channel in channels:
+            stamps[STAMP_FIELDS[channel]].append(notification.pk)
+            setattr(notification, STAMP_FIELDS[channel], now)
+        if channels:
+            to_send.append((notification, channels))
+
+    Notification.objects.filter(pk__in=[notification.pk for notification in due]).update(held_until=None)
+    for field, ids in stamps.items():
+        Notification.objects.filter(pk__in=ids).update(**{field: now})
+    if to_digest:
+        Notification.objects.filter(pk__in=to_digest).update(digest_pending=True)
+    for until, ids in held_again.items():  # one query per distinct end: only people who moved their quiet hours
+        Notification.objects.filter(pk__in=ids).update(held_until=until)
+    return len(due), to_send
+
+
+def _released_send(notification: Notification, *, channels: list[str], now: datetime.datetime) -> None:
+    """Send on the channels already stamped; a failed one is unstamped and held again for a retry."""
+    failed = []
+    for channel in channels:
         try:
-            notification_deliver(notification_id=notification_id, now=now)
-        except DeliveryError:
-            logger.exception("Held notification %s could not be released", notification_id)
-    return looked_at
+            _sender(notification, channel, now)()
+        except Exception as error:  # the channel's own errors vary (SMTP, socket, gateway)
+            logger.warning("Held notification %s not sent by %s: %s", notification.pk, channel, error)
+            _release_claim(notification, STAMP_FIELDS[channel], now)
+            failed.append(channel)
+    if not failed:
+        return
+    if now - notification.created_at < RELEASE_GIVE_UP_AFTER:
+        Notification.objects.filter(pk=notification.pk).update(held_until=now + RELEASE_RETRY_AFTER)
+    else:
+        logger.error("Held notification %s given up on %s after a day", notification.pk, ", ".join(failed))
 
 
 def digest_send_for(*, user: User, now: datetime.datetime | None = None) -> int:

@@ -41,5 +41,5 @@ def send_daily_digests() -> int:
 
 @shared_task(acks_late=True)
 def release_held_notifications() -> int:
-    """Every few minutes: send what quiet hours held back, for those whose quiet period has ended."""
+    """Every few minutes: send what quiet hours held back and whose `held_until` has passed."""
     return services.held_notifications_release()

@@ -129,60 +129,6 @@ def test_a_text_needs_a_phone_number_and_goes_when_chosen(parent, django_capture
     assert "Hi" in sms.outbox[0].body
 
 
-# Quiet hours ------------------------------------------------------------------------------------
-
-
-def test_quiet_hours_are_read_on_the_persons_own_clock_and_may_cross_midnight():
-    quiet = QuietHours(start=datetime.time(21, 0), end=datetime.time(7, 0))
-    london = delivery.user_zone(factories.UserFactory.build(time_zone="Europe/London"))
-    nairobi = delivery.user_zone(factories.UserFactory.build(time_zone="Africa/Nairobi"))  # UTC+3
-
-    assert delivery.is_quiet(quiet, zone=london, now=MONDAY_NIGHT)  # 23:00 in London
-    assert delivery.is_quiet(quiet, zone=nairobi, now=MONDAY_NIGHT)  # 02:00 in Nairobi
-    assert not delivery.is_quiet(quiet, zone=london, now=datetime.datetime(2026, 1, 5, 19, 0, tzinfo=UTC))
-    assert delivery.is_quiet(quiet, zone=nairobi, now=datetime.datetime(2026, 1, 5, 19, 0, tzinfo=UTC))  # 22:00
-    assert not delivery.is_quiet(quiet, zone=london, now=TUESDAY_MORNING)  # 07:05
-    daytime = QuietHours(start=datetime.time(9, 0), end=datetime.time(15, 0))
-    assert delivery.is_quiet(daytime, zone=london, now=MONDAY_NOON)
-    assert not delivery.is_quiet(daytime, zone=london, now=MONDAY_NIGHT)
-    assert not delivery.is_quiet(None, zone=london, now=MONDAY_NIGHT)
-
-
-def test_quiet_hours_hold_an_email_until_they_end_then_release_sends_it(parent, django_capture_on_commit_callbacks):
-    QuietHours.objects.create(user=parent, start=datetime.time(21, 0), end=datetime.time(7, 0))
-    notification = _notify(
-        django_capture_on_commit_callbacks, at=MONDAY_NIGHT, user=parent, kind=Kind.MESSAGE, title="Late reply"
-    )
-
-    assert services.notification_deliver(notification_id=notification.pk, now=MONDAY_NIGHT)["email"] == "hold"
-    assert mail.outbox == []
-    # Still quiet at 03:00: the release leaves it waiting.
-    services.held_notifications_release(now=datetime.datetime(2026, 1, 6, 3, 0, tzinfo=UTC))
-    assert mail.outbox == []
-    notification.refresh_from_db()
-    assert notification.emailed_at is None
-
-    services.held_notifications_release(now=TUESDAY_MORNING)
-    assert [message.subject for message in mail.outbox] == ["Homeroom: Late reply"]
-    notification.refresh_from_db()
-    assert notification.emailed_at == TUESDAY_MORNING
-
-    # Released once only.
-    services.held_notifications_release(now=TUESDAY_MORNING + datetime.timedelta(minutes=5))
-    assert len(mail.outbox) == 1
-
-
-def test_release_leaves_alone_what_was_read_meanwhile_or_is_turned_off(parent, django_capture_on_commit_callbacks):
-    QuietHours.objects.create(user=parent, start=datetime.time(21, 0), end=datetime.time(7, 0))
-    _prefer(parent, Kind.ACCOUNT, Channel.EMAIL, Frequency.OFF)
-    read = _notify(django_capture_on_commit_callbacks, at=MONDAY_NIGHT, user=parent, kind=Kind.MESSAGE, title="Read")
-    _notify(django_capture_on_commit_callbacks, at=MONDAY_NIGHT, user=parent, kind=Kind.ACCOUNT, title="Off")
-    services.notification_mark_read(user=parent, notification_id=read.pk)
-
-    services.held_notifications_release(now=TUESDAY_MORNING)
-    assert mail.outbox == []
-
-
 # Urgent school alerts ---------------------------------------------------------------------------
 
 
@@ -216,6 +162,7 @@ def test_urgent_school_alert_ignores_off_and_quiet_hours_and_goes_by_text_and_em
     alert.refresh_from_db()
     assert alert.emailed_at == MONDAY_NIGHT
     assert alert.texted_at == MONDAY_NIGHT
+    assert alert.held_until is None
 
 
 def test_a_school_alert_that_is_not_urgent_respects_off_and_quiet_hours(parent, django_capture_on_commit_callbacks):
@@ -230,6 +177,8 @@ def test_a_school_alert_that_is_not_urgent_respects_off_and_quiet_hours(parent, 
     assert services.notification_deliver(notification_id=alert.pk, now=MONDAY_NIGHT) == {"email": "skip", "sms": "hold"}
     assert sms.outbox == []
     assert mail.outbox == []
+    alert.refresh_from_db()
+    assert alert.held_until == datetime.datetime(2026, 1, 6, 7, 0, tzinfo=UTC)
 
 
 # Sending safely ---------------------------------------------------------------------------------
