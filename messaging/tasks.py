@@ -17,7 +17,9 @@ from messaging.translation.cache import TranslationFailed, is_unavailable, messa
 )
 def translate_message(self, message_id: int, language: str) -> int | None:
     """Store `message_id` translated into `language`; a stored translation is reused as it is.
-    Returns the MessageTranslation id, or None when the reader sees the original as written."""
+    A translation into the school's language is scanned for safeguarding phrases (again, when the
+    job runs twice: the scan is idempotent). Returns the MessageTranslation id, or None when the
+    reader sees the original as written."""
     message = Message.objects.select_related("conversation__school").filter(pk=message_id).first()
     if message is None:
         return None
@@ -29,6 +31,9 @@ def translate_message(self, message_id: int, language: str) -> int | None:
 
         # Open pages swap "translating..." for the translation.
         translation_ready(message_id=message_id, language=language)
+    from messaging.services.safeguarding import message_translation_scan
+
+    message_translation_scan(translation=translation)
     return translation.pk
 
 

@@ -1,8 +1,19 @@
-"""Safeguarding phrases: a match alerts the school's DSL and never blocks the message."""
+"""Safeguarding phrases: a match alerts the school's DSL and never blocks the message.
 
+A school's phrases are written in the school's language (`school_language`), so a message
+written in another language is also scanned in its machine translation into that language. The
+translation is queued when the message is sent and scanned by the translation job once stored
+(`message_translation_scan`); a message has at most one alert, which a later match extends.
+
+`SafeguardingAlert.matched_phrases` holds, per phrase, either the phrase (it matched the text as
+written) or {"phrase", "in": "translation", "from": <code>, "language": <untranslated name>}.
+"""
+
+import logging
 import re
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -10,10 +21,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import User
+from accounts.models import School, User
 from messaging import policies
-from messaging.models import Message, SafeguardingAlert, SafeguardingPhrase
+from messaging.models import Message, MessageTranslation, SafeguardingAlert, SafeguardingPhrase
+from messaging.services import language as languages
 from messaging.services import notify_bridge
+from messaging.translation.cache import is_unavailable
+from messaging.translation.languages import language_name, name_msgid, normalise
+
+logger = logging.getLogger(__name__)
+
+# The language a school's staff work in, by School.country. Kenyan schools teach and keep
+# records in English (Swahili is taught as a subject). A country missing here falls back to
+# settings.LANGUAGE_CODE: add it when a school opens in a country whose staff language differs.
+SCHOOL_LANGUAGES = {"GB": "en", "KE": "en"}
+
+
+def school_language(school: School) -> str:
+    """The language `school`'s safeguarding phrases are written in (a primary subtag: "en").
+
+    Decided by the school's country, not by its staff's preferred languages, which change with
+    every hire and say how someone likes to read, not which language the school works in."""
+    return SCHOOL_LANGUAGES.get((school.country or "").upper()) or normalise(settings.LANGUAGE_CODE)
 
 
 def _normalise(text: str) -> str:
@@ -32,39 +61,135 @@ def phrases_matching(text: str, phrases: list[str]) -> list[str]:
     return found
 
 
+def _phrases(school_id: int) -> list[str]:
+    return list(SafeguardingPhrase.objects.filter(school_id=school_id).values_list("phrase", flat=True))
+
+
+def matched_phrase(match: str | dict) -> str:
+    """The phrase of one `matched_phrases` entry, whichever text it matched."""
+    return match["phrase"] if isinstance(match, dict) else match
+
+
+def describe_match(match: str | dict) -> str:
+    """One `matched_phrases` entry for people: the phrase, and where it matched when that was a translation."""
+    if isinstance(match, dict) and match.get("in") == "translation":
+        return _("%(phrase)s (in the machine translation from %(language)s)") % {
+            "phrase": match["phrase"],
+            "language": language_name(match.get("from"), in_sentence=True),
+        }
+    return matched_phrase(match)
+
+
 def message_scan(*, message: Message) -> SafeguardingAlert | None:
     """Check `message` against its school's phrases; on a match, record an alert and tell the DSLs.
 
-    Call inside the transaction that sends the message; notifications go after commit.
+    When the message is written in another language than the school's, its translation into the
+    school's language is scanned too: now if it is stored already, otherwise by the translation
+    job queued after commit. Call inside the transaction that sends the message; notifications go
+    after commit. Returns the message's alert, if it has one after this scan.
     """
-    school_id = message.conversation.school_id
-    phrases = list(SafeguardingPhrase.objects.filter(school_id=school_id).values_list("phrase", flat=True))
-    matched = phrases_matching(message.body, phrases)
+    phrases = _phrases(message.conversation.school_id)
+    if not phrases:
+        return None
+    matched: list[str | dict] = list(phrases_matching(message.body, phrases))
+    target = school_language(message.conversation.school)
+    written_in = normalise(message.language)
+    if written_in and written_in != target:
+        stored = MessageTranslation.objects.filter(message=message, language=target).first()
+        if stored is None:
+            message_id = message.pk
+            transaction.on_commit(lambda: languages.queue_translation(message_id, target))
+        else:
+            matched += _translation_matches(stored, phrases, already=matched)
     if not matched:
         return None
-    alert = SafeguardingAlert.objects.create(message=message, school_id=school_id, matched_phrases=matched)
-    audit.record(
-        actor=None,
-        action="safeguarding.alert_raised",
-        target=alert,
-        school=school_id,
-        message_id=message.pk,
-        phrases=matched,
-    )
-    transaction.on_commit(lambda: _alert_dsls(alert.pk))
-    return alert
+    return _alert_record(message=message, matched=matched)
+
+
+def message_translation_scan(*, translation: MessageTranslation) -> SafeguardingAlert | None:
+    """Scan a stored translation when it is into its school's language (the translation job calls
+    this for every translation it stores). Idempotent: the message keeps one alert, extended by
+    phrases that only the translation matched; a second scan changes nothing."""
+    message = translation.message
+    school = message.conversation.school
+    if normalise(translation.language) != school_language(school):
+        return None
+    if is_unavailable(translation):
+        # Nothing breaks: the original was scanned when it was sent; only the translation is missing.
+        logger.info(
+            "Safeguarding: no machine translation from %s into %s, message %s scanned as written only",
+            translation.source_language or message.language or "?",
+            translation.language,
+            message.pk,
+        )
+        return None
+    phrases = _phrases(school.pk)
+    matched = _translation_matches(translation, phrases, already=phrases_matching(message.body, phrases))
+    if not matched:
+        return None
+    return _alert_record(message=message, matched=matched)
+
+
+def _translation_matches(translation: MessageTranslation, phrases: list[str], *, already: list) -> list[dict]:
+    if is_unavailable(translation) or not (translation.body or "").strip():
+        return []
+    seen = {matched_phrase(match) for match in already}
+    source = normalise(translation.source_language or translation.message.language)
+    return [
+        {"phrase": phrase, "in": "translation", "from": source, "language": name_msgid(source)}
+        for phrase in phrases_matching(translation.body, phrases)
+        if phrase not in seen
+    ]
+
+
+def _alert_record(*, message: Message, matched: list[str | dict]) -> SafeguardingAlert:
+    """The message's one alert: raised (and the DSLs told after commit) or extended by `matched`."""
+    with transaction.atomic():
+        # One writer per message at a time, so two scans never raise two alerts.
+        list(Message.objects.select_for_update().filter(pk=message.pk).values_list("pk", flat=True))
+        school_id = message.conversation.school_id
+        alert = SafeguardingAlert.objects.filter(message=message).order_by("pk").first()
+        if alert is None:
+            alert = SafeguardingAlert.objects.create(message=message, school_id=school_id, matched_phrases=matched)
+            audit.record(
+                actor=None,
+                action="safeguarding.alert_raised",
+                target=alert,
+                school=school_id,
+                message_id=message.pk,
+                phrases=matched,
+            )
+            alert_id = alert.pk
+            transaction.on_commit(lambda: _alert_dsls(alert_id))
+            return alert
+        known = {matched_phrase(match) for match in alert.matched_phrases}
+        added = [match for match in matched if matched_phrase(match) not in known]
+        if added:
+            # The DSLs were told when it was raised; the alert page shows the new phrases.
+            alert.matched_phrases = [*alert.matched_phrases, *added]
+            alert.save(update_fields=["matched_phrases"])
+            audit.record(
+                actor=None,
+                action="safeguarding.alert_extended",
+                target=alert,
+                school=school_id,
+                message_id=message.pk,
+                phrases=added,
+            )
+        return alert
 
 
 def _alert_dsls(alert_id: int) -> None:
     alert = SafeguardingAlert.objects.select_related("message__conversation").get(pk=alert_id)
     conversation = alert.message.conversation
     url = reverse("messaging:safeguarding_alert", args=[alert.pk])
+    phrases = ", ".join(describe_match(match) for match in alert.matched_phrases)
     for dsl in policies.dsl_users(alert.school_id):
         notify_bridge.notify(
             user=dsl,
             kind="safeguarding",
             title=_("Safeguarding alert: a message may need your attention"),
-            body=_("Phrases matched: %(phrases)s") % {"phrases": ", ".join(alert.matched_phrases)},
+            body=_("Phrases matched: %(phrases)s") % {"phrases": phrases},
             url=url,
             pupil=conversation.pupil,
             urgent=True,

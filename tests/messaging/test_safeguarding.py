@@ -50,3 +50,21 @@ def test_only_the_schools_dsl_reviews_an_alert(world):
     safeguarding.alert_review(user=world.dsl, alert=alert)
     alert.refresh_from_db()
     assert alert.reviewed_by == world.dsl
+
+
+def test_scanning_a_message_again_keeps_its_one_alert(world, outside, django_capture_on_commit_callbacks):
+    SafeguardingPhrase.objects.create(school=world.school, phrase="scared")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = world.guardian_thread(body="I am scared").messages.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = safeguarding.message_scan(message=message)
+    assert SafeguardingAlert.objects.get() == again
+    assert again.matched_phrases == ["scared"]
+    assert len([item for item in outside.notifications if item["kind"] == "safeguarding"]) == 1
+
+
+def test_a_match_says_which_text_it_was_found_in():
+    assert safeguarding.describe_match("scared") == "scared"
+    in_translation = {"phrase": "scared", "in": "translation", "from": "es", "language": "Spanish"}
+    assert safeguarding.describe_match(in_translation) == "scared (in the machine translation from Spanish)"
+    assert safeguarding.matched_phrase(in_translation) == "scared"
