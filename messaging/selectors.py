@@ -1,9 +1,21 @@
 """Reads for messaging pages and live fragments, always filtered through messaging.policies."""
 
+import copy
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -136,14 +148,67 @@ def message_for_reader(*, message_id: int, reader: User) -> Message:
     return describe_for_reader(message, reader, retract_after=retract_after)
 
 
-def retract_window(school: School | int) -> datetime.timedelta:
-    """How long after sending a sender may retract, from the school's settings (default 10 minutes)."""
-    minutes = (
+def _for_readers() -> tuple:
+    return (
+        "attachments",
+        Prefetch("translations", queryset=MessageTranslation.objects.all(), to_attr="all_translations"),
+        Prefetch("reads", queryset=MessageRead.objects.select_related("user").order_by("read_at"), to_attr="all_reads"),
+    )
+
+
+def message_for_readers(*, message_id: int) -> Message | None:
+    """One message, its sender, conversation and pupil, and its school's retract window
+    (`retract_window_minutes`), in one query; None when there is no such message.
+
+    `prefetch_for_readers` then loads what any reader may be shown, once for all of them, and
+    `message_as_seen_by` picks one reader's view of it.
+    """
+    window = MessagingSettings.objects.filter(school_id=OuterRef("conversation__school_id")).values(
+        "retract_window_minutes"
+    )[:1]
+    return (
+        Message.objects.filter(pk=message_id)
+        .select_related("sender", "conversation", "conversation__pupil")
+        .annotate(retract_window_minutes=Subquery(window))
+        .first()
+    )
+
+
+def prefetch_for_readers(message: Message) -> Message:
+    """Load every attachment, translation (`all_translations`) and receipt (`all_reads`, oldest
+    first) of `message`: three queries however many readers. Idempotent."""
+    if not hasattr(message, "all_translations"):
+        prefetch_related_objects([message], *_for_readers())
+    if not hasattr(message, "retract_window_minutes"):
+        message.retract_window_minutes = _retract_window_minutes(message.conversation.school_id)
+    return message
+
+
+def message_as_seen_by(message: Message, reader: User, *, now: datetime.datetime) -> Message:
+    """A copy of `message` (after `prefetch_for_readers`) described for `reader`, without a query:
+    the same as `message_for_reader` returns (their translation, others' receipts, own controls)."""
+    reader_language = languages.base(reader.preferred_language)
+    seen = copy.copy(message)
+    seen.reader_translations = [item for item in message.all_translations if item.language == reader_language]
+    seen.receipts = [read for read in message.all_reads if read.user_id != reader.pk]
+    return describe_for_reader(seen, reader, retract_after=now - _window(message.retract_window_minutes))
+
+
+def _retract_window_minutes(school: School | int) -> int | None:
+    return (
         MessagingSettings.objects.filter(school_id=getattr(school, "pk", school))
         .values_list("retract_window_minutes", flat=True)
         .first()
     )
+
+
+def _window(minutes: int | None) -> datetime.timedelta:
     return datetime.timedelta(minutes=10 if minutes is None else minutes)
+
+
+def retract_window(school: School | int) -> datetime.timedelta:
+    """How long after sending a sender may retract, from the school's settings (default 10 minutes)."""
+    return _window(_retract_window_minutes(school))
 
 
 def describe_for_reader(message: Message, reader: User, *, retract_after: datetime.datetime | None = None) -> Message:
@@ -192,6 +257,15 @@ def participants_of(conversation: Conversation) -> QuerySet[Participant]:
         .select_related("user")
         .order_by("joined_at", "pk")
     )
+
+
+def readers_of(conversation: Conversation | int) -> QuerySet[User]:
+    """The active users taking part in `conversation` (those a live push or notification reaches)."""
+    return User.objects.filter(
+        participations__conversation_id=getattr(conversation, "pk", conversation),
+        participations__left_at__isnull=True,
+        is_active=True,
+    ).order_by("pk")
 
 
 def participant_user_ids(conversation: Conversation | int) -> list[int]:

@@ -1,6 +1,8 @@
 """Server-rendered fragments pushed to open pages: the same partials that render the thread page.
 
 Each reader gets the fragment in their own interface language, time zone and message language.
+A message fragment is rendered once per distinct way of seeing it (interface language, time
+zone, own message or not), not once per reader: readers who share those get the same bytes.
 """
 
 import logging
@@ -12,20 +14,23 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from messaging import realtime, selectors
-from messaging.models import Conversation
+from messaging.models import Conversation, Message
 
 THREAD = "messaging/thread.html"
 log = logging.getLogger(__name__)
 
 
+def _zone(reader: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(reader.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 @contextmanager
 def reader_locale(reader: User):
     """Render as `reader` would see it: their interface language and time zone."""
-    try:
-        zone = zoneinfo.ZoneInfo(reader.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    with translation.override(reader.preferred_language), timezone.override(zone):
+    with translation.override(reader.preferred_language), timezone.override(_zone(reader)):
         yield
 
 
@@ -49,6 +54,35 @@ def message_replaced_html(*, message_id: int, reader: User) -> str:
 def receipt_html(*, message_id: int, reader: User) -> str:
     message = selectors.message_for_reader(message_id=message_id, reader=reader)
     return _render("receipt_oob", {"message": message}, reader)
+
+
+def push_message(*, message: Message, readers, partial: str) -> None:
+    """Push `partial` ("message_appended" or "message_oob") of `message` to each of `readers`' tabs,
+    each seeing it as `fragments.new_message_html` / `message_replaced_html` would show them.
+
+    `message` comes from `selectors.message_for_readers`; `readers` are active users. The message's
+    attachments, translations and receipts are read once, and the fragment rendered once per
+    (interface language, time zone, own message or not). Failures are logged like `push_each`'s.
+    """
+    try:
+        selectors.prefetch_for_readers(message)
+        now = timezone.now()
+        groups: dict[tuple, list[User]] = {}
+        for reader in readers:
+            # Everything the message partials show that differs between readers follows from these
+            # three: the interface language (also the translation wanted), the time zone, and whether
+            # the reader wrote it (the "You", retract button and receipts). See messaging/thread.html.
+            key = (reader.preferred_language, _zone(reader).key, message.sender_id == reader.pk)
+            groups.setdefault(key, []).append(reader)
+        for same in groups.values():
+            viewer = same[0]
+            with reader_locale(viewer):
+                seen = selectors.message_as_seen_by(message, viewer, now=now)
+                html = _render(partial, {"message": seen, "conversation_id": message.conversation_id}, viewer)
+            if html:
+                realtime.push_to_users([reader.pk for reader in same], html=html)
+    except Exception:
+        log.exception("Live push failed; readers will catch up from the database.")
 
 
 def typing_html(*, conversation_id: int, typist: User, reader: User) -> str:

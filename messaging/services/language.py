@@ -4,7 +4,6 @@ Language codes here are primary subtags ("en", "es"): a reader whose interface i
 reads English, and one translation per primary language is cached.
 """
 
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 
@@ -13,11 +12,11 @@ def base(code: str | None) -> str:
 
 
 def language_name(code: str) -> str:
-    """The language's name in the active interface language ("Spanish", "Sbaeneg" ...)."""
-    try:
-        return str(get_language_info(base(code))["name_translated"])
-    except KeyError:
-        return code or _("another language")
+    """The language's name as it reads inside a sentence of the interface language
+    ("Translated from Spanish", "Traducido desde inglés")."""
+    from messaging.translation.languages import language_name as name_of
+
+    return name_of(code, in_sentence=True) or code or _("another language")
 
 
 def detect(text: str, *, fallback: str) -> str:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -151,6 +152,7 @@ def message_send(
         language=languages.base(language) or languages.detect(body, fallback=sender.preferred_language),
         status=Message.Status.SCHEDULED if scheduled else Message.Status.SENT,
         send_at=send_at if scheduled else None,
+        sent_at=None if scheduled else now,
         template_key=template_key[:50],
         created_at=now,
     )
@@ -173,9 +175,11 @@ def message_send(
 
 def _deliver(message: Message, *, at: datetime.datetime) -> None:
     """Mark `message` sent and, after commit, translate, push and notify. Inside a transaction."""
-    message.status = Message.Status.SENT
-    message.sent_at = at
-    message.save(update_fields=["status", "sent_at"])
+    if message.status != Message.Status.SENT or message.sent_at != at:
+        # A message sent now is created this way; a scheduled one is marked here.
+        message.status = Message.Status.SENT
+        message.sent_at = at
+        message.save(update_fields=["status", "sent_at"])
     Conversation.objects.filter(pk=message.conversation_id).update(last_message_at=at)
     Participant.objects.filter(conversation_id=message.conversation_id, user_id=message.sender_id).update(
         last_read_message=message
@@ -186,27 +190,28 @@ def _deliver(message: Message, *, at: datetime.datetime) -> None:
 
 
 def _after_delivery(message_id: int) -> None:
-    message = Message.objects.select_related("conversation", "sender", "conversation__pupil").get(pk=message_id)
-    reader_ids = selectors.participant_user_ids(message.conversation_id)
+    """Translate, push and notify: a fixed number of queries for the message and its readers,
+    plus what each notification costs (messaging.notifications)."""
+    message = selectors.message_for_readers(message_id=message_id)
+    readers = list(selectors.readers_of(message.conversation_id))
     # Translations first: where jobs run in-process they are ready before the push renders.
-    readers = list(User.objects.filter(pk__in=reader_ids, is_active=True))
     for language in sorted({languages.base(reader.preferred_language) for reader in readers} - {message.language}):
         if language and message.language:
             languages.queue_translation(message.pk, language)
-    fragments.push_each(reader_ids, lambda reader: fragments.new_message_html(message_id=message_id, reader=reader))
+    fragments.push_message(message=message, readers=readers, partial="message_appended")
     conversation = message.conversation
     url = reverse("messaging:thread", args=[conversation.pk])
+    # Lazy, so each recipient's notification reads in their own language (notify evaluates it there).
+    title = lazy(
+        lambda: (
+            _("New message from %(sender)s: %(subject)s") % {"sender": message.sender, "subject": conversation.subject}
+        ),
+        str,
+    )()
     for reader in readers:
         if reader.pk == message.sender_id:
             continue
-        notify_bridge.notify(
-            user=reader,
-            kind="message",
-            title=_("New message from %(sender)s: %(subject)s")
-            % {"sender": message.sender, "subject": conversation.subject},
-            url=url,
-            pupil=conversation.pupil,
-        )
+        notify_bridge.notify(user=reader, kind="message", title=title, url=url, pupil=conversation.pupil)
 
 
 def translation_ready(*, message_id: int, language: str) -> None:
@@ -216,15 +221,20 @@ def translation_ready(*, message_id: int, language: str) -> None:
         return
     language = languages.base(language)
     readers = [
-        reader.pk
-        for reader in User.objects.filter(pk__in=selectors.participant_user_ids(message.conversation_id))
+        reader
+        for reader in selectors.readers_of(message.conversation_id)
         if languages.base(reader.preferred_language) == language and reader.pk != message.sender_id
     ]
-    transaction.on_commit(
-        lambda: fragments.push_each(
-            readers, lambda reader: fragments.message_replaced_html(message_id=message_id, reader=reader)
-        )
-    )
+    transaction.on_commit(lambda: _push_replaced(message_id, readers))
+
+
+def _push_replaced(message_id: int, readers: list[User]) -> None:
+    """Re-render the message in place on `readers`' open pages (after commit)."""
+    if not readers:
+        return
+    message = selectors.message_for_readers(message_id=message_id)
+    if message is not None:
+        fragments.push_message(message=message, readers=readers, partial="message_oob")
 
 
 # --- retracting -----------------------------------------------------------------------------
@@ -255,12 +265,8 @@ def message_retract(*, user: User, message: Message) -> Message:
         conversation_id=message.conversation_id,
         sent_at=message.sent_at.isoformat(),
     )
-    message_id, readers = message.pk, selectors.participant_user_ids(message.conversation_id)
-    transaction.on_commit(
-        lambda: fragments.push_each(
-            readers, lambda reader: fragments.message_replaced_html(message_id=message_id, reader=reader)
-        )
-    )
+    message_id, readers = message.pk, list(selectors.readers_of(message.conversation_id))
+    transaction.on_commit(lambda: _push_replaced(message_id, readers))
     return message
 
 

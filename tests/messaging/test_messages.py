@@ -228,3 +228,73 @@ def test_audit_log_keeps_the_original_words_encrypted(world):
     entry = AuditEntry.objects.get(action="message.sent", target_id=str(message.pk))
     assert "Lucía no vendrá" not in str(entry.details)
     assert crypto.decrypt(entry.details["original"]) == "Lucía no vendrá mañana"
+
+
+@pytest.mark.parametrize("retracted", [False, True])
+def test_pushed_fragments_are_byte_identical_to_rendering_for_each_reader(world, monkeypatch, retracted):
+    from messaging import realtime
+    from messaging.services import fragments
+
+    welsh = world.staff("Wyn Welsh", "leader")
+    faraway = world.staff("Fay Faraway", "leader")
+    kiwi = world.staff("Kit Kiwi", "leader")
+    for person, language, zone in [
+        (welsh, "cy", "Europe/Warsaw"),
+        (faraway, "pl", "Not/AZone"),
+        (kiwi, "en-gb", "Pacific/Auckland"),
+    ]:
+        person.preferred_language, person.time_zone = language, zone
+        person.save(update_fields=["preferred_language", "time_zone"])
+    conversation = world.guardian_thread(recipients=[world.teacher, world.sendco, world.leader, welsh, faraway, kiwi])
+    upload = SimpleUploadedFile("drawing.png", PNG)
+    message = services.message_send(
+        sender=world.teacher, conversation=conversation, body="Hello, thanks", attachments=[upload]
+    )
+    MessageRead.objects.create(message=message, user=world.sendco)
+    MessageRead.objects.create(message=message, user=world.parent)
+    MessageTranslation.objects.create(
+        message=message, language="es", body="Hola, gracias", engine="test", source_language="en"
+    )
+    MessageTranslation.objects.create(message=message, language="pl", body="", engine="", source_language="en")
+    if retracted:
+        services.message_retract(user=world.teacher, message=message)
+    readers = list(selectors.readers_of(conversation))
+    pushes = {}
+    monkeypatch.setattr(realtime, "push_to_users", lambda ids, html="", **kw: pushes.update(dict.fromkeys(ids, html)))
+
+    for partial, one_by_one in [
+        ("message_appended", fragments.new_message_html),
+        ("message_oob", fragments.message_replaced_html),
+    ]:
+        pushes.clear()
+        fragments.push_message(
+            message=selectors.message_for_readers(message_id=message.pk), readers=readers, partial=partial
+        )
+        expected = fragments.for_each_reader(
+            [reader.pk for reader in readers],
+            lambda reader, build=one_by_one: build(message_id=message.pk, reader=reader),
+        )
+        assert pushes == expected
+        # Only the SENDCO and the leader (same language and zone, neither wrote it) see the same.
+        assert len(set(expected.values())) == len(readers) - 1
+
+
+def test_new_message_notification_reads_in_each_recipients_language(world, outside, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    from messaging.notifications import notify
+
+    conversation = world.guardian_thread(body="Hola")
+    outside.notifications.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_send(sender=world.teacher, conversation=conversation, body="See you on Monday")
+    to_parent = next(n for n in outside.notifications if n["user"] == world.parent)
+    # The title is evaluated by notify in the recipient's language (the parent reads Spanish).
+    notification = notify(**to_parent)
+    with translation.override("es"):
+        expected = translation.gettext("New message from %(sender)s: %(subject)s") % {
+            "sender": world.teacher,
+            "subject": conversation.subject,
+        }
+    assert notification.title == expected
+    assert expected != f"New message from {world.teacher}: {conversation.subject}"

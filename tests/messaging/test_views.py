@@ -362,3 +362,14 @@ def test_thread_with_500_messages_shows_the_newest_50_in_bounded_queries(client,
 def reads_english(user):
     user.preferred_language = "en-gb"
     user.save(update_fields=["preferred_language"])
+
+
+def test_translated_from_label_writes_the_language_name_as_a_sentence_does(world):
+    from django.utils import translation
+
+    from messaging.services.language import language_name
+
+    with translation.override("es"):
+        assert language_name("en") == "inglés"
+    with translation.override("en-gb"):
+        assert language_name("es") == "Spanish"
