@@ -1,0 +1,302 @@
+"""Every page of Homeroom meets WCAG 2.2 AA (axe-core) and fits a 360 px phone.
+
+The page list comes from the URL resolver (`tests.test_authorization.all_routes`), so a new page
+is covered without editing this test. Each route is tried with real ids from one seeded school
+(a conversation, a message, a scheduled message, an attachment, a safeguarding alert, a
+notification, a pupil...) as an anonymous visitor and as every role; each page that answers GET
+with 200 (after following redirects, each final page once per role) is opened in Chromium and
+checked with axe at 1280 px, then narrowed to 360 px, where it must not scroll sideways and axe
+runs again (a table that scrolls only on a phone must be reachable by keyboard). A role whose
+page has the same markup as another role's (words and attribute values aside) is not opened
+again. Django's admin is left out: it is Django's, not ours to restyle.
+
+Discovery uses Django's test client (fast); only full HTML pages go to Chromium. What is not a
+page is found automatically: POST-only endpoints answer 405, downloads and JSON are not text/html,
+htmx fragments have no <html> element. Every failing page is reported in one assertion.
+"""
+
+import base64
+import datetime
+import hashlib
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
+from django.test import Client
+from django.urls import resolve
+from django.utils import timezone
+
+from accounts import policies
+from accounts.models import SendStatus
+from messaging.models import Conversation, MessageTranslation, Notification, SafeguardingPhrase
+from messaging.services import conversations
+from messaging.services import messages as message_services
+from tests.browser.axe import assert_accessible, axe_source
+from tests.browser.test_pages_accessible import wider_than
+from tests.conftest import force_verified_login
+from tests.messaging.world import World
+from tests.test_authorization import all_routes
+
+PHONE_WIDTH = 360
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": PHONE_WIDTH, "height": 740}
+
+# Django's admin is not ours to restyle (and needs a superuser): its routes are not walked.
+SKIP_PREFIXES = ("admin:",)
+# Routes that cannot render as a page and that the walk cannot tell apart by itself, each with
+# the reason. Empty: POST-only endpoints (405 on GET), downloads and scripts (not text/html) and
+# htmx fragments (no <html> element) are recognised without a list, and a route that redirects is
+# checked where it lands (e.g. set_language, account_set_password, account_login when signed in).
+SKIP: dict[str, str] = {}
+
+# Links mailed to one person, visited as an anonymous visitor only: allauth signs out whoever
+# else is signed in when they open one, which would end that role's walk.
+ANONYMOUS_ONLY = {"account_confirm_email", "account_reset_password_from_key"}
+
+# One 1x1 transparent PNG: the attachment's bytes must sniff as an image.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+@dataclass(frozen=True)
+class Page:
+    route: str
+    role: str
+    path: str  # the final path (and query) after redirects
+
+
+def _seed() -> tuple[World, dict]:
+    """The messaging world plus one of everything a URL can name, and the values to try for each
+    URL parameter (first the shared ones by name, then "route:<name>" overrides for one route)."""
+    world = World()
+    world.child.send_status = SendStatus.SEN_SUPPORT
+    world.child.send_needs = "Dyslexia: give written instructions."
+    world.child.save()
+    SafeguardingPhrase.objects.create(school=world.school, phrase="bruise")
+
+    # A guardian's conversation with a photo, a translated reply, a scheduled message and an alert.
+    thread = conversations.conversation_start(
+        starter=world.parent,
+        kind=Conversation.Kind.GUARDIAN_STAFF,
+        pupil=world.child,
+        subject="Visible's week at school, and the trip to the museum on Friday",
+        body="Hola, Visible tiene un bruise en el brazo. Gracias.",
+        recipient_ids=[world.teacher.pk],
+        attachments=[SimpleUploadedFile("arm.png", PNG, content_type="image/png")],
+    )
+    first = thread.messages.get()
+    MessageTranslation.objects.create(
+        message=first,
+        language="en",
+        body="Hello, Visible has a bruise on the arm. Thank you.",
+        engine="test",
+        source_language="es",
+    )
+    message_services.message_send(sender=world.teacher, conversation=thread, body="Thank you, I will look today.")
+    scheduled = message_services.message_send(
+        sender=world.parent,
+        conversation=thread,
+        body="Reminder: Visible is picked up early on Friday.",
+        send_at=timezone.now() + datetime.timedelta(days=2),
+    )
+    staff_thread = conversations.conversation_start(
+        starter=world.teacher,
+        kind=Conversation.Kind.STAFF_TEAM,
+        pupil=world.child,
+        subject="Support plan review",
+        body="Can we meet about the reading plan?",
+        recipient_ids=[world.sendco.pk],
+    )
+    Notification.objects.create(user=world.parent, kind="message", title="A message about Visible", url="/")
+    Notification.objects.create(user=world.dsl, kind="message", title="Urgent: a safeguarding alert", urgent=True)
+
+    attachment = first.attachments.get()
+    alert = first.safeguarding_alerts.first()
+    assert alert is not None, "the seeded message should raise a safeguarding alert"
+    email, _ = EmailAddress.objects.get_or_create(user=world.parent, email=world.parent.email)
+    candidates = {
+        "school_id": [world.school.pk],
+        "kind": [Conversation.Kind.GUARDIAN_STAFF, Conversation.Kind.STAFF_TEAM, Conversation.Kind.FAMILY],
+        "pupil_id": [world.child.pk],
+        "conversation_id": [thread.pk, staff_thread.pk],
+        "message_id": [scheduled.pk, first.pk],
+        "attachment_id": [attachment.pk],
+        "alert_id": [alert.pk],
+        "notification_id": list(Notification.objects.values_list("pk", flat=True)),
+        # A template's key (messaging) or an email confirmation key (allauth).
+        "key": [EmailConfirmationHMAC(email).key, "meeting", "praise"],
+        "uidb36": [user_pk_to_url_str(world.parent)],
+        # Values for one route only, where the shared ones would name the wrong thing.
+        "route:account_reset_password_from_key": {"key": [default_token_generator.make_token(world.parent)]},
+    }
+    return world, candidates
+
+
+def _client_for(user, *, verified=True) -> Client:
+    """A client signed in as `user`, past the second factor when their role needs one."""
+    client = Client()
+    if user is None:
+        return client
+    if verified and policies.requires_two_factor(user):
+        force_verified_login(client, user)
+    else:
+        client.force_login(user)
+    return client
+
+
+ATTRIBUTE_VALUE = re.compile(rb'\s(?!class=)([\w:@.-]+)=("[^"]*"|\'[^\']*\')')
+TEXT = re.compile(rb">[^<]+<")
+
+
+def _shape(html: bytes) -> str:
+    """The page's markup without its words and attribute values (classes kept): two roles whose
+    pages have one shape get the same result from axe, so the second is not opened again."""
+    return hashlib.sha256(TEXT.sub(b"><", ATTRIBUTE_VALUE.sub(rb" \1", html))).hexdigest()
+
+
+def _is_page(response) -> bool:
+    if response.status_code != 200 or getattr(response, "streaming", False):
+        return False
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    return b"<html" in response.content[:2000].lower()
+
+
+def _discover(world: World, candidates: dict) -> tuple[list[Page], dict[str, Client], list[str], list]:
+    """Every (route, role) whose GET ends in a full HTML page, the signed-in clients, and problems."""
+    roles = {
+        "anonymous": None,
+        "parent": world.parent,
+        "teacher": world.teacher,
+        "sendco": world.sendco,
+        "dsl": world.dsl,
+        "leader": world.leader,
+        "school_admin": world.office,
+    }
+    clients = {role: _client_for(user) for role, user in roles.items()}
+    # Signed in with a password, not yet past the code step (the DSL has an authenticator by now).
+    clients["dsl_at_code_step"] = _client_for(world.dsl, verified=False)
+    pages, problems, skipped, seen = [], [], [], set()
+    routes = [r for r in all_routes() if r.name and not r.name.startswith(SKIP_PREFIXES) and r.name not in SKIP]
+    for route in routes:
+        choices = {**candidates, **candidates.get(f"route:{route.name}", {})}
+        value_sets = [
+            dict(zip(route.params, values, strict=True))
+            for values in itertools.product(*(choices[param] for param in route.params))
+        ]
+        found = False
+        for role, client in clients.items():
+            if role != "anonymous" and route.name in ANONYMOUS_ONLY:
+                continue
+            for values in value_sets:
+                url = "/" + route.template.format(**values)
+                response = client.get(url, follow=True)
+                if response.status_code >= 500:
+                    problems.append(f"{url} ({route.name}) as {role}: GET failed with {response.status_code}")
+                if not _is_page(response):
+                    continue
+                final = response.request["PATH_INFO"]
+                shown = resolve(final).view_name
+                query = response.request.get("QUERY_STRING", "")
+                path = f"{final}?{query}" if query else final
+                found = True
+                shape = (shown, _shape(response.content))
+                if (role, final) not in seen and shape not in seen:
+                    seen.update({(role, final), shape})
+                    pages.append(Page(route=shown, role=role, path=path))
+                break  # one page per route and role is enough
+        if not found:
+            skipped.append(route.name)
+    for role, client in clients.items():
+        if role != "anonymous" and "_auth_user_id" not in client.session:
+            problems.append(f"{role} was signed out during the walk: a GET should not sign anyone out")
+    return pages, clients, problems, skipped
+
+
+def _off_the_event_loop(function):
+    """Run `function` in its own thread: Playwright's sync API keeps an asyncio loop running in
+    this one, and messaging pushes to the channel layer with async_to_sync after commit."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = function()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            result["error"] = error
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join(timeout=120)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def _axe(tab, where: str, problems: list[str]) -> None:
+    try:
+        assert_accessible(tab)
+    except AssertionError as failure:
+        problems.append(f"{where}: {failure}")
+
+
+@pytest.fixture
+def quiet_messaging(monkeypatch):
+    """No translation jobs: the seeded translation is stored directly (the engines have their own tests)."""
+    from messaging.services import language
+
+    monkeypatch.setattr(language, "queue_translation", lambda message_id, target: None)
+    monkeypatch.setattr(language, "detect", lambda text, *, fallback: "es" if "Hola" in text else "en")
+
+
+def test_every_page_is_accessible_and_fits_a_phone(live_url, new_context, quiet_messaging):
+    name = settings.SESSION_COOKIE_NAME
+
+    def seed_and_discover():
+        world, candidates = _seed()
+        pages, clients, problems, skipped = _discover(world, candidates)
+        cookies = {role: client.cookies[name].value for role, client in clients.items() if name in client.cookies}
+        return pages, cookies, problems, skipped
+
+    pages, cookies, problems, skipped = _off_the_event_loop(seed_and_discover)
+    routes = {page.route for page in pages}
+    assert len(routes) >= 25, f"the walk found only {sorted(routes)}; is discovery broken?"
+    for must in ("home", "account_login", "messaging:thread", "messaging:safeguarding_alert", "notifications:inbox"):
+        assert must in routes, f"{must} was not checked"
+
+    tabs = {}
+    for role in {page.role for page in pages}:
+        context = new_context(viewport=dict(DESKTOP))
+        # axe-core in every page before it loads: injecting it after each navigation doubles the run.
+        context.add_init_script(axe_source())
+        if role in cookies:
+            context.add_cookies([{"name": name, "value": cookies[role], "url": live_url}])
+        tabs[role] = context.new_page()
+
+    for page in pages:
+        tab = tabs[page.role]
+        tab.set_viewport_size(DESKTOP)
+        response = tab.goto(f"{live_url}{page.path}")
+        where = f"{page.path} ({page.route}, as {page.role})"
+        if response is None or response.status != 200:
+            problems.append(f"{where}: Chromium got {response and response.status}")
+            continue
+        _axe(tab, f"{where} at 1280 px", problems)
+        # The phone layout is checked with axe too: a table that scrolls sideways only there must
+        # be reachable by keyboard (scrollable-region-focusable).
+        tab.set_viewport_size(PHONE)
+        width = tab.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE_WIDTH:
+            problems.append(f"{where}: {width} px wide at {PHONE_WIDTH} px; too wide: {wider_than(tab, PHONE_WIDTH)}")
+        _axe(tab, f"{where} at {PHONE_WIDTH} px", problems)
+
+    print(f"checked {len(pages)} pages of {len(routes)} routes: {sorted(routes)}; not pages: {sorted(skipped)}")
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n\n".join(problems)
