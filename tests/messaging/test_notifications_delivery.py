@@ -15,6 +15,7 @@ from hub import sms
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, services, tasks
 from tests import factories
+from tests.messaging.notification_helpers import notify_at, prefer
 from tests.messaging.smtp import running_smtp_server, use_smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -46,16 +47,10 @@ def smtp_server(settings):
 
 
 def _notify(django_capture_on_commit_callbacks, *, at=MONDAY_NOON, **fields) -> Notification:
-    """A notification created at `at`, without running its on-commit delivery (the test drives it)."""
-    with django_capture_on_commit_callbacks(execute=False):
-        notification = services.notify(**fields)
-    Notification.objects.filter(pk=notification.pk).update(created_at=at)
-    notification.refresh_from_db()
-    return notification
+    return notify_at(django_capture_on_commit_callbacks, at=at, **fields)
 
 
-def _prefer(user, kind, channel, frequency, pupil=None):
-    NotificationPreference.objects.create(user=user, kind=kind, channel=channel, frequency=frequency, pupil=pupil)
+_prefer = prefer
 
 
 # Choosing the channel ---------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""Shared helpers for the notification tests: fixed clock times and ways to set up a case."""
+
+import datetime
+
+from messaging.models import Notification, NotificationPreference
+from messaging.notifications import services
+
+UTC = datetime.UTC
+# Monday 5 January 2026; London is on UTC in winter, Nairobi is UTC+3, New York UTC-5.
+MONDAY_NOON = datetime.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+MONDAY_NIGHT = datetime.datetime(2026, 1, 5, 23, 0, tzinfo=UTC)
+
+Kind = Notification.Kind
+Channel = NotificationPreference.Channel
+Frequency = NotificationPreference.Frequency
+
+
+def notify_at(django_capture_on_commit_callbacks, *, at, **fields) -> Notification:
+    """A notification created at `at`, without running its on-commit delivery (the test drives it)."""
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = services.notify(**fields)
+    Notification.objects.filter(pk=notification.pk).update(created_at=at)
+    notification.refresh_from_db()
+    return notification
+
+
+def prefer(user, kind, channel, frequency, pupil=None) -> None:
+    NotificationPreference.objects.create(user=user, kind=kind, channel=channel, frequency=frequency, pupil=pupil)
