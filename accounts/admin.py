@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_email.models import EmailDevice
 
+from accounts import audit
 from accounts.models import (
     AuditEntry,
     BackupCodeDevice,
@@ -65,6 +67,21 @@ class SchoolScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(**{f"{self.school_path}__in": administered_school_ids(request.user)}).distinct()
+
+    # Changes made in admin go into the audit log like any other write to people's data.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = f"{obj._meta.model_name}.{'changed' if change else 'created'}_in_admin"
+        audit.record(actor=request.user, action=action, target=obj, fields=sorted(form.changed_data))
+
+    def delete_model(self, request, obj):
+        audit.record(actor=request.user, action=f"{obj._meta.model_name}.deleted_in_admin", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(actor=request.user, action=f"{obj._meta.model_name}.deleted_in_admin", target=obj)
+        super().delete_queryset(request, queryset)
 
 
 def users_of_schools(school_ids):
@@ -166,6 +183,20 @@ class PupilAdmin(SchoolScopedAdmin):
     list_select_related = ["school"]
     inlines = [GuardianshipInline]
     date_hierarchy = "date_of_birth"
+    actions = ["mark_left"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A pupil's records must outlive their time at school: they leave, they are not deleted.
+        # Operators keep deletion for erasure requests.
+        return request.user.is_superuser
+
+    @admin.action(description=_("Mark the selected pupils as having left"))
+    def mark_left(self, request, queryset):
+        now = timezone.now()
+        for pupil in queryset.filter(left_at__isnull=True):
+            pupil.left_at = now
+            pupil.save(update_fields=["left_at"])
+            audit.record(actor=request.user, action="pupil.left", target=pupil)
 
 
 @admin.register(Guardianship)
