@@ -88,3 +88,19 @@ def test_history_page_shows_only_my_attempts(client, parent):
     assert "Mozilla/5.0 (Homeroom tests)" in page
     assert "StrangerBrowser/1.0" not in page
     assert "Signed in" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 60])
+def test_history_page_queries_do_not_grow_with_attempts(client, count, django_assert_max_num_queries):
+    user = factories.UserFactory()
+    LoginAttempt.objects.bulk_create(
+        LoginAttempt(user=user, email_entered=user.email, outcome="success", ip_address="127.0.0.1")
+        for _ in range(count)
+    )
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("login_history"))
+    assert response.status_code == 200
+    rows = response.content.decode().count('<tr class="govuk-table__row">') - 1  # less the header row
+    assert rows == min(LoginAttempt.objects.filter(user=user).count(), 50)

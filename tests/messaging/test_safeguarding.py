@@ -68,3 +68,21 @@ def test_a_match_says_which_text_it_was_found_in():
     in_translation = {"phrase": "scared", "in": "translation", "from": "es", "language": "Spanish"}
     assert safeguarding.describe_match(in_translation) == "scared (in the machine translation from Spanish)"
     assert safeguarding.matched_phrase(in_translation) == "scared"
+
+
+def _alerts(world, count):
+    conversation = world.guardian_thread(body="Hello")
+    message = conversation.messages.get()
+    SafeguardingAlert.objects.bulk_create(
+        SafeguardingAlert(message=message, school=world.school, matched_phrases=["scared"]) for _ in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_alerts_page_queries_do_not_grow_with_alerts(client, world, count, django_assert_max_num_queries):
+    _alerts(world, count)
+    messaging_world.sign_in(client, world.dsl)
+    with django_assert_max_num_queries(18):
+        response = client.get("/messages/safeguarding/")
+    assert response.status_code == 200
+    assert response.content.decode().count("scared") >= min(count, 25)
