@@ -373,3 +373,16 @@ def test_translated_from_label_writes_the_language_name_as_a_sentence_does(world
         assert language_name("en") == "inglés"
     with translation.override("en-gb"):
         assert language_name("es") == "Spanish"
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_choosing_a_pupil_to_write_about_has_bounded_queries(client, world, count, django_assert_max_num_queries):
+    from tests import factories
+
+    for index in range(count):
+        factories.PupilFactory(school=world.school, first_name=f"Pupil{index}")
+    messaging_world.sign_in(client, world.sendco)
+    with django_assert_max_num_queries(16):
+        response = client.get(url("new"))
+    assert response.status_code == 200
+    assert "Pupil0" in response.content.decode()
