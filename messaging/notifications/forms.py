@@ -11,8 +11,9 @@ Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 
-# Account and security notices are about the person, not a child: no per-child choice for them.
-PER_CHILD_KINDS = [kind for kind in Kind if kind != Kind.ACCOUNT]
+# Per child: only what is about a child and reaches a guardian (account notices are about the
+# person; safeguarding alerts go to staff).
+PER_CHILD_KINDS = [kind for kind in Kind if kind not in (Kind.ACCOUNT, Kind.SAFEGUARDING)]
 SAME_AS_ALL = ""
 
 
@@ -51,9 +52,10 @@ class NotificationSettingsForm(forms.Form):
     def __init__(self, *args, current: NotificationSettings, **kwargs):
         super().__init__(*args, **kwargs)
         self.children = current.children
+        self.kinds = [Kind(kind) for kind in current.kinds]
         preferences = current.preferences
         select = {"class": "govuk-select"}
-        for kind in Kind:
+        for kind in self.kinds:
             for channel in Channel:
                 self.fields[_field_name(kind, channel)] = forms.ChoiceField(
                     label=_("%(kind)s: %(channel)s") % {"kind": kind.label, "channel": channel.label},
@@ -94,7 +96,7 @@ class NotificationSettingsForm(forms.Form):
     def rows(self) -> list[Row]:
         return [
             Row(kind=kind, label=kind.label, cells=[self[_field_name(kind, channel)] for channel in Channel])
-            for kind in Kind
+            for kind in self.kinds
         ]
 
     def child_sections(self) -> list[dict]:
@@ -120,7 +122,7 @@ class NotificationSettingsForm(forms.Form):
 
     def choices(self) -> dict[tuple[str, str, int | None], str | None]:
         choices: dict[tuple[str, str, int | None], str | None] = {}
-        for kind in Kind:
+        for kind in self.kinds:
             for channel in Channel:
                 choices[(str(kind), str(channel), None)] = self.cleaned_data[_field_name(kind, channel)]
         for child in self.children:

@@ -6,7 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from accounts.models import Pupil, User
-from accounts.policies import children_of
+from accounts.policies import children_of, is_dsl_anywhere
 from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery
 
@@ -40,6 +40,8 @@ class NotificationSettings:
     preferences: delivery.Preferences
     children: list[Pupil]
     quiet_hours: QuietHours | None
+    # The kinds this person can receive: safeguarding alerts only reach designated safeguarding leads.
+    kinds: list[str]
 
 
 def notification_settings_for(user: User) -> NotificationSettings:
@@ -48,4 +50,5 @@ def notification_settings_for(user: User) -> NotificationSettings:
         preferences=delivery.preferences_of(user),
         children=list(children_of(user).order_by("first_name", "last_name")),
         quiet_hours=QuietHours.objects.filter(user=user).first(),
+        kinds=[kind for kind in Notification.Kind if kind != Notification.Kind.SAFEGUARDING or is_dsl_anywhere(user)],
     )

@@ -288,3 +288,23 @@ def test_a_forged_field_for_another_child_is_ignored(client, parent, school):
     response = client.post(reverse("notifications:preferences"), _form_data(**{f"message-email-{stranger.pk}": "off"}))
     assert response.status_code == 302
     assert not NotificationPreference.objects.filter(pupil=stranger).exists()
+
+
+def test_only_a_dsl_is_offered_safeguarding_alert_choices(client):
+    from tests import factories
+    from tests.conftest import force_verified_login
+
+    school = factories.SchoolFactory()
+    parent = factories.UserFactory()
+    factories.GuardianshipFactory(guardian=parent, pupil=factories.PupilFactory(school=school))
+    dsl = factories.MembershipFactory(school=school, role="dsl").user
+
+    client.force_login(parent)
+    page = client.get("/notifications/preferences/").content.decode()
+    assert 'name="safeguarding-email"' not in page
+    assert 'name="message-email"' in page
+
+    client.logout()
+    force_verified_login(client, dsl)
+    page = client.get("/notifications/preferences/").content.decode()
+    assert 'name="safeguarding-email"' in page
