@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import policies as people
-from accounts.models import Pupil, School, User
+from accounts.models import Membership, Pupil, School, User
 from messaging import policies
 from messaging.models import (
     Conversation,
@@ -278,7 +278,13 @@ def participant_user_ids(conversation: Conversation | int) -> list[int]:
 
 def pupils_to_write_about(user: User, *, query: str = "", limit: int = 50) -> QuerySet[Pupil]:
     """Current pupils the user may start a conversation about (own children, pupils taught or supported)."""
-    pupils = people.pupils_visible_to(user).current().select_related("school")
+    # How many guardians may see each pupil: a family thread needs someone else to write to.
+    pupils = (
+        people.pupils_visible_to(user)
+        .current()
+        .select_related("school")
+        .annotate(guardians_who_can_view=Count("guardianships", filter=Q(guardianships__can_view=True)))
+    )
     if query:
         pupils = pupils.filter(
             Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(preferred_name__icontains=query)
@@ -288,7 +294,12 @@ def pupils_to_write_about(user: User, *, query: str = "", limit: int = 50) -> Qu
 
 def schools_with_office_for(user: User) -> QuerySet[School]:
     """Schools whose office a guardian may write to (where one of their children learns)."""
-    return School.objects.filter(pk__in=people.children_of(user).values("school_id")).order_by("name")
+    offices = Membership.objects.filter(role__in=policies.OFFICE_ROLES, is_active=True).values("school_id")
+    return (
+        School.objects.filter(pk__in=people.children_of(user).values("school_id"))
+        .filter(pk__in=offices)
+        .order_by("name")
+    )
 
 
 def alerts_for(user: User) -> QuerySet[SafeguardingAlert]:

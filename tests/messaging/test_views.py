@@ -386,3 +386,28 @@ def test_choosing_a_pupil_to_write_about_has_bounded_queries(client, world, coun
         response = client.get(url("new"))
     assert response.status_code == 200
     assert "Pupil0" in response.content.decode()
+
+
+def test_start_page_offers_only_conversations_that_can_happen(client, world):
+    """No family thread for a child with one guardian; no office link where nobody answers."""
+    from tests import factories
+
+    lone_parent = factories.UserFactory()
+    only_child = factories.PupilFactory(school=world.far_school, first_name="Solo")
+    factories.GuardianshipFactory(guardian=lone_parent, pupil=only_child)
+    client.force_login(lone_parent)
+    page = client.get(url("new")).content.decode()
+    assert url("start", "guardian_staff", only_child.pk) in page
+    assert url("start", "family", only_child.pk) not in page
+    assert url("office_start", world.far_school.pk) not in page
+
+
+def test_start_page_offers_the_family_thread_and_the_office_where_they_exist(client, world):
+    from tests import factories
+
+    factories.MembershipFactory(school=world.school, role="school_admin")
+    sign_in = messaging_world.sign_in
+    sign_in(client, world.parent)
+    page = client.get(url("new")).content.decode()
+    assert url("start", "family", world.child.pk) in page
+    assert url("office_start", world.school.pk) in page

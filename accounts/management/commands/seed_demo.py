@@ -221,6 +221,11 @@ class Command(BaseCommand):
             "tutor@urbanhome.example", "Wanjiru Kamau", time_zone="Africa/Nairobi", phone="+254712345678"
         )
         Membership.objects.update_or_create(user=tutor, school=school, role=Role.TEACHER, defaults={"is_active": True})
+        office = self._user("office@urbanhome.example", "Otieno Ouma", time_zone="Africa/Nairobi", is_staff=True)
+        Membership.objects.update_or_create(
+            user=office, school=school, role=Role.SCHOOL_ADMIN, defaults={"is_active": True}
+        )
+        office.groups.add(Group.objects.get(name="School admins"))
         parent = self._user(
             "parent@urbanhome.example",
             "Grace Mwangi",
@@ -251,6 +256,7 @@ class Command(BaseCommand):
             ("Designated safeguarding lead *", "dsl@riverside.example"),
             ("Head teacher *", "head@riverside.example"),
             ("School admin (Django admin) *", "office@riverside.example"),
+            ("School office, Urban Home School *", "office@urbanhome.example"),
             ("Operator (superuser) *", operator.email),
         ]
         for label, email in rows:
