@@ -15,3 +15,13 @@ def client_ip(request) -> str | None:
 
 def user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:400]
+
+
+def safe_next(request, fallback: str = "/") -> str:
+    """The `next` the form or link asked for, if it stays on this site; otherwise `fallback`."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback

@@ -3,19 +3,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import LanguageForm, PreferencesForm
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
+from accounts.requests import safe_next
 
 
 @login_required
@@ -52,7 +45,7 @@ def preferences(request):
 def language_set(request):
     """The language switcher: saved to the profile when signed in, to a cookie otherwise."""
     form = LanguageForm(request.POST)
-    target = _safe_next(request, "/")
+    target = safe_next(request, "/")
     if not form.is_valid():
         messages.error(request, _("Choose one of the languages in the list."))
         return HttpResponseRedirect(target)
@@ -79,4 +72,4 @@ def simplified_toggle(request):
         messages.success(request, _("Simplified interface is on."))
     else:
         messages.success(request, _("Simplified interface is off."))
-    return HttpResponseRedirect(_safe_next(request, "/"))
+    return HttpResponseRedirect(safe_next(request, "/"))

@@ -12,7 +12,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,17 +20,10 @@ from django_otp import login as otp_login
 
 from accounts import policies
 from accounts.models import LoginAttempt
-from accounts.requests import client_ip, user_agent
+from accounts.requests import client_ip, safe_next, user_agent
 from accounts.services import login_attempt_record
 from accounts.twofactor import selectors, services
 from accounts.twofactor.forms import AnyCodeForm, BackupCodeForm, CodeForm, PhoneForm
-
-
-def _safe_next(request, fallback: str = "/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def _invalid(request, template: str, context: dict):
@@ -59,7 +52,7 @@ def overview(request):
     status = selectors.status_for(request.user)
     context = {
         "status": status,
-        "must_enrol": not status.enabled and (request.user.is_staff or policies.requires_two_factor(request.user)),
+        "must_enrol": not status.enabled and policies.requires_two_factor(request.user),
     }
     return render(request, "twofactor/overview.html", context)
 
@@ -244,7 +237,7 @@ def _record(request, outcome: str) -> None:
 @login_required
 def verify(request):
     """Ask for the second factor after the password. Success marks the session as verified."""
-    next_url = _safe_next(request, reverse("home"))
+    next_url = safe_next(request, reverse("home"))
     if request.user.is_verified():
         return HttpResponseRedirect(next_url)
     methods = _methods(request.user)
@@ -281,7 +274,7 @@ def verify(request):
 @require_POST
 def verify_send(request):
     """Send a sign-in code by email or text message, then show the code form for that method."""
-    next_url = _safe_next(request, reverse("home"))
+    next_url = safe_next(request, reverse("home"))
     method = request.POST.get("method", "")
     methods = _methods(request.user)
     if method not in ("email", "sms") or method not in methods:
