@@ -90,10 +90,9 @@ def _start(request, *, kind, pupil=None, school=None):
         except MessagingError as error:
             form.add_error(None, str(error))
         else:
-            if kind in (Kind.GUARDIAN_STAFF, Kind.SUPPORT) and not people.is_staff_at(user, conversation.school):
-                notice = boundaries.reply_expectation(school=conversation.school)
-                if notice:
-                    flash.info(request, notice)
+            notice = boundaries.reply_expectation_for(user=user, conversation=conversation)
+            if notice:
+                flash.info(request, notice)
             return redirect("messaging:thread", conversation.pk)
     context = {
         "form": form,
@@ -135,7 +134,7 @@ def _thread_context(request, conversation, *, form=None):
         "form": form or MessageForm(conversation_id=conversation.pk),
         "templates": message_templates.templates_offered(school=conversation.school, staff_side=staff_side),
         "can_close": staff_side,
-        "contact_notice": "" if staff_side else boundaries.reply_expectation(school=conversation.school),
+        "contact_notice": boundaries.reply_expectation_for(user=user, conversation=conversation),
         "is_latest_page": before is None,
     }
 
@@ -176,8 +175,7 @@ def message_create(request, conversation_id):
 
 
 def _sent(request, conversation, message):
-    staff_side = policies.is_staff_side(user=request.user, conversation=conversation)
-    notice = "" if staff_side else boundaries.reply_expectation(school=conversation.school)
+    notice = boundaries.reply_expectation_for(user=request.user, conversation=conversation)
     scheduled = message.status == message.Status.SCHEDULED
     if request.htmx:
         # The message itself arrives over the WebSocket like everyone else's; reset the composer.

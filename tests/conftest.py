@@ -20,6 +20,16 @@ def require(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _interface_language_starts_as_english():
+    """Each test starts in the site's default language, whatever an earlier request activated."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def school(db):
     return factories.SchoolFactory()

@@ -93,3 +93,13 @@ def reply_expectation(*, school: School, at: datetime.datetime | None = None) ->
         "hours": summary,
         "when": when,
     }
+
+
+def reply_expectation_for(*, user, conversation, at: datetime.datetime | None = None) -> str:
+    """What `user` is told about reply times in `conversation`: families writing to staff outside
+    contact hours learn when to expect a reply; staff, and family-only threads, get nothing."""
+    from accounts import policies as people
+
+    if conversation.kind == conversation.Kind.FAMILY or people.is_staff_at(user, conversation.school_id):
+        return ""
+    return reply_expectation(school=conversation.school, at=at)

@@ -411,3 +411,16 @@ def test_start_page_offers_the_family_thread_and_the_office_where_they_exist(cli
     page = client.get(url("new")).content.decode()
     assert url("start", "family", world.child.pk) in page
     assert url("office_start", world.school.pk) in page
+
+
+def test_only_families_writing_to_staff_hear_about_contact_hours(world):
+    from messaging.services import boundaries
+
+    saturday_night = datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC)
+    to_staff = world.guardian_thread()
+    family = Conversation.objects.create(
+        school=world.school, pupil=world.child, kind="family", subject="Weekend", created_by=world.parent
+    )
+    assert boundaries.reply_expectation_for(user=world.parent, conversation=to_staff, at=saturday_night)
+    assert boundaries.reply_expectation_for(user=world.teacher, conversation=to_staff, at=saturday_night) == ""
+    assert boundaries.reply_expectation_for(user=world.parent, conversation=family, at=saturday_night) == ""
