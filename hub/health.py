@@ -41,7 +41,9 @@ def _broker():
         return "in-process (no broker configured; tasks run eagerly)"
     from hub.celery import app
 
-    with app.connection_for_write() as conn:
+    # The URL from settings on every call: what the operator configured now, not what the Celery
+    # app read at start-up.
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return conn.transport_cls
 
