@@ -115,23 +115,36 @@ def backup_codes(request):
 # ---- email codes -------------------------------------------------------------------------------
 
 
+def _side_channel_setup(request, *, device, context: dict, template: str, confirm, done: str):
+    """The confirm step shared by email and text-message codes: check the code, sign the session
+    in with the new device, then on to backup codes. A wrong code re-renders with 422."""
+    form = CodeForm(request.POST or None)
+    context = {**context, "form": form}
+    if request.method == "POST" and device is not None:
+        if not form.is_valid():
+            return _invalid(request, template, context)
+        try:
+            confirm(user=request.user, device=device, code=form.cleaned_data["code"])
+        except services.TwoFactorError as error:
+            form.add_error("code", str(error))
+            return _invalid(request, template, context)
+        otp_login(request, device)
+        messages.success(request, done)
+        return redirect("twofactor:backup_codes")
+    return render(request, template, {**context, "form": CodeForm()})
+
+
 @login_required
 def email_setup(request):
     device = selectors.email_pending(request.user)
-    form = CodeForm(request.POST or None)
-    context = {"device": device, "form": form}
-    if request.method == "POST" and device is not None:
-        if not form.is_valid():
-            return _invalid(request, "twofactor/email_setup.html", context)
-        try:
-            services.email_device_confirm(user=request.user, device=device, code=form.cleaned_data["code"])
-        except services.TwoFactorError as error:
-            form.add_error("code", str(error))
-            return _invalid(request, "twofactor/email_setup.html", context)
-        otp_login(request, device)
-        messages.success(request, _("Codes by email are set up."))
-        return redirect("twofactor:backup_codes")
-    return render(request, "twofactor/email_setup.html", {"device": device, "form": CodeForm()})
+    return _side_channel_setup(
+        request,
+        device=device,
+        context={"device": device},
+        template="twofactor/email_setup.html",
+        confirm=services.email_device_confirm,
+        done=_("Codes by email are set up."),
+    )
 
 
 @login_required
@@ -152,21 +165,14 @@ def email_send(request):
 @login_required
 def sms_setup(request):
     device = selectors.sms_pending(request.user)
-    code_form = CodeForm(request.POST or None)
-    context = {"device": device, "form": code_form, "phone_form": PhoneForm(initial={"phone": request.user.phone})}
-    if request.method == "POST" and device is not None:
-        if not code_form.is_valid():
-            return _invalid(request, "twofactor/sms_setup.html", context)
-        try:
-            services.sms_device_confirm(user=request.user, device=device, code=code_form.cleaned_data["code"])
-        except services.TwoFactorError as error:
-            code_form.add_error("code", str(error))
-            return _invalid(request, "twofactor/sms_setup.html", context)
-        otp_login(request, device)
-        messages.success(request, _("Codes by text message are set up."))
-        return redirect("twofactor:backup_codes")
-    context["form"] = CodeForm()
-    return render(request, "twofactor/sms_setup.html", context)
+    return _side_channel_setup(
+        request,
+        device=device,
+        context={"device": device, "phone_form": PhoneForm(initial={"phone": request.user.phone})},
+        template="twofactor/sms_setup.html",
+        confirm=services.sms_device_confirm,
+        done=_("Codes by text message are set up."),
+    )
 
 
 @login_required
