@@ -2,6 +2,9 @@
 
 import datetime
 
+import pytest
+
+from hub import sms
 from messaging.models import Notification, NotificationPreference
 from messaging.notifications import services
 
@@ -9,6 +12,8 @@ UTC = datetime.UTC
 # Monday 5 January 2026; London is on UTC in winter, Nairobi is UTC+3, New York UTC-5.
 MONDAY_NOON = datetime.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 MONDAY_NIGHT = datetime.datetime(2026, 1, 5, 23, 0, tzinfo=UTC)
+TUESDAY_MORNING = datetime.datetime(2026, 1, 6, 7, 5, tzinfo=UTC)
+KENYAN_MOBILE = "+254712345678"
 
 Kind = Notification.Kind
 Channel = NotificationPreference.Channel
@@ -26,3 +31,12 @@ def notify_at(django_capture_on_commit_callbacks, *, at, **fields) -> Notificati
 
 def prefer(user, kind, channel, frequency, pupil=None) -> None:
     NotificationPreference.objects.create(user=user, kind=kind, channel=channel, frequency=frequency, pupil=pupil)
+
+
+@pytest.fixture(autouse=True)
+def clean_sms_outbox():
+    """The console SMS backend keeps sent texts in memory: start and end each test empty.
+    Autouse in every module that imports it."""
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()

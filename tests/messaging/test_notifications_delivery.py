@@ -12,31 +12,24 @@ from django.core import mail
 from django.utils.translation import gettext_lazy
 
 from hub import sms
-from messaging.models import Notification, NotificationPreference, QuietHours
+from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery, services, tasks
 from tests import factories
-from tests.messaging.notification_helpers import notify_at, prefer
+from tests.messaging.notification_helpers import (
+    KENYAN_MOBILE,
+    MONDAY_NIGHT,
+    MONDAY_NOON,
+    UTC,
+    Channel,
+    Frequency,
+    Kind,
+    clean_sms_outbox,  # noqa: F401 (autouse fixture: empty SMS outbox per test)
+    notify_at,
+    prefer,
+)
 from tests.messaging.smtp import running_smtp_server, use_smtp_server
 
 pytestmark = pytest.mark.django_db
-
-UTC = datetime.UTC
-KENYAN_MOBILE = "+254712345678"
-# Monday 5 January 2026; London is on UTC in winter.
-MONDAY_NOON = datetime.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-MONDAY_NIGHT = datetime.datetime(2026, 1, 5, 23, 0, tzinfo=UTC)
-TUESDAY_MORNING = datetime.datetime(2026, 1, 6, 7, 5, tzinfo=UTC)
-
-Kind = Notification.Kind
-Channel = NotificationPreference.Channel
-Frequency = NotificationPreference.Frequency
-
-
-@pytest.fixture(autouse=True)
-def _clean_outboxes():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 @pytest.fixture
@@ -48,9 +41,6 @@ def smtp_server(settings):
 
 def _notify(django_capture_on_commit_callbacks, *, at=MONDAY_NOON, **fields) -> Notification:
     return notify_at(django_capture_on_commit_callbacks, at=at, **fields)
-
-
-_prefer = prefer
 
 
 # Choosing the channel ---------------------------------------------------------------------------
@@ -68,8 +58,8 @@ def test_defaults_email_most_things_at_once_news_daily_and_text_only_school_aler
 def test_a_choice_for_one_child_beats_the_choice_for_all_children(parent, school, django_capture_on_commit_callbacks):
     second_child = factories.PupilFactory(school=school)
     factories.GuardianshipFactory(guardian=parent, pupil=second_child)
-    _prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.OFF)
-    _prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.INSTANT, pupil=parent.child)
+    prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.OFF)
+    prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.INSTANT, pupil=parent.child)
     preferences = delivery.preferences_of(parent)
 
     assert (
@@ -96,8 +86,8 @@ def test_a_choice_for_one_child_beats_the_choice_for_all_children(parent, school
 
 
 def test_off_sends_nothing_and_daily_waits_for_the_digest(parent, django_capture_on_commit_callbacks):
-    _prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.OFF)
-    _prefer(parent, Kind.ACCOUNT, Channel.EMAIL, Frequency.DAILY)
+    prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.OFF)
+    prefer(parent, Kind.ACCOUNT, Channel.EMAIL, Frequency.DAILY)
     off = _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.MESSAGE, title="Off")
     daily = _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.ACCOUNT, title="Daily")
 
@@ -113,7 +103,7 @@ def test_off_sends_nothing_and_daily_waits_for_the_digest(parent, django_capture
 
 
 def test_a_text_needs_a_phone_number_and_goes_when_chosen(parent, django_capture_on_commit_callbacks):
-    _prefer(parent, Kind.MESSAGE, Channel.SMS, Frequency.INSTANT)
+    prefer(parent, Kind.MESSAGE, Channel.SMS, Frequency.INSTANT)
     notification = _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.MESSAGE, title="Hi")
     assert services.notification_deliver(notification_id=notification.pk, now=MONDAY_NOON)["sms"] == "skip"
 
@@ -132,8 +122,8 @@ def test_urgent_school_alert_ignores_off_and_quiet_hours_and_goes_by_text_and_em
 ):
     parent.phone = KENYAN_MOBILE
     parent.save()
-    _prefer(parent, Kind.SCHOOL_ALERT, Channel.EMAIL, Frequency.OFF)
-    _prefer(parent, Kind.SCHOOL_ALERT, Channel.SMS, Frequency.OFF)
+    prefer(parent, Kind.SCHOOL_ALERT, Channel.EMAIL, Frequency.OFF)
+    prefer(parent, Kind.SCHOOL_ALERT, Channel.SMS, Frequency.OFF)
     QuietHours.objects.create(user=parent, start=datetime.time(21, 0), end=datetime.time(7, 0))
     alert = _notify(
         django_capture_on_commit_callbacks,
@@ -163,7 +153,7 @@ def test_urgent_school_alert_ignores_off_and_quiet_hours_and_goes_by_text_and_em
 def test_a_school_alert_that_is_not_urgent_respects_off_and_quiet_hours(parent, django_capture_on_commit_callbacks):
     parent.phone = KENYAN_MOBILE
     parent.save()
-    _prefer(parent, Kind.SCHOOL_ALERT, Channel.EMAIL, Frequency.OFF)
+    prefer(parent, Kind.SCHOOL_ALERT, Channel.EMAIL, Frequency.OFF)
     QuietHours.objects.create(user=parent, start=datetime.time(21, 0), end=datetime.time(7, 0))
     alert = _notify(
         django_capture_on_commit_callbacks, at=MONDAY_NIGHT, user=parent, kind=Kind.SCHOOL_ALERT, title="Trip"
@@ -240,7 +230,7 @@ def test_notify_refuses_links_off_the_site_and_pupils_the_recipient_cannot_see(p
 def test_the_daily_digest_gathers_everything_held_into_one_email_and_only_once(
     parent, smtp_server, django_capture_on_commit_callbacks
 ):
-    _prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.DAILY)
+    prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.DAILY)
     titles = ["Sports day moved", "Library books due", "New message from Tess"]
     notifications = [
         _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.ANNOUNCEMENT, title=titles[0]),
@@ -273,7 +263,7 @@ def test_the_daily_digest_gathers_everything_held_into_one_email_and_only_once(
 def test_the_digest_keeps_safeguarding_content_inside_homeroom(
     dsl_user, smtp_server, django_capture_on_commit_callbacks
 ):
-    _prefer(dsl_user, Kind.SAFEGUARDING, Channel.EMAIL, Frequency.DAILY)
+    prefer(dsl_user, Kind.SAFEGUARDING, Channel.EMAIL, Frequency.DAILY)
     notification = _notify(
         django_capture_on_commit_callbacks,
         user=dsl_user,

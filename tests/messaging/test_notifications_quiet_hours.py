@@ -10,39 +10,31 @@ import pytest
 from django.core import mail
 
 from hub import sms
-from messaging.models import Notification, NotificationPreference, QuietHours
+from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery, services
 from tests import factories
-from tests.messaging.notification_helpers import notify_at, prefer
+from tests.messaging.notification_helpers import (
+    KENYAN_MOBILE,
+    MONDAY_NIGHT,
+    MONDAY_NOON,
+    TUESDAY_MORNING,
+    UTC,
+    Channel,
+    Frequency,
+    Kind,
+    clean_sms_outbox,  # noqa: F401 (autouse fixture: empty SMS outbox per test)
+    notify_at,
+    prefer,
+)
 
 pytestmark = pytest.mark.django_db
 
-UTC = datetime.UTC
-KENYAN_MOBILE = "+254712345678"
-# Monday 5 January 2026; London is on UTC in winter, Nairobi is UTC+3, New York UTC-5.
-MONDAY_NOON = datetime.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-MONDAY_NIGHT = datetime.datetime(2026, 1, 5, 23, 0, tzinfo=UTC)
 TUESDAY_SEVEN = datetime.datetime(2026, 1, 6, 7, 0, tzinfo=UTC)
-TUESDAY_MORNING = datetime.datetime(2026, 1, 6, 7, 5, tzinfo=UTC)
 NINE_TO_SEVEN = {"start": datetime.time(21, 0), "end": datetime.time(7, 0)}
-
-Kind = Notification.Kind
-Channel = NotificationPreference.Channel
-Frequency = NotificationPreference.Frequency
-
-
-@pytest.fixture(autouse=True)
-def _clean_outboxes():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
 
 
 def _notify(django_capture_on_commit_callbacks, *, at=MONDAY_NIGHT, **fields) -> Notification:
     return notify_at(django_capture_on_commit_callbacks, at=at, **fields)
-
-
-_prefer = prefer
 
 
 def _held_until(notification) -> datetime.datetime | None:
@@ -102,7 +94,7 @@ def test_a_hold_is_recorded_as_the_end_of_the_quiet_period_on_the_persons_clock(
     parent.time_zone = "Africa/Nairobi"
     parent.phone = KENYAN_MOBILE
     parent.save()
-    _prefer(parent, Kind.MESSAGE, Channel.SMS, Frequency.INSTANT)
+    prefer(parent, Kind.MESSAGE, Channel.SMS, Frequency.INSTANT)
     QuietHours.objects.create(user=parent, **NINE_TO_SEVEN)
     # 22:00 on Monday in Nairobi.
     notification = _notify(
@@ -125,7 +117,7 @@ def test_a_hold_is_recorded_as_the_end_of_the_quiet_period_on_the_persons_clock(
 
 def test_nothing_is_held_outside_quiet_hours_or_when_turned_off(parent, django_capture_on_commit_callbacks):
     QuietHours.objects.create(user=parent, **NINE_TO_SEVEN)
-    _prefer(parent, Kind.ACCOUNT, Channel.EMAIL, Frequency.OFF)
+    prefer(parent, Kind.ACCOUNT, Channel.EMAIL, Frequency.OFF)
     daytime = _notify(django_capture_on_commit_callbacks, at=MONDAY_NOON, user=parent, kind=Kind.MESSAGE, title="Day")
     turned_off = _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.ACCOUNT, title="Off")
 
@@ -178,7 +170,7 @@ def test_release_leaves_alone_what_was_read_meanwhile(parent, django_capture_on_
 
 def test_a_later_preference_change_does_not_send_old_items(parent, django_capture_on_commit_callbacks):
     QuietHours.objects.create(user=parent, **NINE_TO_SEVEN)
-    _prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.OFF)
+    prefer(parent, Kind.MESSAGE, Channel.EMAIL, Frequency.OFF)
     off_by_day = _notify(django_capture_on_commit_callbacks, at=MONDAY_NOON, user=parent, kind=Kind.MESSAGE, title="A")
     off_by_night = _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.MESSAGE, title="B")
     held = _notify(django_capture_on_commit_callbacks, user=parent, kind=Kind.ACCOUNT, title="New sign-in")
@@ -271,7 +263,7 @@ def test_release_queries_do_not_grow_with_the_number_of_people(
         person = factories.UserFactory(time_zone=zones[number % len(zones)], phone=KENYAN_MOBILE)
         QuietHours.objects.create(user=person, **NINE_TO_SEVEN)
         if number % 2:
-            _prefer(person, Kind.MESSAGE, Channel.SMS, Frequency.INSTANT)
+            prefer(person, Kind.MESSAGE, Channel.SMS, Frequency.INSTANT)
         notification = _notify(django_capture_on_commit_callbacks, user=person, kind=Kind.MESSAGE, title="Hello")
         services.notification_deliver(notification_id=notification.pk, now=MONDAY_NIGHT)
         held.append(notification)
