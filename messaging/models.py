@@ -84,6 +84,9 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     template_key = models.CharField(max_length=50, blank=True)
+    # The idempotency key the composer carried: a double submit or a retry after a lost response
+    # finds the message already saved instead of saving it twice. Unique per sender.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("message")
@@ -92,6 +95,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "status", "id"]),
             models.Index(fields=["status", "send_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_key"], condition=~models.Q(client_key=""), name="message_client_key_unique"
+            )
         ]
 
     def __str__(self):

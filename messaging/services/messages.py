@@ -130,13 +130,21 @@ def message_send(
     template_key: str = "",
     attachments=(),
     language: str = "",
+    client_key: str = "",
 ) -> Message:
     """Save a message and deliver it (or keep it for `send_at`, when that is in the future).
+
+    `client_key` is the composer's idempotency key: when `sender` already sent a message with it
+    (a double submit, or a retry after a lost response), that message is returned and nothing
+    new is saved or announced.
 
     Refuses (ConversationClosed, PermissionDenied) when `sender` may not write here, and
     (MessagingError, AttachmentRejected) on an empty or too-long body or an unacceptable file;
     nothing is saved when it refuses.
     """
+    client_key = (client_key or "")[:64]
+    if client_key and (earlier := message_already_sent(sender=sender, client_key=client_key)) is not None:
+        return earlier
     if conversation.is_closed:
         raise ConversationClosed(_("This conversation is closed."))
     if not policies.can_post_in(user=sender, conversation=conversation):
@@ -154,6 +162,7 @@ def message_send(
         send_at=send_at if scheduled else None,
         sent_at=None if scheduled else now,
         template_key=template_key[:50],
+        client_key=client_key,
         created_at=now,
     )
     _attachments_save(message, checked)
@@ -171,6 +180,18 @@ def message_send(
     if not scheduled:
         _deliver(message, at=now)
     return message
+
+
+def message_already_sent(*, sender: User, client_key: str) -> Message | None:
+    """The message `sender` already saved under `client_key`, if any.
+
+    Called inside the sending transaction: the sender's row is locked first, so two copies of one
+    form posted at the same moment are taken one after the other and the second finds the first.
+    """
+    if not client_key:
+        return None
+    User.objects.select_for_update().filter(pk=sender.pk).values_list("pk", flat=True).first()
+    return Message.objects.filter(sender=sender, client_key=client_key[:64]).select_related("conversation").first()
 
 
 def _deliver(message: Message, *, at: datetime.datetime) -> None:
