@@ -468,3 +468,22 @@ def test_readers_are_exactly_those_who_may_see_the_conversation_in_one_query(wor
         }
     assert world.co_parent not in set(policies.readers_of_conversation(thread))
     assert world.leader not in set(policies.readers_of_conversation(team))
+
+
+def test_an_instant_notification_queued_before_the_change_is_not_sent_after_it(
+    still_world, django_capture_on_commit_callbacks
+):
+    world = still_world
+    thread = family_thread(world)
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = notification_services.notify(
+            user=world.parent, kind=Kind.MESSAGE, title="Queued", pupil=world.child, target=thread
+        )
+    mail.outbox.clear()
+    sms.outbox.clear()
+
+    withdraw(world)  # before the worker picks the delivery up
+    assert notification_services.notification_deliver(notification_id=queued.pk) == {}
+    assert not emailed(world.parent)
+    assert not texted(world.parent)
+    assert not notification_selectors.notifications_for(world.parent).filter(pk=queued.pk).exists()
