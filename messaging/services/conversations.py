@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Pupil, School, User
-from messaging import policies, selectors
+from messaging import policies
 from messaging.models import Conversation, Participant
-from messaging.services import MessagingError, fragments
+from messaging.services import MessagingError, delivery
 from messaging.services.messages import message_already_sent, message_send
 
 Kind = Conversation.Kind
@@ -111,12 +111,8 @@ def _set_closed(*, user: User, conversation: Conversation, closed: bool) -> Conv
         target=conversation,
         school=conversation.school_id,
     )
-    readers = selectors.participant_user_ids(conversation)
-    transaction.on_commit(
-        lambda: fragments.push_each(
-            readers, lambda reader: fragments.closed_html(conversation=conversation, reader=reader)
-        )
-    )
+    conversation_id = conversation.pk
+    transaction.on_commit(lambda: delivery.closed_deliver(conversation_id=conversation_id), robust=True)
     return conversation
 
 
