@@ -43,18 +43,11 @@ def effects():
     outbox.unregister(FLAKY)
 
 
+@pytest.mark.django_db(transaction=True)  # no test-wide transaction: the service forgot atomic()
 def test_recording_outside_a_transaction_is_refused():
     person = factories.UserFactory()
     with pytest.raises(TransactionManagementError):
-        # pytest-django wraps the test in a transaction; step outside it as a service would not.
-        with transaction.atomic():
-            pass
-        connection = transaction.get_connection()
-        in_block, connection.in_atomic_block = connection.in_atomic_block, False
-        try:
-            outbox.record(EFFECT, target=person)
-        finally:
-            connection.in_atomic_block = in_block
+        outbox.record(EFFECT, target=person)
     assert not OutboxEntry.objects.exists()
 
 
@@ -96,10 +89,14 @@ def test_recording_the_same_effect_twice_keeps_one_entry_and_sends_once(django_c
 
 def test_a_rolled_back_write_records_and_sends_nothing(django_capture_on_commit_callbacks):
     person = factories.UserFactory()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox.record(EFFECT, target=person)
-            raise RuntimeError("the write failed after recording")
+
+    @transaction.atomic
+    def write_that_fails():
+        outbox.record(EFFECT, target=person)
+        raise RuntimeError("the write failed after recording")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        write_that_fails()
     assert callbacks == []
     assert not OutboxEntry.objects.exists()
     assert mail.outbox == []
@@ -156,7 +153,9 @@ def test_the_operator_command_counts_by_effect_and_status(capsys, effects, djang
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         outbox.record(EFFECT, target=person)
         outbox.record(FLAKY, key="three")
-    OutboxEntry.objects.filter(effect=FLAKY).update(status=OutboxEntry.Status.FAILED, last_error="ConnectionRefusedError")
+    OutboxEntry.objects.filter(effect=FLAKY).update(
+        status=OutboxEntry.Status.FAILED, last_error="ConnectionRefusedError"
+    )
     call_command("outbox")
     summary = capsys.readouterr().out
     assert f"{EFFECT}  done" in summary.replace("   ", "  ")
