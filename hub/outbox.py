@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,11 +181,21 @@ def record(
     return entry
 
 
+# After a failed publish, this process does not try again for a few seconds: a write recording
+# several effects while Redis is down pays for one failed connection, not one per effect.
+BROKER_BACKOFF_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
 def publish(entry_id: int, queue: str, *, countdown: float | None = None) -> bool:
     """Publish the task that runs entry `entry_id`. Never raises: a broker that is down is logged,
     and the sweeper publishes again later. Returns whether the message was published."""
+    global _broker_down_until
     from hub.tasks import outbox_run
 
+    if time.monotonic() < _broker_down_until:
+        logger.info("outbox: broker was down a moment ago; entry %s is left to the sweeper", entry_id)
+        return False
     try:
         outbox_run.apply_async(
             args=[entry_id],
@@ -194,6 +205,7 @@ def publish(entry_id: int, queue: str, *, countdown: float | None = None) -> boo
             retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.5},
         )
     except Exception:  # any broker failure: the sweeper will find the row
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("outbox: could not publish entry %s on queue %s; the sweeper will retry", entry_id, queue)
         return False
     return True
@@ -310,6 +322,21 @@ def retry_failed(*, effect: str | None = None) -> int:
         for pk, queue in ids:
             transaction.on_commit(partial(publish, pk, queue), robust=True)
     return len(ids)
+
+
+def reset_broker_backoff() -> None:
+    """Forget a recent publishing failure (tests that bring the broker back)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
+def purge_done(*, older_than: timedelta) -> int:
+    """Delete done entries finished more than `older_than` ago. Their effects can then be
+    recorded again under the same key, so keep them longer than any retry of a write."""
+    deleted, _by_model = OutboxEntry.objects.filter(
+        status=OutboxEntry.Status.DONE, done_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted
 
 
 def _eager() -> bool:

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from django.db import connection
 
+from hub import outbox
 from hub.celery import app
 from tests.conftest import require
 from tests.faults import effects
@@ -48,6 +49,7 @@ def publishing_to(redis_server):
     yield redis_server
     _forget_connections()
     app.conf.update(saved)
+    outbox.reset_broker_backoff()
 
 
 def _forget_connections() -> None:

@@ -61,6 +61,7 @@ def test_redis_down_while_writing_loses_nothing_and_sends_once(workers, redis_se
 
     time.sleep(3)  # Redis stays down a while: the worker and beat cannot reach it either
     redis_server.start()
+    outbox.reset_broker_backoff()
     recovered = wait_done(ids, timeout=60)
     time.sleep(6)  # another sweep or two: nothing runs twice
     assert_exactly_once(greet_effect, smtp_server, ids)
@@ -124,7 +125,8 @@ def test_database_connections_terminated_mid_handler_are_retried_and_done_once(
     (pause_dir / "go").touch()
     wait_done(ids, timeout=60)
     assert_exactly_once(greet_effect, smtp_server, ids)
-    assert "OperationalError" in worker.output()  # it did fail, and was retried
+    assert "OperationalError" in worker.output()  # it did fail...
+    assert "Retry in" in worker.output()  # ...and the task was retried (ReliableTask)
     print(f"\nPostgreSQL connections terminated: done {time.monotonic() - began:.1f} s later")
 
 

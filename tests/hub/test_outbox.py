@@ -192,3 +192,15 @@ def test_only_superusers_see_the_outbox_in_admin(client):
     assert client.get("/admin/hub/outboxentry/add/").status_code == 403
     assert client.post(f"/admin/hub/outboxentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert OutboxEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_operators_purge_entries_done_long_ago(django_capture_on_commit_callbacks):
+    person = factories.UserFactory()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        old = outbox.record(EFFECT, target=person)
+        recent = outbox.record(EFFECT, target=person, key="recent")
+        pending = outbox.record(FLAKY, key="pending")
+    OutboxEntry.objects.filter(pk=old.pk).update(done_at=timezone.now() - timedelta(days=40))
+    OutboxEntry.objects.filter(pk=pending.pk).update(status=OutboxEntry.Status.PENDING, done_at=None)
+    call_command("outbox", "--purge-done-days", "30")
+    assert set(OutboxEntry.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}

@@ -6,6 +6,8 @@ manage.py outbox --retry-failed [--effect message.deliver]
 manage.py outbox --sweep              # publish (or, without a broker, run) what is due now
 """
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -22,12 +24,17 @@ class Command(BaseCommand):
         parser.add_argument("--retry-failed", action="store_true", help="Give failed entries fresh attempts.")
         parser.add_argument("--effect", help="Only this effect (with --failed or --retry-failed).")
         parser.add_argument("--sweep", action="store_true", help="Publish pending entries that are due now.")
+        parser.add_argument("--purge-done-days", type=int, help="Delete entries done more than this many days ago.")
         parser.add_argument("--limit", type=int, default=50, help="How many failed entries to list (default 50).")
 
     def handle(self, *args, **options):
         if options["retry_failed"]:
             count = outbox.retry_failed(effect=options["effect"])
             self.stdout.write(f"{count} failed entries are pending again.")
+            return
+        if options["purge_done_days"] is not None:
+            count = outbox.purge_done(older_than=timedelta(days=options["purge_done_days"]))
+            self.stdout.write(f"{count} done entries deleted.")
             return
         if options["sweep"]:
             self.stdout.write(f"{outbox.sweep()} entries published.")
