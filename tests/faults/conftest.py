@@ -11,7 +11,7 @@ from hub import outbox
 from hub.celery import app
 from tests.conftest import require
 from tests.faults import effects
-from tests.faults.processes import RedisServer, start_worker
+from tests.faults.processes import QUEUES, RedisServer, start_worker
 from tests.messaging.smtp import running_smtp_server
 
 
@@ -68,17 +68,18 @@ def greet_effect(transactional_db):
 
 @pytest.fixture
 def workers(tmp_path, redis_server, test_database_url, smtp_server, greet_effect, publishing_to):
-    """start(name, beat=False, env=None) starts a worker and waits until it is ready. The sweeper
+    """start(name, beat=False, queues=QUEUES, env=None) starts a worker and waits until it is ready. The sweeper
     runs every 2 s with a 5 s grace in these workers (30 s and 30 s in production)."""
     started = []
 
-    def start(name: str = "w1", *, beat: bool = False, env: dict | None = None):
+    def start(name: str = "w1", *, beat: bool = False, queues: str = QUEUES, env: dict | None = None):
         worker = start_worker(
             directory=tmp_path,
             name=name,
             redis_url=redis_server.url,
             database_url=test_database_url,
             beat=beat,
+            queues=queues,
             env={
                 "FAULTS_SMTP_HOST": smtp_server.host,
                 "FAULTS_SMTP_PORT": str(smtp_server.port),

@@ -115,7 +115,14 @@ class Worker:
 
 
 def start_worker(
-    *, directory: Path, name: str, redis_url: str, database_url: str, beat: bool = False, env: dict | None = None
+    *,
+    directory: Path,
+    name: str,
+    redis_url: str,
+    database_url: str,
+    beat: bool = False,
+    queues: str = QUEUES,
+    env: dict | None = None,
 ) -> Worker:
     log = directory / f"worker-{name}.log"
     command = [
@@ -126,7 +133,7 @@ def start_worker(
         "hub",
         "worker",
         "-Q",
-        QUEUES,
+        queues,
         "--concurrency=1",
         "--pool=prefork",
         f"--hostname={name}@%h",

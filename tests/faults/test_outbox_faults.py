@@ -4,6 +4,7 @@ a rolled-back write does nothing. Timings are printed (run with -s to see them).
 
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -150,3 +151,41 @@ def test_a_rolled_back_write_records_and_runs_nothing(workers, greet_effect, smt
     assert not OutboxEntry.objects.filter(dedupe_key="rolled-back").exists()
     assert_exactly_once(greet_effect, smtp_server, ids)
     assert [message.recipients for message in smtp_server.received] == [[FAMILY]]
+
+
+def test_a_silent_smtp_server_delays_neither_safeguarding_nor_itself_for_long(workers, greet_effect, tmp_path):
+    silent = socket.socket()  # accepts connections (the backlog) and never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    port = silent.getsockname()[1]
+    try:
+        smtp_env = {"FAULTS_SMTP_PORT": str(port)}
+        workers("mail", queues="email", env=smtp_env)
+        workers("fast", queues="safeguarding,realtime,default", env=smtp_env)
+        emails = record_greetings(greet_effect, 2)
+        time.sleep(0.5)  # the first email is now waiting on the silent server
+        with transaction.atomic():
+            alert = outbox.record(greet_effect.ALERT, key="alert").pk
+        alerted = wait_done([alert], timeout=10)
+        assert alerted < 3
+        assert OutboxEntry.objects.filter(pk__in=emails, status=OutboxEntry.Status.DONE).count() == 0
+
+        began = time.monotonic()
+        first = wait_until(
+            lambda: (
+                OutboxEntry.objects.filter(pk=emails[0], attempts=1, status=OutboxEntry.Status.PENDING)
+                .exclude(last_error="")
+                .first()
+            ),
+            timeout=30,
+            what="the first email to time out",
+        )
+        timed_out = time.monotonic() - began
+        assert "timed out" in first.last_error
+        assert first.next_attempt_at > first.created_at  # retried later, with backoff
+        assert [entry_id for entry_id, _attempt, _pid in greet_effect.runs()] == [alert]
+        print(
+            f"\nSilent SMTP server: the alert was done in {alerted:.1f} s; the email gave up after {timed_out:.1f} s more"
+        )
+    finally:
+        silent.close()
