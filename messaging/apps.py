@@ -7,7 +7,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from messaging import policies, signals
+        from messaging import effects, policies, signals  # noqa: F401 (effects: registers the outbox handlers)
         from messaging.models import Conversation, SafeguardingAlert
         from messaging.notifications import targets
 

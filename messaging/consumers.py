@@ -31,7 +31,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import policies as people
 from accounts.twofactor import selectors as twofactor
-from messaging import realtime
+from messaging import live, realtime
 from messaging.services import messages, sessions
 
 # Close codes in the 4000–4999 range are ours (messaging.realtime).
@@ -153,11 +153,11 @@ class UserConsumer(AsyncWebsocketConsumer):
         kind = event.get("type")
         try:
             if kind == "typing" and (conversation_id := _as_id(event.get("conversation"))):
-                await database_sync_to_async(messages.typing_announce)(user=self.user, conversation_id=conversation_id)
+                await database_sync_to_async(live.typing_announce)(user=self.user, conversation_id=conversation_id)
             elif kind == "read" and (message_id := _as_id(event.get("message"))):
                 await database_sync_to_async(messages.message_mark_read)(user=self.user, message_id=message_id)
             elif kind == "catch_up" and (conversation_id := _as_id(event.get("conversation"))):
-                html = await database_sync_to_async(messages.catch_up)(
+                html = await database_sync_to_async(live.catch_up)(
                     user=self.user, conversation_id=conversation_id, after_id=_as_id(event.get("after"))
                 )
                 if html:

@@ -31,7 +31,7 @@ from messaging.models import (
     Participant,
     SafeguardingAlert,
 )
-from messaging.services import language as languages
+from messaging.translation.languages import language_name, normalise
 
 THREAD_PAGE_SIZE = 50
 CATCH_UP_LIMIT = 200
@@ -89,7 +89,7 @@ def sent_before(anchor: Message) -> Q:
 
 
 def _for_reader(queryset: QuerySet[Message], reader: User) -> QuerySet[Message]:
-    reader_language = languages.base(reader.preferred_language)
+    reader_language = normalise(reader.preferred_language)
     return queryset.select_related("sender").prefetch_related(
         "attachments",
         Prefetch(
@@ -187,7 +187,7 @@ def prefetch_for_readers(message: Message) -> Message:
 def message_as_seen_by(message: Message, reader: User, *, now: datetime.datetime) -> Message:
     """A copy of `message` (after `prefetch_for_readers`) described for `reader`, without a query:
     the same as `message_for_reader` returns (their translation, others' receipts, own controls)."""
-    reader_language = languages.base(reader.preferred_language)
+    reader_language = normalise(reader.preferred_language)
     seen = copy.copy(message)
     seen.reader_translations = [item for item in message.all_translations if item.language == reader_language]
     seen.receipts = [read for read in message.all_reads if read.user_id != reader.pk]
@@ -214,8 +214,8 @@ def retract_window(school: School | int) -> datetime.timedelta:
 def describe_for_reader(message: Message, reader: User, *, retract_after: datetime.datetime | None = None) -> Message:
     """Set what the reader sees: `shown_body`, `translated_from` (a language name or ""),
     `translation_pending`, `is_own` and `can_retract`. Expects `_for_reader`'s prefetches."""
-    reader_language = languages.base(reader.preferred_language)
-    written_in = languages.base(message.language)
+    reader_language = normalise(reader.preferred_language)
+    written_in = normalise(message.language)
     message.is_own = message.sender_id == reader.pk
     message.can_retract = bool(
         message.is_own
@@ -236,7 +236,7 @@ def describe_for_reader(message: Message, reader: User, *, retract_after: dateti
         translations = list(MessageTranslation.objects.filter(message=message, language=reader_language))
     if translations and translations[0].body:
         message.shown_body = translations[0].body
-        message.translated_from = languages.language_name(written_in)
+        message.translated_from = language_name(written_in, in_sentence=True)
     elif translations:
         # The translator stored "no engine covers this pair": say so, do not promise one.
         message.translation_unavailable = True

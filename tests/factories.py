@@ -1,8 +1,9 @@
-"""factory_boy factories for the people model. Each builds a valid, saved object."""
+"""factory_boy factories for the people and messaging models. Each builds a valid, saved object."""
 
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import ClassGroup, Department, Guardianship, Membership, Pupil, School, User
@@ -80,3 +81,60 @@ class ClassGroupFactory(DjangoModelFactory):
 
     school = factory.SubFactory(SchoolFactory)
     name = factory.Sequence(lambda n: f"Class {n}")
+
+
+# --- messaging ---------------------------------------------------------------------------------
+# Rows as the services would leave them, for tests that need a conversation or a notification
+# without going through a send. Tests of sending itself call the services.
+
+
+class ConversationFactory(DjangoModelFactory):
+    """A family ↔ staff conversation about a pupil (its school is the pupil's)."""
+
+    class Meta:
+        model = "messaging.Conversation"
+
+    pupil = factory.SubFactory(PupilFactory)
+    school = factory.SelfAttribute("pupil.school")
+    kind = "guardian_staff"
+    subject = factory.Sequence(lambda n: f"About the trip {n}")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class ParticipantFactory(DjangoModelFactory):
+    class Meta:
+        model = "messaging.Participant"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class MessageFactory(DjangoModelFactory):
+    """A sent message (its body encrypted at rest like any other)."""
+
+    class Meta:
+        model = "messaging.Message"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    sender = factory.SelfAttribute("conversation.created_by")
+    body = factory.Sequence(lambda n: f"Message number {n}")
+    language = "en"
+    status = "sent"
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = "messaging.Notification"
+
+    user = factory.SubFactory(UserFactory)
+    kind = "message"
+    title = factory.Sequence(lambda n: f"Something new {n}")
+
+
+class SafeguardingPhraseFactory(DjangoModelFactory):
+    class Meta:
+        model = "messaging.SafeguardingPhrase"
+
+    school = factory.SubFactory(SchoolFactory)
+    phrase = "scared to go home"

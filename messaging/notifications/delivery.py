@@ -16,6 +16,7 @@ import enum
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -232,7 +233,15 @@ def _context(user: User, now: datetime.datetime) -> dict:
     }
 
 
-def _send_email(*, user: User, subject: str, template: str, context: dict) -> None:
+def message_id_for(kind: str, *parts: object) -> str:
+    """A Message-ID derived from what the email is (a notification, one person's digest), not
+    from the moment it is sent: the same email sent again after a crash carries the same id,
+    so mail servers and people can recognise the repeat."""
+    domain = urlsplit(site_url()).hostname or "homeroom.invalid"
+    return f"<{kind}-{'-'.join(str(part) for part in parts)}@{domain}>"
+
+
+def _send_email(*, user: User, subject: str, template: str, context: dict, message_id: str) -> None:
     text = render_to_string(f"messaging/notifications/email/{template}.txt", context)
     html = render_to_string(f"messaging/notifications/email/{template}.html", context)
     email = EmailMultiAlternatives(
@@ -240,7 +249,7 @@ def _send_email(*, user: User, subject: str, template: str, context: dict) -> No
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers={"Auto-Submitted": "auto-generated"},
+        headers={"Auto-Submitted": "auto-generated", "Message-ID": message_id},
     )
     email.attach_alternative(html, "text/html")
     email.send()
@@ -256,7 +265,13 @@ def email_send(notification: Notification, *, now: datetime.datetime) -> None:
             "show_body": notification.kind not in CONTENT_KEPT_IN_APP,
         }
         subject = _("Homeroom: %(title)s") % {"title": notification.title}
-        _send_email(user=user, subject=subject, template="notification", context=context)
+        _send_email(
+            user=user,
+            subject=subject,
+            template="notification",
+            context=context,
+            message_id=message_id_for("notification", notification.pk),
+        )
 
 
 def sms_send(notification: Notification) -> None:
@@ -284,4 +299,10 @@ def digest_email_send(user: User, notifications: Sequence[Notification], *, now:
             "today": timezone.localtime(now),
         }
         subject = render_to_string("messaging/notifications/email/digest_subject.txt", context)
-        _send_email(user=user, subject=subject, template="digest", context=context)
+        _send_email(
+            user=user,
+            subject=subject,
+            template="digest",
+            context=context,
+            message_id=message_id_for("digest", user.pk, *(notification.pk for notification in notifications[:1])),
+        )

@@ -1,13 +1,16 @@
 """Every write about notifications: creating them, reading them, choosing how they arrive, sending.
 
-Pushes to open pages and outside delivery run only after the transaction commits, so a rolled-back
-write neither shows a badge nor sends an email.
+Outside delivery (email, text) is recorded as outbox entries in the transaction that creates the
+notification (`hub.outbox`, handlers in messaging.effects): a rolled-back write sends nothing, and
+a committed one is sent even if Redis or a worker fails meanwhile. A channel is stamped sent
+only after it was sent (at least once); an email sent again after a crash carries the same
+Message-ID, so the repeat is recognisable. The badge on open pages is pushed after commit.
 """
 
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
+from hub import outbox
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, policies, selectors, targets
 from messaging.realtime import push_to_users
@@ -29,8 +33,9 @@ Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 
-# How many held notifications one release pass locks, stamps and sends at a time.
-RELEASE_BATCH = 200
+# How many held notifications one release pass locks, sends and stamps at a time (in one
+# transaction: small enough to finish well inside the task's time limit).
+RELEASE_BATCH = 50
 # A channel that fails when a hold is released is tried again this much later, for up to a day.
 RELEASE_RETRY_AFTER = datetime.timedelta(minutes=10)
 RELEASE_GIVE_UP_AFTER = datetime.timedelta(hours=24)
@@ -44,6 +49,10 @@ _URL_MAX = Notification._meta.get_field("url").max_length
 
 class DeliveryError(Exception):
     """At least one channel failed; the ones that worked are stamped and will not be sent again."""
+
+    def __init__(self, message: str, *, channels: list[str] | None = None):
+        super().__init__(message)
+        self.channels = channels or []
 
 
 # The badge on open pages ------------------------------------------------------------------------
@@ -119,14 +128,42 @@ def notify(
         target_id=target.pk if target is not None else None,
     )
     _push_badge_on_commit(user.pk)
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk), robust=True)
+    delivery_record(notification)
     return notification
 
 
-def _enqueue_delivery(notification_id: int) -> None:
-    from messaging.notifications import tasks  # tasks import this module
+# Outbox effects (handlers in messaging.effects). Urgent notifications (safeguarding, school
+# closures) go on the safeguarding queue, which slow email never holds up.
+SEND = "notifications.send"
+SEND_URGENT = "notifications.send_urgent"
 
-    tasks.deliver_notification.delay(notification_id)
+
+def delivery_record(notification: Notification, *, channel: str = "") -> None:
+    """Record the outside delivery of `notification` (every channel, or only `channel`: a retry
+    of the one that failed), in the current transaction."""
+    outbox.record(
+        SEND_URGENT if notification.urgent else SEND,
+        target=notification,
+        key=f"{channel}:retry" if channel else None,
+        payload={"channel": channel} if channel else {},
+    )
+
+
+def notification_send(*, notification_id: int, channel: str = "") -> None:
+    """Deliver a notification as its outbox entry asks (the handler of SEND / SEND_URGENT).
+
+    Every channel at first; a channel that fails is recorded as an entry of its own, retried
+    with backoff, so the channel that worked is never sent again. Raises DeliveryError only when
+    retrying one channel fails (the outbox tries it again later)."""
+    if channel:
+        notification_deliver(notification_id=notification_id, channels=[channel])
+        return
+    try:
+        notification_deliver(notification_id=notification_id)
+    except DeliveryError as error:
+        notification = Notification.objects.get(pk=notification_id)
+        for failed in error.channels:
+            delivery_record(notification, channel=failed)
 
 
 @transaction.atomic
@@ -223,16 +260,6 @@ def quiet_hours_update(
 # Delivery ---------------------------------------------------------------------------------------
 
 
-def _claim(notification: Notification, field: str, now: datetime.datetime) -> bool:
-    """Stamp the channel as used unless someone else already did: only one worker sends."""
-    claimed = Notification.objects.filter(pk=notification.pk, **{f"{field}__isnull": True}).update(**{field: now})
-    return claimed == 1
-
-
-def _release_claim(notification: Notification, field: str, now: datetime.datetime) -> None:
-    Notification.objects.filter(pk=notification.pk, **{field: now}).update(**{field: None})
-
-
 def _sender(notification: Notification, channel: str, now: datetime.datetime) -> Callable[[], None]:
     if channel == Channel.EMAIL:
         return lambda: delivery.email_send(notification, now=now)
@@ -250,57 +277,68 @@ def _still_deliverable(notification: Notification) -> bool:
     return False
 
 
-def notification_deliver(*, notification_id: int, now: datetime.datetime | None = None) -> dict[str, str]:
-    """Send, hold, or queue for the digest one notification on each outside channel not yet used.
+def notification_deliver(
+    *, notification_id: int, now: datetime.datetime | None = None, channels: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Send, hold, or queue for the digest one notification on each outside channel not yet used
+    (of `channels`, default all; the decisions for the others still set the hold and the digest).
 
     A hold sets `held_until` to the end of the person's quiet period, for
-    `held_notifications_release`; a delivery outside quiet hours clears it. Idempotent: a channel
-    already stamped (emailed_at / texted_at) is never used again. Returns the decision per
-    channel. Raises DeliveryError when a channel failed (after trying the others), leaving that
-    channel unstamped so a retry sends it.
+    `held_notifications_release`; a delivery outside quiet hours clears it. A channel is stamped
+    (emailed_at / texted_at) only after it was sent, under the notification's row lock, so two
+    deliveries never both send it and a crash before the stamp sends it again (at least once).
+    Returns the decision per channel. Raises DeliveryError when a channel failed (after trying
+    the others), leaving that channel unstamped so a retry sends it.
     """
     now = now or timezone.now()
-    notification = Notification.objects.select_related("user", "user__quiet_hours").filter(pk=notification_id).first()
-    if notification is None:
-        return {}
-    user = notification.user
-    if not _still_deliverable(notification):
-        return {}
-    quiet_hours = delivery.quiet_hours_of(user)
-    decisions = delivery.decisions_for(
-        notification, preferences=delivery.preferences_of(user), quiet_hours=quiet_hours, now=now
-    )
-    held_until = None
-    if delivery.Decision.HOLD in decisions.values():
-        held_until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
-    if held_until != notification.held_until:
-        Notification.objects.filter(pk=notification.pk).update(held_until=held_until)
-        notification.held_until = held_until
-    failures = []
-    for channel, decision in decisions.items():
-        if decision is delivery.Decision.DIGEST and not notification.digest_pending:
-            if notification.emailed_at is None:
-                Notification.objects.filter(pk=notification.pk).update(digest_pending=True)
-                notification.digest_pending = True
-        elif decision is delivery.Decision.SEND:
-            field, send = STAMP_FIELDS[channel], _sender(notification, channel, now)
-            if not _claim(notification, field, now):
-                continue
-            try:
-                send()
-            except Exception as error:  # the channel's own errors vary (SMTP, socket, gateway)
-                _release_claim(notification, field, now)
-                logger.warning("Notification %s not sent by %s: %s", notification.pk, channel, error)
-                failures.append(f"{channel}: {error}")
-            else:
+    wanted = set(channels) if channels is not None else set(Channel.values)
+    with transaction.atomic():
+        # The lock makes a concurrent delivery of the same notification wait, then find it stamped.
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user", "user__quiet_hours")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None:
+            return {}
+        user = notification.user
+        if not _still_deliverable(notification):
+            return {}
+        quiet_hours = delivery.quiet_hours_of(user)
+        decisions = delivery.decisions_for(
+            notification, preferences=delivery.preferences_of(user), quiet_hours=quiet_hours, now=now
+        )
+        held_until = None
+        if delivery.Decision.HOLD in decisions.values():
+            held_until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+        if held_until != notification.held_until:
+            Notification.objects.filter(pk=notification.pk).update(held_until=held_until)
+            notification.held_until = held_until
+        failures = []
+        for channel, decision in decisions.items():
+            if decision is delivery.Decision.DIGEST and not notification.digest_pending:
+                if notification.emailed_at is None:
+                    Notification.objects.filter(pk=notification.pk).update(digest_pending=True)
+                    notification.digest_pending = True
+            elif decision is delivery.Decision.SEND and channel in wanted:
+                field = STAMP_FIELDS[channel]
+                try:
+                    _sender(notification, channel, now)()
+                except Exception as error:  # the channel's own errors vary (SMTP, socket, gateway)
+                    logger.warning("Notification %s not sent by %s: %s", notification.pk, channel, error)
+                    failures.append((channel, f"{channel}: {error}"))
+                    continue
+                # Stamped only now that it went: a crash before this line sends it again.
+                Notification.objects.filter(pk=notification.pk).update(**{field: now})
                 setattr(notification, field, now)
     if failures:
-        raise DeliveryError("; ".join(failures))
+        raise DeliveryError("; ".join(text for _channel, text in failures), channels=[str(c) for c, _t in failures])
     return {channel: decision.value for channel, decision in decisions.items()}
 
 
 def held_notifications_release(*, now: datetime.datetime | None = None) -> int:
-    """Send, once, what quiet hours held back and is now due (`held_until` at or before `now`).
+    """Send, at least once, what quiet hours held back and is now due (`held_until` at or before `now`).
 
     Only notifications that were held are looked at, found through the `held_until` index, in
     batches of a fixed number of queries: the cost follows what is due, not how many people have
@@ -311,21 +349,20 @@ def held_notifications_release(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     released = 0
     while True:
-        batch_size, to_send = _held_batch_claim(now=now)
-        for notification, channels in to_send:
-            _released_send(notification, channels=channels, now=now)
-        released += len(to_send)
+        batch_size, sent = _held_batch_release(now=now)
+        released += sent
         if batch_size < RELEASE_BATCH:
             return released
 
 
 @transaction.atomic
-def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notification, list[str]]]]:
-    """Lock one batch of due holds, clear them, and stamp the channels to send, in one transaction.
+def _held_batch_release(*, now: datetime.datetime) -> tuple[int, int]:
+    """Lock one batch of due holds, send them, then stamp and clear them, in one transaction.
 
-    Stamping before sending (as `_claim` does) means an overlapping release run or
-    `notification_deliver` finds the channel used and never sends it again. Returns the batch's
-    size and what to send.
+    Stamped only after sending, and committed together: a worker killed mid-batch leaves the
+    whole batch held, and the next run sends it again (at least once; a repeated email carries
+    the same Message-ID). The row locks keep an overlapping run or `notification_deliver` off
+    these notifications until they are stamped. Returns the batch's size and how many were sent.
     """
     due = list(
         Notification.objects.select_for_update(of=("self",), skip_locked=True)
@@ -334,7 +371,7 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
         .order_by("held_until", "pk")[:RELEASE_BATCH]
     )
     if not due:
-        return 0, []
+        return 0, 0
     preferences = delivery.preferences_of_users(notification.user_id for notification in due)
     # Access is decided now: what the person may no longer see (or a deactivated account) is dropped.
     unread = [notification for notification in due if notification.read_at is None and notification.user.is_active]
@@ -348,7 +385,7 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
     stamps: dict[str, list[int]] = defaultdict(list)
     to_digest: list[int] = []
     held_again: dict[datetime.datetime, list[int]] = defaultdict(list)
-    to_send = []
+    released = 0
     for notification in due:
         notification.held_until = None
         if notification.pk not in deliverable:
@@ -365,11 +402,23 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
             if notification.emailed_at is None:
                 to_digest.append(notification.pk)
         channels = [channel for channel, decision in decisions.items() if decision is delivery.Decision.SEND]
+        failed = []
         for channel in channels:
-            stamps[STAMP_FIELDS[channel]].append(notification.pk)
-            setattr(notification, STAMP_FIELDS[channel], now)
+            try:
+                _sender(notification, channel, now)()
+            except Exception as error:  # the channel's own errors vary (SMTP, socket, gateway)
+                logger.warning("Held notification %s not sent by %s: %s", notification.pk, channel, error)
+                failed.append(channel)
+            else:
+                stamps[STAMP_FIELDS[channel]].append(notification.pk)
+                setattr(notification, STAMP_FIELDS[channel], now)
+        if failed:
+            if now - notification.created_at < RELEASE_GIVE_UP_AFTER:
+                held_again[now + RELEASE_RETRY_AFTER].append(notification.pk)
+            else:
+                logger.error("Held notification %s given up on %s after a day", notification.pk, ", ".join(failed))
         if channels:
-            to_send.append((notification, channels))
+            released += 1
 
     Notification.objects.filter(pk__in=[notification.pk for notification in due]).update(held_until=None)
     for field, ids in stamps.items():
@@ -378,25 +427,7 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
         Notification.objects.filter(pk__in=to_digest).update(digest_pending=True)
     for until, ids in held_again.items():  # one query per distinct end: only people who moved their quiet hours
         Notification.objects.filter(pk__in=ids).update(held_until=until)
-    return len(due), to_send
-
-
-def _released_send(notification: Notification, *, channels: list[str], now: datetime.datetime) -> None:
-    """Send on the channels already stamped; a failed one is unstamped and held again for a retry."""
-    failed = []
-    for channel in channels:
-        try:
-            _sender(notification, channel, now)()
-        except Exception as error:  # the channel's own errors vary (SMTP, socket, gateway)
-            logger.warning("Held notification %s not sent by %s: %s", notification.pk, channel, error)
-            _release_claim(notification, STAMP_FIELDS[channel], now)
-            failed.append(channel)
-    if not failed:
-        return
-    if now - notification.created_at < RELEASE_GIVE_UP_AFTER:
-        Notification.objects.filter(pk=notification.pk).update(held_until=now + RELEASE_RETRY_AFTER)
-    else:
-        logger.error("Held notification %s given up on %s after a day", notification.pk, ", ".join(failed))
+    return len(due), released
 
 
 def digest_send_for(*, user: User, now: datetime.datetime | None = None) -> int:

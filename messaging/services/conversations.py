@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Pupil, School, User
+from hub import outbox
 from messaging import policies
 from messaging.models import Conversation, Participant
 from messaging.services import MessagingError, delivery
@@ -111,8 +112,13 @@ def _set_closed(*, user: User, conversation: Conversation, closed: bool) -> Conv
         target=conversation,
         school=conversation.school_id,
     )
-    conversation_id = conversation.pk
-    transaction.on_commit(lambda: delivery.closed_deliver(conversation_id=conversation_id), robust=True)
+    # One entry per change (its time in the key): open pages are told the state as it is when the push goes.
+    changed = conversation.closed_at or timezone.now()
+    outbox.record(
+        delivery.CLOSED_PUSH,
+        target=conversation,
+        key=f"{'closed' if closed else 'reopened'}:{changed.isoformat()}",
+    )
     return conversation
 
 

@@ -1,135 +1,132 @@
-"""Carrying out what a committed write announces: live pushes, notifications, typing, receipts.
+"""What a committed message leads to, as outbox effects: their names, and the writes they make.
 
+A write records its effects with `hub.outbox.record(...)` in its own transaction (messages,
+conversations, safeguarding); `messaging.effects` registers the handlers, which call the
+functions here (writes: notifications, translation requests) or `messaging.live` (pushes).
 Each function takes ids, reads the state as it is now, and addresses only the people who may
 read the conversation at this moment (`policies.readers_of_conversation`), never a list kept
-when the write happened: rights withdrawn a second ago mean nothing new arrives. They are called
-from `transaction.on_commit` today and can be called as they are from an outbox handler.
+when the write happened: rights withdrawn a second ago mean nothing new arrives.
 
-None of them raises. The write they announce already succeeded, so a failed push or one
-recipient's failed notification is logged, and never becomes an error page for the sender;
-open pages catch up from the database when they reconnect.
+A handler runs inside the transaction that marks its outbox entry done, so what these functions
+write (a notification, the next entries) is written exactly once, even when a worker dies and
+the entry runs again.
 """
 
-import functools
 import logging
-from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from hub import outbox
 from messaging import policies, selectors
-from messaging.models import Conversation, Message
-from messaging.services import fragments, notify_bridge
-from messaging.services import language as languages
+from messaging.models import Message
+from messaging.services import notify_bridge
+from messaging.translation.languages import normalise
 
 log = logging.getLogger(__name__)
 
+# Effect names (handlers in messaging.effects, each on its queue).
+MESSAGE_SENT = "messaging.message.sent"  # realtime: the translation request, the push, readers' notifications
+MESSAGE_PUSH = "messaging.message.push"  # realtime: the message appended on open pages
+MESSAGE_REPLACED = "messaging.message.replaced"  # realtime: re-rendered in place (retracted, translated)
+MESSAGE_TRANSLATE = "messaging.message.translate"  # translation: every language wanted, decided when it runs
+MESSAGE_NOTIFY = "messaging.message.notify"  # realtime: one reader's notification, when it failed with the others
+RECEIPTS_PUSH = "messaging.conversation.receipts"  # realtime: "read by" lines to senders
+CLOSED_PUSH = "messaging.conversation.closed"  # realtime: closed / reopened on open pages
+SAFEGUARDING_ALERT = "messaging.safeguarding.alert"  # safeguarding: the DSLs' notifications
 
-def _never_raises(deliver: Callable) -> Callable:
-    @functools.wraps(deliver)
-    def wrapper(**ids) -> None:
-        try:
-            deliver(**ids)
-        except Exception:
-            log.exception("%s(%s) failed after commit; the write stands.", deliver.__name__, ids)
 
-    return wrapper
+def message_announce(message: Message) -> None:
+    """Record what a message just sent leads to. Inside the sending transaction: a rolled-back send
+    records (and so announces) nothing."""
+    outbox.record(MESSAGE_SENT, target=message)
 
 
-@_never_raises
+def translation_request(message: Message) -> None:
+    """Record that `message` is wanted in other languages (once per message): which ones is decided
+    when the job runs (`languages_wanted`)."""
+    outbox.record(MESSAGE_TRANSLATE, target=message)
+
+
+def languages_wanted(*, message_id: int) -> list[str]:
+    """The languages `message` is to be translated into, as things are now: each language its
+    readers read, and its school's when the safeguarding scan needs it
+    (`safeguarding.scan_language`, added by the handler)."""
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    written_in = normalise(message.language) if message is not None else ""
+    if not written_in or message.status != Message.Status.SENT:
+        return []
+    readers = policies.readers_of_conversation(message.conversation).values_list("preferred_language", flat=True)
+    return sorted({normalise(code) for code in readers} - {written_in, ""})
+
+
+def message_replaced(message: Message, *, reason: str, language: str = "") -> None:
+    """Record that `message` is to be re-rendered on open pages (`reason`: "retracted", or
+    "translated" with the `language` whose readers get it)."""
+    outbox.record(
+        MESSAGE_REPLACED,
+        target=message,
+        key=f"{reason}:{language}" if language else reason,
+        payload={"language": language},
+    )
+
+
 def message_deliver(*, message_id: int) -> None:
-    """Translate, push and notify a sent message: a fixed number of queries for the message and its
-    readers, plus what each notification costs (messaging.notifications)."""
+    """What a sent message leads to, for its readers as they are now: the translation request, the
+    push to open pages, and a "new message" notification for each reader but the sender.
+
+    Recorded in this order, so where entries run in-process (the demo) translations are stored
+    before the push. The notifications are written here, in the transaction that marks the
+    entry done: each reader gets one per message, even when the entry runs again. One reader's
+    failure costs the others nothing: theirs is recorded as an entry of its own, retried later."""
     message = selectors.message_for_readers(message_id=message_id)
     if message is None or message.status != Message.Status.SENT:
         return
+    if message.language:
+        translation_request(message)
+    outbox.record(MESSAGE_PUSH, target=message)
+    for reader in policies.readers_of_conversation(message.conversation):
+        if reader.pk == message.sender_id:
+            continue
+        try:
+            # notify() is atomic itself: a failure rolls back its own writes, not the others'.
+            _notify(message, reader)
+        except Exception:
+            log.exception("Notifying user %s of message %s failed; retried on its own.", reader.pk, message_id)
+            outbox.record(MESSAGE_NOTIFY, target=message, key=f"user:{reader.pk}", payload={"user": reader.pk})
+
+
+def message_notify(*, message_id: int, user_id: int) -> None:
+    """Notify one reader of a message (a retry after their notification failed), if they still read
+    the conversation. Raises when it fails again: the outbox tries later."""
+    message = selectors.message_for_readers(message_id=message_id)
+    if message is None or message.status != Message.Status.SENT:
+        return
+    reader = policies.readers_of_conversation(message.conversation).filter(pk=user_id).first()
+    if reader is not None:
+        _notify(message, reader)
+
+
+def _notify(message: Message, reader) -> None:
     conversation = message.conversation
-    readers = list(policies.readers_of_conversation(conversation))
-    # Translations first: where jobs run in-process they are ready before the push renders.
-    for language in sorted({languages.base(reader.preferred_language) for reader in readers} - {message.language}):
-        if language and message.language:
-            languages.queue_translation(message.pk, language)
-    fragments.push_message(message=message, readers=readers, partial="message_appended")
-    url = reverse("messaging:thread", args=[conversation.pk])
-    # Lazy, so each recipient's notification reads in their own language (notify evaluates it there).
+    # Lazy, so the notification reads in the recipient's language (notify evaluates it there).
     title = lazy(
         lambda: (
             _("New message from %(sender)s: %(subject)s") % {"sender": message.sender, "subject": conversation.subject}
         ),
         str,
     )()
-    for reader in readers:
-        if reader.pk == message.sender_id:
-            continue
-        try:
-            notify_bridge.notify(
-                user=reader, kind="message", title=title, url=url, pupil=conversation.pupil, target=conversation
-            )
-        except Exception:
-            # One recipient's failure (say, access lost a moment ago) must not cost the others theirs.
-            log.exception("Notifying user %s of message %s failed.", reader.pk, message_id)
-
-
-@_never_raises
-def message_replaced_deliver(*, message_id: int, language: str = "") -> None:
-    """Re-render a message in place on its readers' open pages (a retraction, or a translation into
-    `language` arriving: then only the readers who read that language, not the sender)."""
-    message = selectors.message_for_readers(message_id=message_id)
-    if message is None or message.status != Message.Status.SENT:
-        return
-    readers = list(policies.readers_of_conversation(message.conversation))
-    if language:
-        language = languages.base(language)
-        readers = [
-            reader
-            for reader in readers
-            if languages.base(reader.preferred_language) == language and reader.pk != message.sender_id
-        ]
-    if readers:
-        fragments.push_message(message=message, readers=readers, partial="message_oob")
-
-
-@_never_raises
-def typing_deliver(*, conversation_id: int, typist_id: int) -> None:
-    """Show the conversation's other readers that the typist is writing (if the typist still is one)."""
-    conversation = Conversation.objects.filter(pk=conversation_id, closed_at__isnull=True).first()
-    if conversation is None:
-        return
-    readers = list(policies.readers_of_conversation(conversation))
-    typist = next((reader for reader in readers if reader.pk == typist_id), None)
-    if typist is None:
-        return
-    others = [reader for reader in readers if reader.pk != typist_id]
-    fragments.push_built(
-        others, lambda reader: fragments.typing_html(conversation_id=conversation_id, typist=typist, reader=reader)
-    )
-
-
-@_never_raises
-def receipts_deliver(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
-    """Push the updated "read by" line of each (message id, sender id) to its sender, if they still
-    read the conversation."""
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    if conversation is None:
-        return
-    by_sender: dict[int, list[int]] = {}
-    for message_id, sender_id in pushes:
-        by_sender.setdefault(sender_id, []).append(message_id)
-    senders = list(policies.readers_of_conversation(conversation).filter(pk__in=by_sender))
-    fragments.push_built(
-        senders,
-        lambda reader: "".join(
-            fragments.receipt_html(message_id=pk, reader=reader) for pk in by_sender.get(reader.pk, [])
-        ),
-    )
-
-
-@_never_raises
-def closed_deliver(*, conversation_id: int) -> None:
-    """Tell the conversation's readers' open pages it was closed or reopened."""
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    if conversation is None:
-        return
-    readers = list(policies.readers_of_conversation(conversation))
-    fragments.push_built(readers, lambda reader: fragments.closed_html(conversation=conversation, reader=reader))
+    try:
+        notify_bridge.notify(
+            user=reader,
+            kind="message",
+            title=title,
+            url=reverse("messaging:thread", args=[conversation.pk]),
+            pupil=conversation.pupil,
+            target=conversation,
+        )
+    except PermissionDenied:
+        # Access lost a moment ago (notify checks again): nothing to tell them.
+        log.info("User %s may no longer see message %s; not notified.", reader.pk, message.pk)

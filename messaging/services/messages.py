@@ -1,7 +1,9 @@
-"""Writing, scheduling, retracting and reading messages; pushing them live after commit.
+"""Writing, scheduling, retracting and reading messages.
 
-A message is saved (encrypted) before anyone is told about it. Pushes, notifications and
-translation jobs go through `transaction.on_commit`, so a rolled-back send announces nothing.
+A message is saved (encrypted) before anyone is told about it. What it leads to (pushes,
+notifications, emails, texts, translations, a safeguarding alert) is recorded as outbox entries
+in the same transaction (`messaging.services.delivery`, `hub.outbox`): a rolled-back send
+announces nothing, and a committed one is announced even if Redis or a worker fails meanwhile.
 """
 
 import datetime
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import User
-from hub import crypto
+from hub import crypto, outbox
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
 from messaging.services import (
@@ -25,7 +27,6 @@ from messaging.services import (
     MessagingError,
     RetractWindowPassed,
     delivery,
-    fragments,
     safeguarding,
 )
 from messaging.services import language as languages
@@ -193,7 +194,8 @@ def message_already_sent(*, sender: User, client_key: str) -> Message | None:
 
 
 def _deliver(message: Message, *, at: datetime.datetime) -> None:
-    """Mark `message` sent and, after commit, translate, push and notify. Inside a transaction."""
+    """Mark `message` sent and record its pushes, translations and notifications (outbox entries,
+    carried out after commit by workers). Inside the sending transaction."""
     if message.status != Message.Status.SENT or message.sent_at != at:
         # A message sent now is created this way; a scheduled one is marked here.
         message.status = Message.Status.SENT
@@ -204,17 +206,16 @@ def _deliver(message: Message, *, at: datetime.datetime) -> None:
         last_read_message=message
     )
     safeguarding.message_scan(message=message)
-    message_id = message.pk
-    # Robust: a failure after commit is logged, never shown to the sender as an error.
-    transaction.on_commit(lambda: delivery.message_deliver(message_id=message_id), robust=True)
+    delivery.message_announce(message)
 
 
 def translation_ready(*, message_id: int, language: str) -> None:
-    """Called by the translation job when a translation is stored: refresh it on open pages of the
-    readers of that language (who they are is decided when the push goes)."""
-    transaction.on_commit(
-        lambda: delivery.message_replaced_deliver(message_id=message_id, language=language), robust=True
-    )
+    """Called by the translation job when a translation is stored (inside its transaction): refresh
+    it on open pages of the readers of that language (who they are is decided when the push goes)."""
+    message = Message.objects.filter(pk=message_id).only("pk").first()
+    if message is not None:
+        with transaction.atomic():
+            delivery.message_replaced(message, reason="translated", language=language)
 
 
 # --- retracting -----------------------------------------------------------------------------
@@ -245,8 +246,7 @@ def message_retract(*, user: User, message: Message) -> Message:
         conversation_id=message.conversation_id,
         sent_at=message.sent_at.isoformat(),
     )
-    message_id = message.pk
-    transaction.on_commit(lambda: delivery.message_replaced_deliver(message_id=message_id), robust=True)
+    delivery.message_replaced(message, reason="retracted")
     return message
 
 
@@ -360,9 +360,11 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
     )
     pushes = unread[-RECEIPT_PUSH_LIMIT:]
-    conversation_id = conversation.pk
-    transaction.on_commit(
-        lambda: delivery.receipts_deliver(conversation_id=conversation_id, pushes=pushes), robust=True
+    outbox.record(
+        delivery.RECEIPTS_PUSH,
+        target=conversation,
+        key=f"read:{user.pk}:{up_to.pk}",
+        payload={"pushes": [list(push) for push in pushes]},
     )
     return len(unread)
 
@@ -373,17 +375,3 @@ def message_mark_read(*, user: User, message_id: int) -> int:
     if message.status != Message.Status.SENT:
         return 0
     return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
-
-
-def typing_announce(*, user: User, conversation_id: int) -> None:
-    """Show the other participants that `user` is writing. Ignored unless `user` may write here."""
-    conversation = policies.access_conversation(user=user, conversation_id=conversation_id)
-    if conversation.is_closed:
-        return
-    delivery.typing_deliver(conversation_id=conversation.pk, typist_id=user.pk)
-
-
-def catch_up(*, user: User, conversation_id: int, after_id: int | None) -> str:
-    """The fragments a reconnecting page missed (Http404 for conversations the user cannot see)."""
-    conversation = policies.access_conversation(user=user, conversation_id=conversation_id)
-    return fragments.catch_up_html(conversation=conversation, reader=user, after_id=after_id)

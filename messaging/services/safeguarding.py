@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import School, User
+from hub import outbox
 from messaging import policies
 from messaging.models import Message, MessageTranslation, SafeguardingAlert, SafeguardingPhrase
-from messaging.services import language as languages
-from messaging.services import notify_bridge
+from messaging.services import delivery, notify_bridge
 from messaging.translation.cache import is_unavailable
 from messaging.translation.languages import language_name, name_msgid, normalise
 
@@ -43,6 +43,19 @@ def school_language(school: School) -> str:
     Decided by the school's country, not by its staff's preferred languages, which change with
     every hire and say how someone likes to read, not which language the school works in."""
     return SCHOOL_LANGUAGES.get((school.country or "").upper()) or normalise(settings.LANGUAGE_CODE)
+
+
+def scan_language(*, message_id: int) -> str:
+    """The language `message` must be translated into to be scanned (its school's), or "" when it
+    needs none: written in the school's language, or a school without phrases."""
+    message = Message.objects.select_related("conversation__school").filter(pk=message_id).first()
+    if message is None:
+        return ""
+    school = message.conversation.school
+    written_in, target = normalise(message.language), school_language(school)
+    if not written_in or written_in == target or not _phrases(school.pk):
+        return ""
+    return target
 
 
 def _normalise(text: str) -> str:
@@ -97,8 +110,8 @@ def message_scan(*, message: Message) -> SafeguardingAlert | None:
     if written_in and written_in != target:
         stored = MessageTranslation.objects.filter(message=message, language=target).first()
         if stored is None:
-            message_id = message.pk
-            transaction.on_commit(lambda: languages.queue_translation(message_id, target))
+            # Recorded with the message: the translation job stores it and scans it.
+            delivery.translation_request(message)
         else:
             matched += _translation_matches(stored, phrases, already=matched)
     if not matched:
@@ -159,9 +172,9 @@ def _alert_record(*, message: Message, matched: list[str | dict]) -> Safeguardin
                 message_id=message.pk,
                 phrases=matched,
             )
-            alert_id = alert.pk
-            # Robust: the message is sent; a failure to tell the DSLs is logged, not shown to its writer.
-            transaction.on_commit(lambda: _alert_dsls(alert_id), robust=True)
+            # Recorded with the alert: the DSLs are told once, by a worker on the safeguarding queue,
+            # even if Redis or a worker fails meanwhile; never an error page for the message's writer.
+            outbox.record(delivery.SAFEGUARDING_ALERT, target=alert)
             return alert
         known = {matched_phrase(match) for match in alert.matched_phrases}
         added = [match for match in matched if matched_phrase(match) not in known]
@@ -180,8 +193,13 @@ def _alert_record(*, message: Message, matched: list[str | dict]) -> Safeguardin
         return alert
 
 
-def _alert_dsls(alert_id: int) -> None:
-    alert = SafeguardingAlert.objects.select_related("message__conversation").get(pk=alert_id)
+def alert_dsls_notify(*, alert_id: int) -> None:
+    """Tell who is DSL of the alert's school now (the `SAFEGUARDING_ALERT` outbox handler). Runs in
+    the transaction that marks the entry done, so each DSL gets one notification (and its email),
+    even when the entry runs again after a worker died."""
+    alert = SafeguardingAlert.objects.select_related("message__conversation").filter(pk=alert_id).first()
+    if alert is None:
+        return
     conversation = alert.message.conversation
     url = reverse("messaging:safeguarding_alert", args=[alert.pk])
     phrases = ", ".join(describe_match(match) for match in alert.matched_phrases)
@@ -197,9 +215,9 @@ def _alert_dsls(alert_id: int) -> None:
                 urgent=True,
                 target=alert,
             )
-        except Exception:
-            # One DSL's failure must not cost the others their alert (nor the writer an error page).
-            logger.exception("Telling DSL %s of safeguarding alert %s failed.", dsl.pk, alert.pk)
+        except PermissionDenied:
+            # No longer DSL of that school a moment ago: the others are still told.
+            logger.warning("DSL %s may no longer see safeguarding alert %s; not notified.", dsl.pk, alert.pk)
 
 
 @transaction.atomic

@@ -158,8 +158,8 @@ def test_new_message_reaches_every_participant_and_nobody_else(world):
 
 
 def test_each_reader_gets_the_message_in_their_own_language(world, monkeypatch):
+    from messaging import effects
     from messaging.models import MessageTranslation
-    from messaging.services import language
 
     def translate_now(message_id, target):
         # What the translation worker does; with in-process jobs it is done before the push.
@@ -167,7 +167,7 @@ def test_each_reader_gets_the_message_in_their_own_language(world, monkeypatch):
             message_id=message_id, language=target, body="Hola, gracias", engine="test", source_language="en"
         )
 
-    monkeypatch.setattr(language, "queue_translation", translate_now)
+    monkeypatch.setattr(effects, "translate", translate_now)
     thread = world.guardian_thread()
 
     async def scenario():

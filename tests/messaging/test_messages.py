@@ -232,8 +232,8 @@ def test_audit_log_keeps_the_original_words_encrypted(world):
 
 @pytest.mark.parametrize("retracted", [False, True])
 def test_pushed_fragments_are_byte_identical_to_rendering_for_each_reader(world, monkeypatch, retracted):
+    from messaging import live as fragments
     from messaging import realtime
-    from messaging.services import fragments
 
     welsh = world.staff("Wyn Welsh", "leader")
     faraway = world.staff("Fay Faraway", "leader")

@@ -100,13 +100,17 @@ def _guess_language(text, *, fallback):
 
 @pytest.fixture
 def outside(monkeypatch) -> Outside:
-    """Replace notifications and translation with recorders (the other engines have their own tests)."""
+    """Replace notifications and translation with recorders (the other engines have their own tests;
+    tests/messaging/test_end_to_end.py runs the real ones). What a send records still goes through
+    the outbox: the recorders stand in where its handlers would notify or translate."""
+    from messaging import effects
     from messaging.services import language, notify_bridge
 
     seen = Outside()
     monkeypatch.setattr(notify_bridge, "notify", lambda **kwargs: seen.notifications.append(kwargs))
     monkeypatch.setattr(language, "detect", _guess_language)
     monkeypatch.setattr(language, "queue_translation", lambda pk, lang: seen.translations.append((pk, lang)))
+    monkeypatch.setattr(effects, "translate", lambda pk, lang: seen.translations.append((pk, lang)))
     return seen
 
 

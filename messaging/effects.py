@@ -1,0 +1,83 @@
+"""Messaging's outbox handlers: what workers do with the entries messaging's writes record.
+
+The entry layer, like tasks.py and consumers.py: each handler takes the claimed entry's ids and
+calls a service (writes) or `messaging.live` (pushes). Imported by MessagingConfig.ready(), so
+the handlers are registered wherever entries are recorded or run. The contract is in
+`hub.outbox`: a handler runs in the transaction that marks its entry done, raises to be tried
+again later, and may run again after it (partly) happened, so each is idempotent:
+
+- pushes repeat harmlessly (the page swaps fragments by id and de-duplicates by message id);
+- notifications and translation requests are rows written in the handler's transaction, and
+  entries are unique per (message, reader) and (message, language);
+- an email or a text is stamped only after it went (`notifications.services.notification_deliver`),
+  and an email sent again carries the same Message-ID.
+
+Queues: safeguarding alerts (and urgent notifications) on "safeguarding", pushes and in-app
+notifications on "realtime", translation on "translation", email and texts on "email", so slow
+email never delays an alert or a translation.
+"""
+
+from hub import outbox
+from hub.models import OutboxEntry
+from messaging import live
+from messaging.notifications import services as notifications
+from messaging.services import delivery, safeguarding
+
+
+def translate(message_id: int, language: str) -> None:
+    """Store the translation (and scan it for safeguarding phrases), now, in this worker."""
+    from messaging.tasks import translate_message
+
+    translate_message(message_id, language)
+
+
+@outbox.handler(delivery.MESSAGE_SENT, queue="realtime")
+def message_sent(entry: OutboxEntry) -> None:
+    delivery.message_deliver(message_id=entry.object_id)
+
+
+@outbox.handler(delivery.MESSAGE_PUSH, queue="realtime", max_attempts=5)
+def message_push(entry: OutboxEntry) -> None:
+    live.message_appended(message_id=entry.object_id)
+
+
+@outbox.handler(delivery.MESSAGE_REPLACED, queue="realtime", max_attempts=5)
+def message_replaced(entry: OutboxEntry) -> None:
+    live.message_replaced(message_id=entry.object_id, language=entry.payload.get("language", ""))
+
+
+@outbox.handler(delivery.MESSAGE_TRANSLATE, queue="translation")
+def message_translate(entry: OutboxEntry) -> None:
+    # A stored translation is reused as it is: running again after a failure redoes only the rest.
+    wanted = set(delivery.languages_wanted(message_id=entry.object_id))
+    wanted.add(safeguarding.scan_language(message_id=entry.object_id))
+    for language in sorted(wanted - {""}):
+        translate(entry.object_id, language)
+
+
+@outbox.handler(delivery.MESSAGE_NOTIFY, queue="realtime")
+def message_notify(entry: OutboxEntry) -> None:
+    delivery.message_notify(message_id=entry.object_id, user_id=entry.payload["user"])
+
+
+@outbox.handler(delivery.RECEIPTS_PUSH, queue="realtime", max_attempts=3)
+def receipts_push(entry: OutboxEntry) -> None:
+    live.receipts(conversation_id=entry.object_id, pushes=[tuple(push) for push in entry.payload["pushes"]])
+
+
+@outbox.handler(delivery.CLOSED_PUSH, queue="realtime", max_attempts=5)
+def closed_push(entry: OutboxEntry) -> None:
+    live.closed(conversation_id=entry.object_id)
+
+
+@outbox.handler(delivery.SAFEGUARDING_ALERT, queue="safeguarding")
+def safeguarding_alert(entry: OutboxEntry) -> None:
+    safeguarding.alert_dsls_notify(alert_id=entry.object_id)
+
+
+def _notification_send(entry: OutboxEntry) -> None:
+    notifications.notification_send(notification_id=entry.object_id, channel=entry.payload.get("channel", ""))
+
+
+outbox.register(notifications.SEND, _notification_send, queue="email")
+outbox.register(notifications.SEND_URGENT, _notification_send, queue="safeguarding")
