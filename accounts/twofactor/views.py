@@ -87,7 +87,7 @@ def totp_start(request):
     """Start a new authenticator. Replacing one (or adding one beside another method) asks for a
     current code first; a person with no second factor just starts."""
     needs_code = selectors.has_confirmed_device(request.user)
-    form = CurrentCodeForm(request.POST or None)
+    form = CurrentCodeForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "needs_code": needs_code}
     if request.method == "POST":
         try:
@@ -134,7 +134,7 @@ def totp_setup(request):
 def backup_codes(request):
     status = selectors.status_for(request.user)
     just_enrolled = _just_enrolled(request) and status.backup is None
-    form = CurrentCodeForm(request.POST or None)
+    form = CurrentCodeForm(request.POST if request.method == "POST" else None)
     context = {"status": status, "codes": None, "form": form, "needs_code": not just_enrolled}
     if request.method == "POST":
         try:
