@@ -29,8 +29,9 @@ from accounts.services import login_attempt_record
 from accounts.twofactor import selectors, services
 from accounts.twofactor.forms import AnyCodeForm, BackupCodeForm, CodeForm, CurrentCodeForm, PhoneForm
 
-# Set when the person confirms a new method: for a few minutes they may create their first
-# backup codes without typing yet another code.
+# Set when the person enters a code in this session (confirming a new method, or the sign-in
+# step): for a few minutes they may create their first backup codes without typing another. A
+# session that was merely left signed in has no such mark, so it must enter a code.
 ENROLLED_AT_SESSION_KEY = "twofactor_enrolled_at"
 ENROLLED_GRACE_SECONDS = 10 * 60
 
@@ -358,6 +359,7 @@ def verify(request):
             return _invalid(request, "twofactor/verify.html", context)
         request.session.cycle_key()
         otp_login(request, accepted)
+        _enrolled(request)
         _record(request, LoginAttempt.Outcome.SUCCESS)
         return HttpResponseRedirect(next_url)
     return render(request, "twofactor/verify.html", context)
