@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.http import urlencode
@@ -14,8 +15,15 @@ handler500 = "hub.errors.server_error"
 
 def admin_login(request):
     """Django admin's sign-in is the site's sign-in: one form, one set of rate limits, one sign-in
-    history, and the same second-factor step (TwoFactorMiddleware) before any admin page opens."""
+    history, and the same second-factor step (TwoFactorMiddleware) before any admin page opens.
+
+    Someone already signed in who may not use admin gets 403 (sending them to sign in again would
+    bounce straight back here, in a loop)."""
     next_url = safe_next(request, reverse("admin:index"))
+    if request.user.is_authenticated:
+        if not admin.site.has_permission(request):
+            raise PermissionDenied
+        return redirect(next_url)
     return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
 
 

@@ -69,3 +69,10 @@ def test_admin_sign_in_is_recorded_and_still_asks_for_a_second_factor(client, op
     response = client.get("/admin/accounts/user/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("twofactor:overview"))
+
+
+def test_a_signed_in_person_without_admin_rights_is_refused_not_looped(client, parent):
+    client.force_login(parent)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1  # /admin/ -> /admin/login/, which refuses
