@@ -4,6 +4,8 @@ Message bodies are encrypted at rest and never hard-deleted; a retracted message
 (and its original in the audit log) but shows "message retracted".
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -130,7 +132,10 @@ class MessageRead(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"messages/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+    """A random name, never the uploader's: nothing about the file can be guessed from its path, and
+    no name chosen by a sender (`photo.html`, `../x`) reaches the disk. The name people see is kept
+    in `original_name`."""
+    return f"messages/{instance.message.conversation_id}/{instance.message_id}/{uuid.uuid4().hex}"
 
 
 class Attachment(models.Model):
