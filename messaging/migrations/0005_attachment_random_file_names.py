@@ -28,6 +28,6 @@ def _rename(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("messaging", "0002_notification_held_until")]
+    dependencies = [("messaging", "0004_access_lost_and_notification_target")]
 
     operations = [migrations.RunPython(_rename, migrations.RunPython.noop)]
