@@ -8,4 +8,5 @@ urlpatterns = [
     path("account/preferences/", views.preferences, name="preferences"),
     path("account/language/", views.language_set, name="language_set"),
     path("account/simplified/", views.simplified_toggle, name="simplified_toggle"),
+    path("admin/login/", views.admin_login, name="admin_login"),
 ]

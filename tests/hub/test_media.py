@@ -98,7 +98,7 @@ def test_files_saved_before_under_their_uploaders_names_are_renamed(demo, attach
     from django.apps import apps
     from django.core.files.base import ContentFile
 
-    migration = importlib.import_module("messaging.migrations.0003_attachment_random_file_names")
+    migration = importlib.import_module("messaging.migrations.0005_attachment_random_file_names")
     folder = attachment.file.name.rsplit("/", 1)[0]
     old_name = attachment.file.storage.save(f"{folder}/homework.html", ContentFile(PNG_WITH_SCRIPT))
     type(attachment).objects.filter(pk=attachment.pk).update(file=old_name)
