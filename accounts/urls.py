@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("account/preferences/", views.preferences, name="preferences"),
     path("account/language/", views.language_set, name="language_set"),
     path("account/simplified/", views.simplified_toggle, name="simplified_toggle"),
+    path("account/", include("accounts.invitations.urls")),
 ]

@@ -1,0 +1,206 @@
+"""Invitations and link requests: every write is audited; emails leave only after the commit."""
+
+import logging
+from functools import partial
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import int_to_base36
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.invitations.tokens import invitation_tokens, link_tokens
+from accounts.models import AccountLink, ClassGroup, Department, Guardianship, Membership, Pupil, School, User
+
+logger = logging.getLogger(__name__)
+
+
+class InvitationRefused(Exception):
+    """The account has a password already: its owner signs in (or resets it) instead."""
+
+
+def _absolute(path: str) -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def invitation_url(*, user: User) -> str:
+    return _absolute(
+        reverse(
+            "invitation_accept", kwargs={"uidb36": int_to_base36(user.pk), "key": invitation_tokens.make_token(user)}
+        )
+    )
+
+
+def link_url(*, link: AccountLink) -> str:
+    return _absolute(
+        reverse("account_link_respond", kwargs={"uidb36": int_to_base36(link.pk), "key": link_tokens.make_token(link)})
+    )
+
+
+def _send(*, user_id: int, template: str, context: dict, link_id: int | None = None) -> None:
+    # Runs after the commit, so the link is made from the committed state. A mail server that is
+    # down must not undo (or error) the write that asked for it: the invitation can be sent again
+    # from admin ("Send a new invitation").
+    try:
+        user = User.objects.get(pk=user_id)
+        with translation.override(user.preferred_language):
+            if link_id is None:
+                url = invitation_url(user=user)
+            else:
+                link = AccountLink.objects.select_related("user", "school").get(pk=link_id)
+                url = link_url(link=link)
+                context = {**context, "school_name": link.school.name, "lines": describe_links(link)}
+            context = {"user": user, "url": url, **context}
+            subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+            body = render_to_string(f"accounts/email/{template}_message.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except Exception:
+        logger.exception("Could not send the %s email to user %s", template, user_id)
+
+
+def account_create(
+    *,
+    actor: User | None,
+    email: str,
+    display_name: str,
+    school: School | None = None,
+    phone: str = "",
+    preferred_language: str = "",
+) -> User:
+    """A new account with no usable password; its owner is emailed an invitation to set one."""
+    with transaction.atomic():
+        user = User(email=User.objects.normalize_email(email).lower(), display_name=display_name, phone=phone)
+        if preferred_language:
+            user.preferred_language = preferred_language
+        user.set_unusable_password()
+        user.save()
+        audit.record(actor=actor, action="user.created", target=user, school=school)
+        invitation_send(actor=actor, user=user, school=school)
+    return user
+
+
+@transaction.atomic
+def invitation_send(*, actor: User | None, user: User, school: School | None = None) -> None:
+    """Email `user` a link to set their first password. Refused once they have one."""
+    if user.has_usable_password():
+        raise InvitationRefused
+    audit.record(actor=actor, action="user.invited", target=user, school=school)
+    school_name = school.name if school is not None else ""
+    transaction.on_commit(partial(_send, user_id=user.pk, template="invitation", context={"school_name": school_name}))
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, password: str) -> User:
+    """Set the first password. Following the emailed link proves the address, so it is verified."""
+    if user.has_usable_password():
+        raise InvitationRefused
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    address, _created = EmailAddress.objects.get_or_create(user=user, email=user.email)
+    EmailAddress.objects.filter(user=user).exclude(pk=address.pk).update(primary=False)
+    address.verified = True
+    address.primary = True
+    address.save(update_fields=["verified", "primary"])
+    now = timezone.now()
+    Guardianship.objects.filter(guardian=user, status=Guardianship.Status.INVITED).update(
+        status=Guardianship.Status.ACTIVE, activated_at=now
+    )
+    audit.record(actor=user, action="user.invitation_accepted", target=user)
+    return user
+
+
+# --- existing accounts met by another school ----------------------------------------------------
+
+
+@transaction.atomic
+def link_request(*, actor: User | None, user: User, school: School, links: list[dict]) -> AccountLink:
+    """Ask the owner of an existing account to accept links to `school`; nothing is linked yet.
+
+    A second import before they answer adds to the same pending request (one email per change).
+    """
+    link = (
+        AccountLink.objects.select_for_update()
+        .filter(user=user, school=school, status=AccountLink.Status.PENDING)
+        .first()
+    )
+    if link is None:
+        link = AccountLink.objects.create(user=user, school=school, requested_by=actor, links=[])
+    added = [entry for entry in links if entry not in link.links]
+    if not added:
+        return link
+    link.links = [*link.links, *added]
+    link.save(update_fields=["links"])
+    audit.record(actor=actor, action="account_link.requested", target=link, school=school, links=added)
+    transaction.on_commit(partial(_send, user_id=user.pk, template="link_notice", context={}, link_id=link.pk))
+    return link
+
+
+def describe_links(link: AccountLink) -> list[str]:
+    """What accepting would do, in the owner's words (for the notice and the page)."""
+    pupils = Pupil.objects.in_bulk([e["pupil_id"] for e in link.links if e["kind"] == "guardian"])
+    lines = []
+    for entry in link.links:
+        if entry["kind"] == "guardian" and entry["pupil_id"] in pupils:
+            lines.append(_("Family contact for %(pupil)s") % {"pupil": pupils[entry["pupil_id"]].full_name})
+        elif entry["kind"] == "staff":
+            lines.append(_("Staff role: %(role)s") % {"role": Membership(role=entry["role"]).get_role_display()})
+    return lines
+
+
+@transaction.atomic
+def link_accept(*, link: AccountLink) -> AccountLink:
+    """The owner agreed: create the staff roles and family links the school asked for."""
+    link = AccountLink.objects.select_for_update().get(pk=link.pk)
+    if link.status != AccountLink.Status.PENDING:
+        raise PermissionDenied
+    now = timezone.now()
+    for entry in link.links:
+        if entry["kind"] == "guardian":
+            pupil = Pupil.objects.filter(pk=entry["pupil_id"], school=link.school).first()
+            if pupil is None:
+                continue  # removed since the import
+            guardianship, created = Guardianship.objects.get_or_create(
+                guardian=link.user,
+                pupil=pupil,
+                defaults={
+                    "relationship": entry["relationship"],
+                    "parental_responsibility": entry["parental_responsibility"],
+                    "is_primary_contact": entry["primary_contact"],
+                    "status": Guardianship.Status.ACTIVE,
+                    "activated_at": now,
+                },
+            )
+            if created:
+                audit.record(actor=link.user, action="guardianship.created", target=guardianship, link_id=link.pk)
+        elif entry["kind"] == "staff":
+            department = Department.objects.filter(pk=entry.get("department_id"), school=link.school).first()
+            membership, created = Membership.objects.get_or_create(
+                user=link.user, school=link.school, role=entry["role"], defaults={"department": department}
+            )
+            if created:
+                audit.record(actor=link.user, action="membership.created", target=membership, link_id=link.pk)
+            for group in ClassGroup.objects.filter(pk__in=entry.get("class_group_ids", []), school=link.school):
+                group.staff.add(link.user)
+    link.status = AccountLink.Status.ACCEPTED
+    link.responded_at = now
+    link.save(update_fields=["status", "responded_at"])
+    audit.record(actor=link.user, action="account_link.accepted", target=link, school=link.school)
+    return link
+
+
+@transaction.atomic
+def link_decline(*, link: AccountLink) -> AccountLink:
+    link = AccountLink.objects.select_for_update().get(pk=link.pk)
+    if link.status != AccountLink.Status.PENDING:
+        raise PermissionDenied
+    link.status = AccountLink.Status.DECLINED
+    link.responded_at = timezone.now()
+    link.save(update_fields=["status", "responded_at"])
+    audit.record(actor=link.user, action="account_link.declined", target=link, school=link.school)
+    return link
