@@ -292,6 +292,9 @@ class UserAdmin(ScopedObjectMixin, AuditedAdminMixin, ScopedChoicesMixin, Django
         return queryset.filter(pk__in=users_of_schools(administered_school_ids(request.user)).values("pk"))
 
     def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and not request.user.is_superuser:
+            # Django's change form declares the password (hash and "reset" link): not for schools.
+            kwargs["form"] = forms.ModelForm
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
 
