@@ -258,3 +258,27 @@ def test_demo_school_admin_edits_their_messaging_settings_and_not_another_school
     response = client.post(f"/admin/messaging/messagingsettings/{own['messagingsettings'].pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert AuditEntry.objects.filter(action="messagingsettings.changed_in_admin").exists()
+
+
+def test_seeded_demo_office_opens_their_messaging_settings_and_not_the_other_demo_schools(client):
+    from django.core.management import call_command
+
+    from accounts.models import School, User
+    from messaging.models import GlossaryTerm, MessagingSettings, SafeguardingPhrase
+
+    call_command("seed_demo", quiet=True)
+    riverside = School.objects.get(slug="riverside-primary")
+    urban = School.objects.get(slug="urban-home-school")
+    urban_settings = MessagingSettings.objects.get_or_create(school=urban)[0]
+    urban_phrase = SafeguardingPhrase.objects.create(school=urban, phrase="Urbanonly phrase")
+    urban_term = GlossaryTerm.objects.create(school=urban, term="Urbanonly", language="sw", translation="x")
+    force_verified_login(client, User.objects.get(email="office@riverside.example"))
+    for model in MESSAGING_SETTINGS_PAGES:
+        listing = client.get(f"/admin/messaging/{model}/")
+        assert listing.status_code == 200, model
+        assert "Urbanonly" not in listing.content.decode()
+    own = MessagingSettings.objects.get(school=riverside)
+    assert client.get(f"/admin/messaging/messagingsettings/{own.pk}/change/").status_code == 200
+    assert client.get(f"/admin/messaging/messagingsettings/{urban_settings.pk}/change/").status_code == 404
+    assert client.get(f"/admin/messaging/safeguardingphrase/{urban_phrase.pk}/change/").status_code == 404
+    assert client.get(f"/admin/messaging/glossaryterm/{urban_term.pk}/delete/").status_code == 404
