@@ -10,6 +10,8 @@ sets one through an emailed invitation. Every change is written to the audit log
 history and the audit log are read-only for everyone.
 """
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -570,5 +572,35 @@ admin.site.register(BackupCodeDevice, DeviceAdmin)
 if admin.site.is_registered(EmailDevice):
     admin.site.unregister(EmailDevice)
 admin.site.register(EmailDevice, DeviceAdmin)
+
+
+class EmailAddressAdmin(ScopedObjectMixin, AuditedAdminMixin, AllauthEmailAddressAdmin):
+    """Sign-in addresses: the operator's (support cases), audited like any change to an account."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.action(description=_("Mark selected email addresses as verified"))
+    def make_verified(self, request, queryset):
+        for address in queryset.filter(verified=False):
+            audit.record(actor=request.user, action="emailaddress.verified_in_admin", target=address)
+        super().make_verified(request, queryset)
+
+
+if admin.site.is_registered(EmailAddress):
+    admin.site.unregister(EmailAddress)
+admin.site.register(EmailAddress, EmailAddressAdmin)
 admin.site.site_header = "Homeroom administration"
 admin.site.site_title = "Homeroom admin"

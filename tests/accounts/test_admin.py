@@ -282,3 +282,36 @@ def test_seeded_demo_office_opens_their_messaging_settings_and_not_the_other_dem
     assert client.get(f"/admin/messaging/messagingsettings/{urban_settings.pk}/change/").status_code == 404
     assert client.get(f"/admin/messaging/safeguardingphrase/{urban_phrase.pk}/change/").status_code == 404
     assert client.get(f"/admin/messaging/glossaryterm/{urban_term.pk}/delete/").status_code == 404
+
+
+def test_operator_changes_to_an_account_are_audited(client, school):
+    from allauth.account.models import EmailAddress
+
+    person = factories.MembershipFactory(school=school, role="teacher").user
+    address = EmailAddress.objects.create(user=person, email=person.email, verified=False, primary=True)
+    operator = factories.UserFactory(is_staff=True, is_superuser=True)
+    force_verified_login(client, operator)
+    page = client.get(f"/admin/accounts/user/{person.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if name != "password"}
+    data = {name: ("" if value is None else value) for name, value in data.items()}
+    data = {name: value for name, value in data.items() if value is not False}
+    data.update(
+        {
+            "email": "corrected@example.org",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "guardianships-TOTAL_FORMS": "0",
+            "guardianships-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(f"/admin/accounts/user/{person.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry = AuditEntry.objects.get(action="user.changed_in_admin", target_id=str(person.pk))
+    assert "email" in entry.details["fields"]
+    assert entry.actor_id == operator.pk
+
+    client.post("/admin/account/emailaddress/", {"action": "make_verified", "_selected_action": [address.pk]})
+    address.refresh_from_db()
+    assert address.verified
+    assert AuditEntry.objects.filter(action="emailaddress.verified_in_admin", target_id=str(address.pk)).exists()
