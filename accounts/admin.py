@@ -194,8 +194,10 @@ class SchoolOfUserFilter(admin.SimpleListFilter):
         return [(str(school.pk), school.name) for school in schools]
 
     def queryset(self, request, queryset):
-        if self.value():
+        offered = {value for value, _name in self.lookup_choices}
+        if self.value() in offered:
             return queryset.filter(pk__in=users_of_schools([self.value()]).values("pk"))
+        # Another school's id typed into the URL filters nothing (it would tell who also works there).
         return queryset
 
 
@@ -292,6 +294,12 @@ class UserAdmin(ScopedObjectMixin, AuditedAdminMixin, ScopedChoicesMixin, Django
         if request.user.is_superuser:
             return queryset
         return queryset.filter(pk__in=users_of_schools(administered_school_ids(request.user)).values("pk"))
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        # A role filter would match roles held at other schools too.
+        return ["is_active", "preferred_language", SchoolOfUserFilter]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None and not request.user.is_superuser:

@@ -326,3 +326,15 @@ def test_operator_keeps_full_power(client, arranged):
     for side in (home, far):
         assert client.get(f"/admin/accounts/pupil/{side.pupil.pk}/change/").status_code == 200
         assert client.get(f"/admin/accounts/user/{side.parent.pk}/password/").status_code == 200
+
+
+def test_people_filters_tell_nothing_about_another_school(client, arranged):
+    world, home, far = arranged
+    force_verified_login(client, home.office)
+    everyone = client.get("/admin/accounts/user/")
+    by_far_school = client.get("/admin/accounts/user/", {"school": far.school.pk})
+    assert by_far_school.status_code in (200, 302)
+    if by_far_school.status_code == 200:
+        assert list(by_far_school.context["cl"].result_list) == list(everyone.context["cl"].result_list)
+    # Roles held elsewhere cannot be filtered on: the lookup is refused.
+    assert client.get("/admin/accounts/user/", {"memberships__role": "teacher"}).status_code in (302, 400)
