@@ -512,7 +512,10 @@ class LoginAttemptAdmin(RecordOnlyAdmin):
         queryset = super().get_queryset(request).select_related("user")
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(user__in=users_of_schools(administered_school_ids(request.user)))
+        # Sign-in history is the account's, not a school's: a school admin sees it only for
+        # accounts that belong to their schools alone.
+        schools = administered_school_ids(request.user)
+        return queryset.filter(user__in=account_policies.accounts_controlled_by(school_ids=schools))
 
 
 @admin.register(AuditEntry)
