@@ -14,7 +14,9 @@ import re
 from collections import deque
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.sites import site
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone
@@ -108,6 +110,15 @@ class World:
         self.shared = factories.UserFactory(email="shared@example.org", display_name="Shared Teacher")
         for side in self.sides.values():
             factories.MembershipFactory(user=self.shared, school=side.school, job_title=f"{side.word}sharedjob")
+            # What each school's admin did to the shared teacher, as Django admin logs it.
+            LogEntry.objects.create(
+                user=side.office,
+                content_type=ContentType.objects.get_for_model(User),
+                object_id=str(self.shared.pk),
+                object_repr=str(self.shared),
+                action_flag=CHANGE,
+                change_message=f"Changed job title for {side.word}sharedjob",
+            )
 
 
 @pytest.fixture(params=["first school", "second school"])
@@ -229,11 +240,12 @@ def test_no_changelist_add_page_or_choice_list_shows_another_schools_row(client,
     for model, model_admin in site._registry.items():
         own = far_ids(model, home) + ([world.shared.pk] if model is User else [])
         for pk in own:
-            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{pk}/change/"
-            response = client.get(url)
-            opened += 1
-            if leaked := _shows(response, far):
-                problems.append(f"{url} shows {leaked}")
+            for view in ("change", "history"):
+                url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{pk}/{view}/"
+                response = client.get(url)
+                opened += 1
+                if leaked := _shows(response, far):
+                    problems.append(f"{url} shows {leaked}")
         for inline in [model_admin, *model_admin.inlines]:
             for field_name in getattr(inline, "autocomplete_fields", ()):
                 source = inline.model if inline is not model_admin else model
