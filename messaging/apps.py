@@ -6,6 +6,17 @@ class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messaging")
 
+    def ready(self):
+        from messaging import policies, signals
+        from messaging.models import Conversation, SafeguardingAlert
+        from messaging.notifications import targets
+
+        # A notification about a conversation is sent and shown only while its recipient may read it.
+        targets.register(Conversation, policies.conversations_visible_to)
+        # A safeguarding alert reaches only who is DSL of its school when it is sent.
+        targets.register(SafeguardingAlert, policies.alerts_visible_to)
+        signals.connect()
+
     def seed_demo(self, stdout=None):
         """Called by accounts' `seed_demo` after the people exist."""
         from messaging import demo

@@ -55,6 +55,9 @@ class Participant(models.Model):
     # The newest message this person has seen; everything at or before it counts as read.
     last_read_message = models.ForeignKey("Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     left_at = models.DateTimeField(null=True, blank=True)
+    # Why they left: only those who left because they lost the right to see the conversation
+    # come back by themselves when that right is restored (messaging.services.access).
+    left_because = models.CharField(max_length=20, blank=True, choices=[("access_lost", _("lost access"))])
 
     class Meta:
         verbose_name = _("participant")
@@ -84,6 +87,9 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     template_key = models.CharField(max_length=50, blank=True)
+    # The idempotency key the composer carried: a double submit or a retry after a lost response
+    # finds the message already saved instead of saving it twice. Unique per sender.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("message")
@@ -92,6 +98,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "status", "id"]),
             models.Index(fields=["status", "send_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_key"], condition=~models.Q(client_key=""), name="message_client_key_unique"
+            )
         ]
 
     def __str__(self):
@@ -282,6 +293,11 @@ class Notification(models.Model):
     digest_pending = models.BooleanField(default=False)
     # Email/SMS held back for quiet hours until this moment (UTC); cleared when released.
     held_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    # What it is about ("messaging.conversation", 12), when that is something a person may lose the
+    # right to see: checked again at every delivery and in the inbox (messaging.notifications.targets).
+    # A model label rather than a ContentType: no lookup query, and readable in admin and logs.
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

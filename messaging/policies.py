@@ -6,7 +6,7 @@ Every answer is read from the database on each call, so a revoked viewing right,
 or a deactivated membership takes effect on the next request.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts import policies as people
@@ -24,26 +24,72 @@ OFFICE_ROLES = frozenset({Role.SCHOOL_ADMIN})
 # --- conversations -------------------------------------------------------------------------
 
 
-def conversations_visible_to(user: User) -> QuerySet[Conversation]:
-    """Conversations `user` takes part in and still has the right to see.
+def conversations_allowed_for(user: User) -> QuerySet[Conversation]:
+    """Conversations whose rules let `user` see them, taking part or not (the rules alone).
 
-    Taking part is not enough on its own: a guardian whose viewing rights were withdrawn, or a
-    teacher who no longer teaches the pupil, loses the pupil's conversations at once; a member
-    of staff who left the school loses its staff-only and office threads.
+    A guardian whose viewing rights were withdrawn, or a teacher who no longer teaches the pupil,
+    loses the pupil's conversations at once; a member of staff who left the school loses its
+    staff-only and office threads. `readers_of_conversation` is the same rules, read the other way.
     """
     if not user.is_authenticated:
         return Conversation.objects.none()
-    mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
     staff_schools = Membership.objects.filter(user=user, is_active=True).values("school_id")
     pupils = people.pupils_visible_to(user).values("pk")
     guardian_schools = Pupil.objects.filter(guardianships__guardian=user, guardianships__can_view=True).values(
         "school_id"
     )
-    return Conversation.objects.filter(pk__in=mine).filter(
+    return Conversation.objects.filter(
         (Q(pupil__isnull=True) | Q(pupil__in=pupils))
         & (~Q(kind=Kind.STAFF_TEAM) | Q(school__in=staff_schools))
         & (~Q(kind=Kind.SUPPORT) | Q(school__in=staff_schools) | Q(school__in=guardian_schools))
     )
+
+
+def conversations_visible_to(user: User) -> QuerySet[Conversation]:
+    """Conversations `user` takes part in (and has not left) and still has the right to see."""
+    if not user.is_authenticated:
+        return Conversation.objects.none()
+    mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
+    return conversations_allowed_for(user).filter(pk__in=mine)
+
+
+def users_who_may_see_pupil(pupil_id: int) -> QuerySet[User]:
+    """Active users who see the pupil: guardians with viewing rights, staff of the pupil's school
+    who teach them or hold a whole-school role. The set `accounts.policies.pupils_visible_to`
+    answers for one user, read the other way, in one query."""
+    pupil_school = Pupil.objects.filter(pk=pupil_id).values("school_id")[:1]
+    active_here = Membership.objects.filter(school_id=Subquery(pupil_school), is_active=True)
+    return User.objects.filter(
+        Q(pk__in=Guardianship.objects.filter(pupil_id=pupil_id, can_view=True).values("guardian_id"))
+        | Q(class_groups__pupils=pupil_id, pk__in=active_here.values("user_id"))
+        | Q(pk__in=active_here.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("user_id")),
+        is_active=True,
+    )
+
+
+def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
+    """Everyone who may read `conversation` now: active participants who have not left and who pass
+    the rules of `conversations_visible_to`. One query however many take part.
+
+    Every push, notification, typing, receipt and "closed" event is addressed from this set at the
+    moment it is delivered, never from a list kept earlier, so rights withdrawn a second ago mean
+    nothing new arrives.
+    """
+    readers = User.objects.filter(
+        is_active=True,
+        pk__in=Participant.objects.filter(conversation_id=conversation.pk, left_at__isnull=True).values("user_id"),
+    )
+    if conversation.pupil_id is not None:
+        readers = readers.filter(pk__in=users_who_may_see_pupil(conversation.pupil_id).values("pk"))
+    staff_here = Membership.objects.filter(school_id=conversation.school_id, is_active=True).values("user_id")
+    if conversation.kind == Kind.STAFF_TEAM:
+        readers = readers.filter(pk__in=staff_here)
+    elif conversation.kind == Kind.SUPPORT:
+        families_here = Guardianship.objects.filter(pupil__school_id=conversation.school_id, can_view=True).values(
+            "guardian_id"
+        )
+        readers = readers.filter(Q(pk__in=staff_here) | Q(pk__in=families_here))
+    return readers.order_by("pk")
 
 
 def access_conversation(*, user: User, conversation_id: int) -> Conversation:
@@ -212,7 +258,11 @@ def safeguarding_school_ids(user: User) -> list[int]:
 
 
 def alerts_visible_to(user: User) -> QuerySet[SafeguardingAlert]:
-    return SafeguardingAlert.objects.filter(school_id__in=safeguarding_school_ids(user))
+    """Alerts of the schools where `user` is DSL now (a subquery: building it costs no query)."""
+    if not user.is_authenticated:
+        return SafeguardingAlert.objects.none()
+    dsl_schools = Membership.objects.filter(user=user, is_active=True, role=Role.DSL).values("school_id")
+    return SafeguardingAlert.objects.filter(school_id__in=dsl_schools)
 
 
 def access_safeguarding_alert(*, user: User, alert_id: int) -> SafeguardingAlert:

@@ -259,21 +259,10 @@ def participants_of(conversation: Conversation) -> QuerySet[Participant]:
     )
 
 
-def readers_of(conversation: Conversation | int) -> QuerySet[User]:
-    """The active users taking part in `conversation` (those a live push or notification reaches)."""
-    return User.objects.filter(
-        participations__conversation_id=getattr(conversation, "pk", conversation),
-        participations__left_at__isnull=True,
-        is_active=True,
-    ).order_by("pk")
-
-
-def participant_user_ids(conversation: Conversation | int) -> list[int]:
-    return list(
-        Participant.objects.filter(
-            conversation_id=getattr(conversation, "pk", conversation), left_at__isnull=True
-        ).values_list("user_id", flat=True)
-    )
+def readers_of(conversation: Conversation) -> QuerySet[User]:
+    """Who a live push, a notification, a typing, receipt or "closed" event about `conversation`
+    reaches: decided now, from current access (`policies.readers_of_conversation`)."""
+    return policies.readers_of_conversation(conversation)
 
 
 def pupils_to_write_about(user: User, *, query: str = "", limit: int = 50) -> QuerySet[Pupil]:

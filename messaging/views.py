@@ -86,6 +86,7 @@ def _start(request, *, kind, pupil=None, school=None):
                 recipient_ids=data.get("recipients", []),
                 attachments=[data["attachment"]] if data.get("attachment") else [],
                 send_at=data.get("send_at"),
+                client_key=data.get("client_key", ""),
             )
         except MessagingError as error:
             form.add_error(None, str(error))
@@ -163,6 +164,7 @@ def message_create(request, conversation_id):
                 send_at=data["send_at"],
                 template_key=data["template_key"],
                 attachments=[data["attachment"]] if data["attachment"] else [],
+                client_key=data["client_key"],
             )
         except MessagingError as error:
             form.add_error(None, str(error))

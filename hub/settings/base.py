@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -101,14 +102,70 @@ else:
     CELERY_BROKER_URL = "memory://"
     # Without a broker the demo runs background jobs in-process, so nothing waits for a worker.
     CELERY_TASK_ALWAYS_EAGER = True
+# --- Celery and the outbox -------------------------------------------------------------------
+# Reliability: every task is a hub.celery.ReliableTask (retries transient errors with backoff
+# and jitter). A job is acknowledged only after it ran, and a worker that dies (SIGKILL, OOM,
+# hard time limit) has its jobs delivered again: by the pool at once, or by Redis after the
+# visibility timeout when the whole worker went. Jobs must therefore be idempotent.
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Take a job only when a process is free, so none waits behind a slow one (or past the timeout).
+CELERY_WORKER_DISABLE_PREFETCH = True
+# Without the broker a running job's message comes back anyway; stop it rather than run it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = "UTC"
+# Every task is time-limited: the soft limit raises inside the task (retried later as a
+# transient error), the hard limit kills its process. Both stay under the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=45)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55)
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Unacknowledged jobs of a worker that vanished are delivered again after this many seconds
+    # (Celery's default is an hour).
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # kombu scans for such jobs only every interval x throttle seconds (10 x 10 by default, which
+    # adds up to 100 s): scan every 5 s instead. A scanner killed mid-scan holds its lock for
+    # the mutex expiry (5 minutes by default).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 30,
+    # Above the 1 s blocking read, so an idle connection is not mistaken for a dead one.
+    "socket_timeout": 10,
+    "socket_connect_timeout": 3,
+    "retry_on_timeout": True,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for Redis to come back, forever
+# Queues, so slow email never delays safeguarding alerts or translation. The worker consumes
+# all of them (docker-compose.yml `-Q`); outbox entries go to their handler's queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("safeguarding", "realtime", "translation", "email", "default")
+]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "messaging.tasks.translate_message": {"queue": "translation"},
+    "messaging.notifications.tasks.deliver_notification": {"queue": "email"},
+    "messaging.notifications.tasks.send_digest": {"queue": "email"},
+    "hub.tasks.outbox_sweep": {"queue": "default"},
+}
+# The outbox (hub/outbox.py): retries of a failed handler back off exponentially from the base
+# to the cap (with jitter); short waits are published with a countdown, longer ones are left to
+# the sweeper, which runs every OUTBOX_SWEEP_SECONDS and publishes entries due and not picked up
+# within OUTBOX_SWEEP_GRACE_SECONDS of being published.
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS = env.float("OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS", default=30.0)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
+OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=30.0)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
 # autodiscover_tasks only finds <app>.tasks; notification tasks live one level down.
 CELERY_IMPORTS = ["messaging.notifications.tasks"]
 CELERY_BEAT_SCHEDULE = {
+    "hub-outbox-sweep": {"task": "hub.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
     "notifications-daily-digests": {
         "task": "messaging.notifications.tasks.send_daily_digests",
         "schedule": crontab(minute=0),
@@ -203,6 +260,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A slow or silent SMTP server fails a send (retried later) instead of holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Homeroom <no-reply@homeroom.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -8,22 +8,24 @@ from django.db.models import QuerySet
 from accounts.models import Pupil, User
 from accounts.policies import children_of, is_dsl_anywhere
 from messaging.models import Notification, QuietHours
-from messaging.notifications import delivery
+from messaging.notifications import delivery, targets
 
 INBOX_PAGE_SIZE = 20
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
+    """The person's notifications about what they may still see: one about a child or a
+    conversation they lost is hidden (and answers 404), as it is never emailed or texted."""
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(user=user)
+    return Notification.objects.filter(user=user).filter(targets.still_visible(user))
 
 
 def unread_count_for(user: User) -> int:
-    """How many of the person's notifications are unread: one COUNT query (0 for anonymous)."""
+    """How many of the person's visible notifications are unread: one COUNT query (0 for anonymous)."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return notifications_for(user).filter(read_at__isnull=True).count()
 
 
 def inbox_page_for(user: User, *, page_number: int | str | None = 1) -> Page:

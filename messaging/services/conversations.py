@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Pupil, School, User
-from messaging import policies, selectors
+from messaging import policies
 from messaging.models import Conversation, Participant
-from messaging.services import MessagingError, fragments
-from messaging.services.messages import message_send
+from messaging.services import MessagingError, delivery
+from messaging.services.messages import message_already_sent, message_send
 
 Kind = Conversation.Kind
 
@@ -31,13 +31,18 @@ def conversation_start(
     attachments=(),
     send_at=None,
     template_key: str = "",
+    client_key: str = "",
 ) -> Conversation:
     """Open a conversation of `kind` with the chosen people and send its first message.
 
     The starter may choose only among `policies.recipients_reachable` (a support conversation
     goes to the whole school office, whatever was chosen). Raises PermissionDenied when the
     starter may not start this kind of conversation, MessagingError on a bad choice of people.
+    A second submit of the same form (same `client_key`) returns the conversation the first one
+    started.
     """
+    if client_key and (earlier := message_already_sent(sender=starter, client_key=client_key)) is not None:
+        return earlier.conversation
     if kind not in Kind.values:
         raise PermissionDenied
     if pupil is not None:
@@ -86,6 +91,7 @@ def conversation_start(
         attachments=attachments,
         send_at=send_at,
         template_key=template_key,
+        client_key=client_key,
     )
     return conversation
 
@@ -105,12 +111,8 @@ def _set_closed(*, user: User, conversation: Conversation, closed: bool) -> Conv
         target=conversation,
         school=conversation.school_id,
     )
-    readers = selectors.participant_user_ids(conversation)
-    transaction.on_commit(
-        lambda: fragments.push_each(
-            readers, lambda reader: fragments.closed_html(conversation=conversation, reader=reader)
-        )
-    )
+    conversation_id = conversation.pk
+    transaction.on_commit(lambda: delivery.closed_deliver(conversation_id=conversation_id), robust=True)
     return conversation
 
 

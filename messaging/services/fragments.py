@@ -111,6 +111,19 @@ def for_each_reader(user_ids, build) -> dict[int, str]:
     return built
 
 
+def push_built(readers, build) -> None:
+    """Render `build(reader)` for each of `readers` (users already loaded) in their own language and
+    time zone, and push it to their tabs. Failures are logged like `push_each`'s."""
+    try:
+        for reader in readers:
+            with reader_locale(reader):
+                html = build(reader)
+            if html:
+                realtime.push_to_users([reader.pk], html=html)
+    except Exception:
+        log.exception("Live push failed; readers will catch up from the database.")
+
+
 def push_each(user_ids, build) -> None:
     """Render `build(reader)` per reader and push it to their tabs.
 

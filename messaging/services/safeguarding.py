@@ -160,7 +160,8 @@ def _alert_record(*, message: Message, matched: list[str | dict]) -> Safeguardin
                 phrases=matched,
             )
             alert_id = alert.pk
-            transaction.on_commit(lambda: _alert_dsls(alert_id))
+            # Robust: the message is sent; a failure to tell the DSLs is logged, not shown to its writer.
+            transaction.on_commit(lambda: _alert_dsls(alert_id), robust=True)
             return alert
         known = {matched_phrase(match) for match in alert.matched_phrases}
         added = [match for match in matched if matched_phrase(match) not in known]
@@ -185,15 +186,20 @@ def _alert_dsls(alert_id: int) -> None:
     url = reverse("messaging:safeguarding_alert", args=[alert.pk])
     phrases = ", ".join(describe_match(match) for match in alert.matched_phrases)
     for dsl in policies.dsl_users(alert.school_id):
-        notify_bridge.notify(
-            user=dsl,
-            kind="safeguarding",
-            title=_("Safeguarding alert: a message may need your attention"),
-            body=_("Phrases matched: %(phrases)s") % {"phrases": phrases},
-            url=url,
-            pupil=conversation.pupil,
-            urgent=True,
-        )
+        try:
+            notify_bridge.notify(
+                user=dsl,
+                kind="safeguarding",
+                title=_("Safeguarding alert: a message may need your attention"),
+                body=_("Phrases matched: %(phrases)s") % {"phrases": phrases},
+                url=url,
+                pupil=conversation.pupil,
+                urgent=True,
+                target=alert,
+            )
+        except Exception:
+            # One DSL's failure must not cost the others their alert (nor the writer an error page).
+            logger.exception("Telling DSL %s of safeguarding alert %s failed.", dsl.pk, alert.pk)
 
 
 @transaction.atomic
