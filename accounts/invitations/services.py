@@ -1,24 +1,18 @@
-"""Invitations and link requests: every write is audited; emails leave only after the commit."""
-
-import logging
-from functools import partial
+"""Invitations and link requests: every write is audited; emails go through the outbox (effects.py)."""
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import int_to_base36
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.invitations.tokens import invitation_tokens, link_tokens
 from accounts.models import AccountLink, ClassGroup, Department, Guardianship, Membership, Pupil, School, User
-
-logger = logging.getLogger(__name__)
+from hub import outbox
 
 
 class InvitationRefused(Exception):
@@ -41,27 +35,6 @@ def link_url(*, link: AccountLink) -> str:
     return _absolute(
         reverse("account_link_respond", kwargs={"uidb36": int_to_base36(link.pk), "key": link_tokens.make_token(link)})
     )
-
-
-def _send(*, user_id: int, template: str, context: dict, link_id: int | None = None) -> None:
-    # Runs after the commit, so the link is made from the committed state. A mail server that is
-    # down must not undo (or error) the write that asked for it: the invitation can be sent again
-    # from admin ("Send a new invitation").
-    try:
-        user = User.objects.get(pk=user_id)
-        with translation.override(user.preferred_language):
-            if link_id is None:
-                url = invitation_url(user=user)
-            else:
-                link = AccountLink.objects.select_related("user", "school").get(pk=link_id)
-                url = link_url(link=link)
-                context = {**context, "school_name": link.school.name, "lines": describe_links(link)}
-            context = {"user": user, "url": url, **context}
-            subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-            body = render_to_string(f"accounts/email/{template}_message.txt", context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    except Exception:
-        logger.exception("Could not send the %s email to user %s", template, user_id)
 
 
 def account_create(
@@ -90,9 +63,15 @@ def invitation_send(*, actor: User | None, user: User, school: School | None = N
     """Email `user` a link to set their first password. Refused once they have one."""
     if user.has_usable_password():
         raise InvitationRefused
-    audit.record(actor=actor, action="user.invited", target=user, school=school)
-    school_name = school.name if school is not None else ""
-    transaction.on_commit(partial(_send, user_id=user.pk, template="invitation", context={"school_name": school_name}))
+    entry = audit.record(actor=actor, action="user.invited", target=user, school=school)
+    # Sent by the outbox after the commit (at least once, retried while the mail server is down);
+    # one email per invitation, so a resend is a new entry.
+    outbox.record(
+        "accounts.invitation_email",
+        target=user,
+        key=f"audit-{entry.pk}",
+        payload={"school_name": school.name if school is not None else ""},
+    )
 
 
 @transaction.atomic
@@ -137,7 +116,7 @@ def link_request(*, actor: User | None, user: User, school: School, links: list[
     link.links = [*link.links, *added]
     link.save(update_fields=["links"])
     audit.record(actor=actor, action="account_link.requested", target=link, school=school, links=added)
-    transaction.on_commit(partial(_send, user_id=user.pk, template="link_notice", context={}, link_id=link.pk))
+    outbox.record("accounts.link_notice_email", target=link, key=f"links-{len(link.links)}")
     return link
 
 

@@ -243,3 +243,36 @@ def test_accepted_link_gives_the_school_no_control_over_the_account(
     assert client.get(f"/admin/accounts/user/{parent.pk}/password/").status_code == 403
     assert reverse("admin:accounts_totpdevice_changelist")
     assert client.get(reverse("admin:accounts_totpdevice_changelist")).status_code == 403
+
+
+def test_an_invitation_the_mail_server_refused_is_sent_later_once(
+    client, school, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    import socket
+
+    from django.utils import timezone
+
+    from hub import outbox
+    from hub.models import OutboxEntry
+
+    with socket.socket() as probe:  # a port nothing listens on: the mail server is down
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 1
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(
+            school=school, csv_text=f"{HEADER}\nstaff,,,,,,,,,late@example.org,Late Mail,,,,,,teacher,\n"
+        )
+    assert result.ok  # the import is not undone (or failed) by the mail server
+    entry = OutboxEntry.objects.get(effect="accounts.invitation_email")
+    assert entry.status == OutboxEntry.Status.PENDING
+    assert not mailoutbox
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    assert outbox.run(entry.pk) == "done"
+    assert outbox.run(entry.pk) == "skipped"
+    [mail] = mailoutbox
+    assert mail.to == ["late@example.org"]
+    assert _set_password(client, _link_in(mail, "invitation")).status_code == 302
