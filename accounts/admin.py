@@ -21,7 +21,8 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -260,7 +261,21 @@ class InvitedAccountForm(forms.ModelForm):
         self.fields["pupil"].queryset = Pupil.objects.filter(school__in=schools)
 
     def clean_email(self):
-        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if self.acting_user is not None and self.acting_user.is_superuser:
+            if User.objects.filter(email__iexact=email).exists() and not self.data.get("school"):
+                raise ValidationError(_("An account with this email address already exists."))
+        return email
+
+    def validate_unique(self):
+        # An address that already has an account is not an error for a school: that account's
+        # owner is asked to accept the link (person_add), and the school learns nothing more.
+        exclude = self._get_validation_exclusions()
+        exclude.add("email")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
 
     def clean(self):
         cleaned = super().clean()
@@ -373,21 +388,40 @@ class UserAdmin(ScopedObjectMixin, AuditedAdminMixin, ScopedChoicesMixin, Django
         if change:
             return super().save_form(request, form, change)
         data = form.cleaned_data
-        user = invitations.account_create(
+        user, created = invitations.person_add(
             actor=request.user,
             email=data["email"],
             display_name=data["display_name"],
             school=data.get("school"),
+            role=data.get("role") or "",
+            pupil=data.get("pupil"),
+            relationship=data.get("relationship") or "",
             preferred_language=data.get("preferred_language") or "",
         )
-        if data.get("role"):
-            membership = Membership.objects.create(user=user, school=data["school"], role=data["role"])
-            audit.record(actor=request.user, action="membership.created_in_admin", target=membership)
-        if data.get("pupil"):
-            link = Guardianship.objects.create(guardian=user, pupil=data["pupil"], relationship=data["relationship"])
-            audit.record(actor=request.user, action="guardianship.created_in_admin", target=link)
+        user.created_here = created
         form.save_m2m = lambda: None
         return user
+
+    def log_addition(self, request, obj, message):
+        if getattr(obj, "created_here", True):
+            return super().log_addition(request, obj, message)
+        return None  # an existing account was only asked to accept a link
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if request.user.is_superuser and getattr(obj, "created_here", True):
+            return super().response_add(request, obj, post_url_continue)
+        # The same answer whether or not the address already had an account elsewhere, so adding
+        # someone does not tell a school who has an account at another school.
+        self.message_user(
+            request,
+            _(
+                "%(email)s is invited. If the address already has a Homeroom account, its owner is "
+                "asked to accept the link to your school first."
+            )
+            % {"email": obj.email},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -10,6 +10,7 @@ from django.utils.http import int_to_base36
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.invitations import policies
 from accounts.invitations.tokens import invitation_tokens, link_tokens
 from accounts.models import AccountLink, ClassGroup, Department, Guardianship, Membership, Pupil, School, User
 from hub import outbox
@@ -56,6 +57,63 @@ def account_create(
         audit.record(actor=actor, action="user.created", target=user, school=school)
         invitation_send(actor=actor, user=user, school=school)
     return user
+
+
+@transaction.atomic
+def person_add(
+    *,
+    actor: User,
+    email: str,
+    display_name: str,
+    school: School | None,
+    role: str = "",
+    pupil: Pupil | None = None,
+    relationship: str = "",
+    preferred_language: str = "",
+) -> tuple[User, bool]:
+    """Add a person to `school` as staff (`role`) and/or as `pupil`'s guardian.
+
+    A new email gets a new account and an invitation. An account that exists and is already
+    linked to the school gets the new links at once; one that is not is only asked (a link
+    request its owner accepts or declines), exactly as a roster import does, so adding someone
+    in admin never hands the school an account that is someone else's. Returns the account and
+    whether it was created.
+    """
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    links = []
+    if role:
+        links.append({"kind": "staff", "role": role, "department_id": None, "class_group_ids": []})
+    if pupil is not None:
+        links.append(
+            {
+                "kind": "guardian",
+                "pupil_id": pupil.pk,
+                "relationship": relationship,
+                "parental_responsibility": True,
+                "primary_contact": False,
+            }
+        )
+    if existing is not None and school is not None and not policies.is_linked_to(user=existing, school=school):
+        link_request(actor=actor, user=existing, school=school, links=links)
+        return existing, False
+    user = existing or account_create(
+        actor=actor,
+        email=email,
+        display_name=display_name,
+        school=school,
+        preferred_language=preferred_language,
+    )
+    if role:
+        membership, created = Membership.objects.get_or_create(user=user, school=school, role=role)
+        if created:
+            audit.record(actor=actor, action="membership.created_in_admin", target=membership)
+    if pupil is not None:
+        guardianship, created = Guardianship.objects.get_or_create(
+            guardian=user, pupil=pupil, defaults={"relationship": relationship}
+        )
+        if created:
+            audit.record(actor=actor, action="guardianship.created_in_admin", target=guardianship)
+    return user, existing is None
 
 
 @transaction.atomic

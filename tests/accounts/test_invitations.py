@@ -276,3 +276,44 @@ def test_an_invitation_the_mail_server_refused_is_sent_later_once(
     [mail] = mailoutbox
     assert mail.to == ["late@example.org"]
     assert _set_password(client, _link_in(mail, "invitation")).status_code == 302
+
+
+def test_adding_someone_who_has_an_account_elsewhere_only_asks_them_and_tells_the_school_nothing(
+    client, school, other_school, mailoutbox, django_capture_on_commit_callbacks
+):
+    elsewhere = factories.MembershipFactory(school=other_school, role="teacher").user
+    office = _office(school)
+    force_verified_login(client, office)
+
+    def add(email):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                "/admin/accounts/user/add/",
+                {
+                    "email": email,
+                    "display_name": "Someone",
+                    "preferred_language": "en-gb",
+                    "school": school.pk,
+                    "role": "teacher",
+                    "_save": "Save",
+                },
+                follow=True,
+            )
+
+    existing_answer = add(elsewhere.email.upper())
+    new_answer = add("brand.new@example.org")
+    # The same page and wording either way: adding someone reveals no account at another school.
+    assert existing_answer.redirect_chain[-1][0] == new_answer.redirect_chain[-1][0] == "/admin/accounts/user/"
+    shown = [str(m) for m in existing_answer.context["messages"]]
+    assert any("If the address already has a Homeroom account" in m for m in shown)
+    assert "already exists" not in existing_answer.content.decode()
+
+    elsewhere.refresh_from_db()
+    assert elsewhere.display_name != "Someone"
+    assert not elsewhere.memberships.filter(school=school).exists()  # not until they accept
+    assert AccountLink.objects.get(user=elsewhere, school=school).status == AccountLink.Status.PENDING
+    assert client.get(f"/admin/accounts/user/{elsewhere.pk}/change/").status_code == 404
+    notice = next(mail for mail in mailoutbox if mail.to == [elsewhere.email])
+    client.logout()
+    client.post(_link_in(notice, "link"), {"answer": "accept"})
+    assert elsewhere.memberships.filter(school=school, role="teacher").exists()
