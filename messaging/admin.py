@@ -1,6 +1,7 @@
-"""Django admin for messaging: school admins see and edit their own school's settings, phrases,
-templates and glossary; conversations, messages and their traces are read-only (never deleted).
-Message bodies are not shown here: people read messages in the conversation, where access is
+"""Django admin for messaging: school admins see and edit their own school's settings (contact
+hours), safeguarding phrases, templates and glossary (the demo's "School admins" group holds
+exactly these permissions here); another school's row answers 404. Conversations, messages and
+their traces are read-only (never deleted). Message bodies are not shown here: people read messages in the conversation, where access is
 checked and audited. Per-person notification rows are for operators only.
 """
 
@@ -8,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import SchoolScopedAdmin
+from accounts.admin import SchoolScopedAdmin, ScopedObjectMixin
 from messaging.models import (
     Attachment,
     Conversation,
@@ -127,6 +128,10 @@ class MessagingSettingsAdmin(SchoolScopedAdmin):
     list_display = ["school", "contact_days", "contact_start", "contact_end", "retract_window_minutes"]
     actions = [copy_built_in_templates]
 
+    def has_delete_permission(self, request, obj=None):
+        # A school's contact hours are changed, never removed (messaging would fall back to defaults).
+        return request.user.is_superuser
+
 
 @admin.register(SafeguardingPhrase)
 class SafeguardingPhraseAdmin(SchoolScopedAdmin):
@@ -149,7 +154,7 @@ class MessageTemplateAdmin(SchoolScopedAdmin):
     search_fields = ["title", "body"]
 
 
-class OperatorOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OperatorOnlyAdmin(ScopedObjectMixin, ReadOnlyMixin, admin.ModelAdmin):
     """One person's notifications and choices: operators only (support cases), read-only."""
 
     def get_queryset(self, request):
