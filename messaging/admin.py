@@ -17,7 +17,6 @@ from messaging.models import (
     Message,
     MessageRead,
     MessageTemplate,
-    MessageTranslation,
     MessagingSettings,
     Notification,
     NotificationPreference,
@@ -25,6 +24,7 @@ from messaging.models import (
     QuietHours,
     SafeguardingAlert,
     SafeguardingPhrase,
+    StoredTranslation,
 )
 from messaging.services import templates as message_templates
 
@@ -95,11 +95,23 @@ class AttachmentAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     exclude = ["file"]
 
 
-@admin.register(MessageTranslation)
-class MessageTranslationAdmin(ReadOnlyMixin, SchoolScopedAdmin):
-    school_path = "message__conversation__school"
-    list_display = ["message", "source_language", "language", "engine", "created_at"]
-    list_filter = ["language", "engine"]
+@admin.register(StoredTranslation)
+class StoredTranslationAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    """Which translations are stored, by which engine and glossary; never their text. Scoped by
+    the school whose glossary was applied: rows of no school are for operators only."""
+
+    list_display = [
+        "content_type",
+        "object_id",
+        "field",
+        "source_language",
+        "language",
+        "engine",
+        "glossary_version",
+        "created_at",
+    ]
+    list_filter = ["content_type", "field", "language", "engine"]
+    list_select_related = ["content_type"]
     exclude = ["body"]
 
 
