@@ -221,8 +221,8 @@ def test_school_admin_sees_their_schools_stored_translations_and_never_their_tex
 
 # --- the migration from MessageTranslation ---------------------------------------------------
 
-BEFORE = ("messaging", "0004_access_lost_and_notification_target")
-AFTER = ("messaging", "0005_stored_translations")
+BEFORE = ("messaging", "0005_attachment_random_file_names")
+AFTER = ("messaging", "0006_stored_translations")
 
 
 def _bodies(table: str, where: str = "") -> list[str]:

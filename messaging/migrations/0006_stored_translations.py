@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_audit_chains_per_school'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('messaging', '0004_access_lost_and_notification_target'),
+        ('messaging', '0005_attachment_random_file_names'),
     ]
 
     operations = [
