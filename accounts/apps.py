@@ -8,3 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects login history receivers)
+        from accounts.invitations import effects  # noqa: F401  (registers the invitation emails' outbox handlers)

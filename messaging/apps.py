@@ -10,12 +10,14 @@ class MessagingConfig(AppConfig):
         from messaging import effects, policies, signals  # noqa: F401 (effects: registers the outbox handlers)
         from messaging.models import Conversation, SafeguardingAlert
         from messaging.notifications import targets
+        from messaging.services import translations
 
         # A notification about a conversation is sent and shown only while its recipient may read it.
         targets.register(Conversation, policies.conversations_visible_to)
         # A safeguarding alert reaches only who is DSL of its school when it is sent.
         targets.register(SafeguardingAlert, policies.alerts_visible_to)
         signals.connect()
+        translations.register_translated_fields()
 
     def seed_demo(self, stdout=None):
         """Called by accounts' `seed_demo` after the people exist."""

@@ -22,13 +22,14 @@ from hub.models import OutboxEntry
 from messaging import live
 from messaging.notifications import services as notifications
 from messaging.services import delivery, safeguarding
+from messaging.translation.cache import translation_store
 
 
 def translate(message_id: int, language: str) -> None:
-    """Store the translation (and scan it for safeguarding phrases), now, in this worker."""
-    from messaging.tasks import translate_message
-
-    translate_message(message_id, language)
+    """Store the message's translation, now, in this worker; once stored, messaging is told
+    (`services.translations.message_translation_stored`: open pages refresh, the safeguarding
+    scan). TranslationFailed (no engine answered) means "try again later"."""
+    translation_store(label="messaging.message", object_id=message_id, field="body", language=language)
 
 
 @outbox.handler(delivery.MESSAGE_SENT, queue="realtime")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -39,19 +40,24 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "template_partials",
+    "csp",
     "hub",
     "accounts",
     "messaging",
 ]
 
 MIDDLEWARE = [
+    # First, so everything after it (rate limits, sign-in history, audit) sees the real client.
+    "hub.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hub.security_headers.NoStoreForSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.twofactor.middleware.TwoFactorMiddleware",
@@ -219,8 +225,49 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
+    # ---- security (issue 6): text-message codes cost money and reach a stranger's phone if
+    # mistyped; limited per person, per number and per address (accounts/twofactor/views.py).
+    "twofactor_sms_person": "3/15m/user,10/d/user",
+    "twofactor_sms_number": "3/15m/key,10/d/key",
+    "twofactor_sms_ip": "20/h/ip,50/d/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Homeroom] "
+
+# ---- security (issue 6): accounts that cannot be taken over ------------------------------------
+# Adding, removing or changing an email address asks for the password again (a stolen session
+# alone cannot redirect the account's mail); the owner is emailed when an address or the
+# password changes. Password reset mail goes only to verified addresses (AccountAdapter).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (addresses or networks, comma
+# separated). From anyone else those headers are dropped (hub/proxy.py): a client cannot pick the
+# address that rate limits and sign-in history see.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=["127.0.0.1", "::1"])
+# allauth reads REMOTE_ADDR, which hub.proxy has already set to the client's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+# Content-Security-Policy (django-csp): scripts only from our own origin or carrying this
+# response's nonce, so an injected <script> or on* attribute never runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Styles: our stylesheets, or a <style> carrying the nonce (the conversation page has one).
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# ---- end security (issue 6) --------------------------------------------------------------------
 
 # django-otp
 OTP_EMAIL_SENDER = env("DEFAULT_FROM_EMAIL", default="Homeroom <no-reply@homeroom.localhost>")

@@ -24,9 +24,9 @@ from accounts import audit
 from accounts.models import School, User
 from hub import outbox
 from messaging import policies
-from messaging.models import Message, MessageTranslation, SafeguardingAlert, SafeguardingPhrase
+from messaging.models import Message, SafeguardingAlert, SafeguardingPhrase, StoredTranslation
 from messaging.services import delivery, notify_bridge
-from messaging.translation.cache import is_unavailable
+from messaging.translation.cache import is_unavailable, stored_translations
 from messaging.translation.languages import language_name, name_msgid, normalise
 
 logger = logging.getLogger(__name__)
@@ -108,22 +108,22 @@ def message_scan(*, message: Message) -> SafeguardingAlert | None:
     target = school_language(message.conversation.school)
     written_in = normalise(message.language)
     if written_in and written_in != target:
-        stored = MessageTranslation.objects.filter(message=message, language=target).first()
+        stored = stored_translations(message, "body").filter(language=target).first()
         if stored is None:
             # Recorded with the message: the translation job stores it and scans it.
             delivery.translation_request(message)
         else:
-            matched += _translation_matches(stored, phrases, already=matched)
+            matched += _translation_matches(stored, phrases, already=matched, written_in=message.language)
     if not matched:
         return None
     return _alert_record(message=message, matched=matched)
 
 
-def message_translation_scan(*, translation: MessageTranslation) -> SafeguardingAlert | None:
-    """Scan a stored translation when it is into its school's language (the translation job calls
-    this for every translation it stores). Idempotent: the message keeps one alert, extended by
-    phrases that only the translation matched; a second scan changes nothing."""
-    message = translation.message
+def message_translation_scan(*, message: Message, translation: StoredTranslation) -> SafeguardingAlert | None:
+    """Scan `message`'s stored translation when it is into its school's language (the translation
+    job calls this for every translation of a message body it stores). Idempotent: the message
+    keeps one alert, extended by phrases that only the translation matched; a second scan changes
+    nothing."""
     school = message.conversation.school
     if normalise(translation.language) != school_language(school):
         return None
@@ -137,17 +137,21 @@ def message_translation_scan(*, translation: MessageTranslation) -> Safeguarding
         )
         return None
     phrases = _phrases(school.pk)
-    matched = _translation_matches(translation, phrases, already=phrases_matching(message.body, phrases))
+    matched = _translation_matches(
+        translation, phrases, already=phrases_matching(message.body, phrases), written_in=message.language
+    )
     if not matched:
         return None
     return _alert_record(message=message, matched=matched)
 
 
-def _translation_matches(translation: MessageTranslation, phrases: list[str], *, already: list) -> list[dict]:
+def _translation_matches(
+    translation: StoredTranslation, phrases: list[str], *, already: list, written_in: str
+) -> list[dict]:
     if is_unavailable(translation) or not (translation.body or "").strip():
         return []
     seen = {matched_phrase(match) for match in already}
-    source = normalise(translation.source_language or translation.message.language)
+    source = normalise(translation.source_language or written_in)
     return [
         {"phrase": phrase, "in": "translation", "from": source, "language": name_msgid(source)}
         for phrase in phrases_matching(translation.body, phrases)

@@ -159,12 +159,17 @@ def test_new_message_reaches_every_participant_and_nobody_else(world):
 
 def test_each_reader_gets_the_message_in_their_own_language(world, monkeypatch):
     from messaging import effects
-    from messaging.models import MessageTranslation
+    from messaging.models import Message, StoredTranslation
 
     def translate_now(message_id, target):
         # What the translation worker does; with in-process jobs it is done before the push.
-        MessageTranslation.objects.create(
-            message_id=message_id, language=target, body="Hola, gracias", engine="test", source_language="en"
+        StoredTranslation.objects.create(
+            content_object=Message.objects.get(pk=message_id),
+            field="body",
+            language=target,
+            body="Hola, gracias",
+            engine="test",
+            source_language="en",
         )
 
     monkeypatch.setattr(effects, "translate", translate_now)

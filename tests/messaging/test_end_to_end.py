@@ -19,9 +19,10 @@ from django.urls import reverse
 
 from hub import sms
 from hub.models import OutboxEntry
-from messaging.models import Message, MessageTranslation, Notification, NotificationPreference, SafeguardingAlert
+from messaging.models import Message, Notification, NotificationPreference, SafeguardingAlert
 from messaging.routing import websocket_urlpatterns
 from messaging.services import messages as message_services
+from messaging.translation.cache import stored_translations
 from tests import factories
 from tests.messaging.smtp import running_smtp_server, use_smtp_server
 from tests.messaging.world import URLCONF, sign_in
@@ -125,7 +126,7 @@ def test_a_guardians_message_reaches_the_teacher_live_in_app_by_email_and_by_tex
     assert len(appended) == 1
     # Stored before the push went: the teacher reads it in English on the page.
     assert "hello thanks" in appended[0]
-    assert MessageTranslation.objects.get(message=message, language="en").body == "hello thanks"
+    assert stored_translations(message, "body").get(language="en").body == "hello thanks"
 
     notification = Notification.objects.get(user=home.teacher)
     assert notification.kind == "message"
