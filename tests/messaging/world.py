@@ -110,7 +110,9 @@ def outside(monkeypatch) -> Outside:
     monkeypatch.setattr(notify_bridge, "notify", lambda **kwargs: seen.notifications.append(kwargs))
     monkeypatch.setattr(language, "detect", _guess_language)
     monkeypatch.setattr(language, "queue_translation", lambda pk, lang: seen.translations.append((pk, lang)))
-    monkeypatch.setattr(effects, "translate", lambda pk, lang: seen.translations.append((pk, lang)))
+    # The translation handler asks `language.queue_translation` (the recorder, unless a test puts the
+    # real one back to run the translation path in-process).
+    monkeypatch.setattr(effects, "translate", lambda pk, lang: language.queue_translation(pk, lang))
     return seen
 
 
