@@ -13,7 +13,6 @@ The in-app inbox row always exists; these decisions only concern the outside cha
 
 import datetime
 import enum
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -90,13 +89,6 @@ def frequency_for(preferences: Preferences, *, kind: str, channel: str, pupil_id
     return DEFAULT_FREQUENCIES[(kind, channel)]
 
 
-def user_zone(user: User) -> datetime.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
-
-
 def _within(start: datetime.time, end: datetime.time, moment: datetime.time) -> bool:
     if start == end:
         return False
@@ -170,7 +162,7 @@ def decisions_for(
 ) -> dict[str, Decision]:
     """The decision for each outside channel not yet used for this notification."""
     user = notification.user
-    quiet = is_quiet(quiet_hours, zone=user_zone(user), now=now)
+    quiet = is_quiet(quiet_hours, zone=user.zone, now=now)
     reachable = {Channel.EMAIL: bool(user.email) and user.is_active, Channel.SMS: user.is_active and can_text(user)}
     done = {Channel.EMAIL: notification.emailed_at is not None, Channel.SMS: notification.texted_at is not None}
     decisions = {}
@@ -197,7 +189,7 @@ def digest_time_for(quiet_hours: QuietHours | None) -> datetime.time:
 
 def digest_due(user: User, *, quiet_hours: QuietHours | None, now: datetime.datetime) -> bool:
     """True during the hour after the person's digest time: an hourly run hits it once a day."""
-    local = now.astimezone(user_zone(user))
+    local = now.astimezone(user.zone)
     start = datetime.datetime.combine(local.date(), digest_time_for(quiet_hours), tzinfo=local.tzinfo)
     if local < start:  # the window may have begun yesterday (a digest time late in the evening)
         start -= datetime.timedelta(days=1)
@@ -249,7 +241,7 @@ def _send_email(*, user: User, subject: str, template: str, context: dict) -> No
 def email_send(notification: Notification, *, now: datetime.datetime) -> None:
     """Email one notification in the recipient's language and time zone. SMTP errors propagate."""
     user = notification.user
-    with translation.override(_language_of(user)), timezone.override(user_zone(user)):
+    with translation.override(_language_of(user)), timezone.override(user.zone):
         context = _context(user, now) | {
             "notification": notification,
             "link": site_url(notification.url) if notification.url else site_url(reverse("notifications:inbox")),
@@ -271,7 +263,7 @@ def sms_send(notification: Notification) -> None:
 
 def digest_email_send(user: User, notifications: Sequence[Notification], *, now: datetime.datetime) -> None:
     """One email gathering `notifications`, oldest first, in the recipient's language."""
-    with translation.override(_language_of(user)), timezone.override(user_zone(user)):
+    with translation.override(_language_of(user)), timezone.override(user.zone):
         context = _context(user, now) | {
             "notifications": [
                 {

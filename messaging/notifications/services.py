@@ -272,7 +272,7 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     )
     held_until = None
     if delivery.Decision.HOLD in decisions.values():
-        held_until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+        held_until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
     if held_until != notification.held_until:
         Notification.objects.filter(pk=notification.pk).update(held_until=held_until)
         notification.held_until = held_until
@@ -359,7 +359,7 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
             notification, preferences=preferences.get(user.pk, {}), quiet_hours=quiet_hours, now=now
         )
         if delivery.Decision.HOLD in decisions.values():
-            until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+            until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
             held_again[until].append(notification.pk)
         if delivery.Decision.DIGEST in decisions.values() and not notification.digest_pending:
             if notification.emailed_at is None:
