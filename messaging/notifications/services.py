@@ -99,7 +99,7 @@ def notify(
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
     target_type = targets.label_of(target) if target is not None else ""
-    if pupil is not None and not can_view_pupil(user, pupil):
+    if pupil is not None and not can_view_pupil(user=user, pupil=pupil):
         raise PermissionDenied("The recipient may not see this pupil.")
     if target is not None and not targets.can_see_target(user, target):
         raise PermissionDenied("The recipient may not see what this notification is about.")

@@ -92,6 +92,6 @@ def reply_expectation_for(*, user, conversation, at: datetime.datetime | None = 
     contact hours learn when to expect a reply; staff, and family-only threads, get nothing."""
     from accounts import policies as people
 
-    if conversation.kind == conversation.Kind.FAMILY or people.is_staff_at(user, conversation.school_id):
+    if conversation.kind == conversation.Kind.FAMILY or people.is_staff_at(user=user, school=conversation.school_id):
         return ""
     return reply_expectation(school=conversation.school, at=at)
