@@ -169,3 +169,10 @@ def test_two_apps_cannot_declare_the_same_kind():
     with pytest.raises(ImproperlyConfigured, match="messaging"):
         kinds.register({"name": "message", "label": "Messages"}, app_label="reports")
     assert kinds.get("message").app_label == "messaging"
+
+
+def test_the_registry_speaks_the_stored_channels_and_frequencies():
+    from messaging.models import NotificationPreference
+
+    assert set(kinds.CHANNELS) == set(NotificationPreference.Channel.values)
+    assert set(kinds.FREQUENCIES) == set(NotificationPreference.Frequency.values)
