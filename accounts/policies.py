@@ -6,7 +6,7 @@ role or viewing right takes effect on the next request.
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
@@ -96,6 +96,21 @@ def can_view_pupil(*, user: User, pupil: Pupil | int) -> bool:
 
 
 # --- people, read the other way: who holds a right, for addressing and choosing recipients ---
+
+
+def people_who_see_pupil(pupil: Pupil | int) -> QuerySet[User]:
+    """Active people who see the pupil: guardians with viewing rights, and staff of the pupil's
+    school who teach them or hold a whole-school role. What `pupils_visible_to` answers for one
+    person, read the other way, in one query (a subquery finds the school: no pupil row needed)."""
+    pupil_id = getattr(pupil, "pk", pupil)
+    pupil_school = Pupil.objects.filter(pk=pupil_id).values("school_id")[:1]
+    active_here = Membership.objects.filter(school_id=Subquery(pupil_school), is_active=True)
+    return User.objects.filter(
+        Q(pk__in=Guardianship.objects.filter(pupil_id=pupil_id, can_view=True).values("guardian_id"))
+        | Q(class_groups__pupils=pupil_id, pk__in=active_here.values("user_id"))
+        | Q(pk__in=active_here.filter(role__in=WHOLE_SCHOOL_ROLES).values("user_id")),
+        is_active=True,
+    )
 
 
 def staff_who_teach_or_support(*, pupil: Pupil, roles: Iterable[str] = WHOLE_SCHOOL_ROLES) -> QuerySet[User]:

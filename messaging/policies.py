@@ -6,7 +6,7 @@ Every answer is read from the database on each call, so a revoked viewing right,
 or a deactivated membership takes effect on the next request.
 """
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import policies as people
@@ -53,20 +53,6 @@ def conversations_visible_to(user: User) -> QuerySet[Conversation]:
     return conversations_allowed_for(user).filter(pk__in=mine)
 
 
-def users_who_may_see_pupil(pupil_id: int) -> QuerySet[User]:
-    """Active users who see the pupil: guardians with viewing rights, staff of the pupil's school
-    who teach them or hold a whole-school role. The set `accounts.policies.pupils_visible_to`
-    answers for one user, read the other way, in one query."""
-    pupil_school = Pupil.objects.filter(pk=pupil_id).values("school_id")[:1]
-    active_here = Membership.objects.filter(school_id=Subquery(pupil_school), is_active=True)
-    return User.objects.filter(
-        Q(pk__in=Guardianship.objects.filter(pupil_id=pupil_id, can_view=True).values("guardian_id"))
-        | Q(class_groups__pupils=pupil_id, pk__in=active_here.values("user_id"))
-        | Q(pk__in=active_here.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("user_id")),
-        is_active=True,
-    )
-
-
 def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
     """Everyone who may read `conversation` now: active participants who have not left and who pass
     the rules of `conversations_visible_to`. One query however many take part.
@@ -80,7 +66,7 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
         pk__in=Participant.objects.filter(conversation_id=conversation.pk, left_at__isnull=True).values("user_id"),
     )
     if conversation.pupil_id is not None:
-        readers = readers.filter(pk__in=users_who_may_see_pupil(conversation.pupil_id).values("pk"))
+        readers = readers.filter(pk__in=people.people_who_see_pupil(conversation.pupil_id).values("pk"))
     staff_here = Membership.objects.filter(school_id=conversation.school_id, is_active=True).values("user_id")
     if conversation.kind == Kind.STAFF_TEAM:
         readers = readers.filter(pk__in=staff_here)

@@ -105,6 +105,24 @@ def test_staff_who_teach_or_support_a_pupil_are_exactly_those_teaches_or_support
 
 
 @pytest.mark.django_db
+def test_people_who_see_a_pupil_are_exactly_those_who_may_view_them(teacher, parent, school, other_school):
+    """Who a pupil's conversation may reach agrees with what each person may open, person by person."""
+    child = parent.child
+    guardian_without_rights = factories.GuardianshipFactory(pupil=child, can_view=False).guardian
+    sendco = factories.MembershipFactory(school=school, role=Role.SENDCO).user
+    other_teacher = factories.MembershipFactory(school=school, role=Role.TEACHER).user
+    left = factories.MembershipFactory(school=school, role=Role.LEADER, is_active=False).user
+    elsewhere = factories.MembershipFactory(school=other_school, role=Role.DSL).user
+
+    found = set(policies.people_who_see_pupil(child))
+
+    assert found == {parent, teacher, sendco}
+    assert set(policies.people_who_see_pupil(child.pk)) == found
+    for person in (parent, teacher, sendco, guardian_without_rights, other_teacher, left, elsewhere):
+        assert (person in found) == policies.can_view_pupil(user=person, pupil=child)
+
+
+@pytest.mark.django_db
 def test_staff_who_teach_or_support_by_role_narrows_the_whole_school_roles(teacher, parent, school):
     sendco = factories.MembershipFactory(school=school, role=Role.SENDCO).user
     factories.MembershipFactory(school=school, role=Role.SCHOOL_ADMIN)
