@@ -594,7 +594,7 @@ def roster_import(
     """
     if (csv_text is None) == (file is None):
         raise ValueError("Give exactly one of csv_text or file.")
-    if actor is not None and not (actor.is_superuser or has_role(actor, school, *IMPORTING_ROLES)):
+    if actor is not None and not (actor.is_superuser or has_role(*IMPORTING_ROLES, user=actor, school=school)):
         raise PermissionDenied
     if file is not None:
         csv_text = file.read()

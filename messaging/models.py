@@ -300,15 +300,10 @@ class MessageTemplate(models.Model):
 class Notification(models.Model):
     """One thing to tell one person, kept in their inbox whatever channel also carried it."""
 
-    class Kind(models.TextChoices):
-        MESSAGE = "message", _("New messages")
-        SAFEGUARDING = "safeguarding", _("Safeguarding alerts")
-        SCHOOL_ALERT = "school_alert", _("Urgent school alerts")
-        ANNOUNCEMENT = "announcement", _("School news")
-        ACCOUNT = "account", _("Account and security")
-
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A kind's name, declared by the app that sends it (messaging.notifications.kinds): no choices
+    # here, so a new app adds kinds without a migration of messaging.
+    kind = models.CharField(max_length=20)
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     title = models.CharField(max_length=200)
     body = EncryptedTextField(blank=True)
@@ -356,7 +351,7 @@ class NotificationPreference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    kind = models.CharField(max_length=20)  # a declared kind's name, as Notification.kind
     channel = models.CharField(max_length=8, choices=Channel.choices)
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     frequency = models.CharField(max_length=8, choices=Frequency.choices)

@@ -7,7 +7,6 @@ same code runs the SQLite demo and the PostgreSQL + Redis production shape.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -168,22 +167,12 @@ OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS = env.float("OUTBOX_RETRY_COUNTDOWN_MAX_SECON
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
 OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=30.0)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
-# autodiscover_tasks only finds <app>.tasks; notification tasks live one level down.
-CELERY_IMPORTS = ["messaging.notifications.tasks"]
-CELERY_BEAT_SCHEDULE = {
+# Task modules and periodic tasks of hub's own infrastructure only. Each app imports its task
+# modules in its AppConfig.ready() (besides <app>.tasks, which autodiscovery finds) and lists its
+# periodic tasks in `AppConfig.periodic_tasks()`; hub.celery adds those to the beat schedule.
+CELERY_IMPORTS: list[str] = []
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "hub-outbox-sweep": {"task": "hub.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
-    "notifications-daily-digests": {
-        "task": "messaging.notifications.tasks.send_daily_digests",
-        "schedule": crontab(minute=0),
-    },
-    "notifications-release-held": {
-        "task": "messaging.notifications.tasks.release_held_notifications",
-        "schedule": crontab(minute="*/5"),
-    },
-}
-CELERY_BEAT_SCHEDULE["messaging-dispatch-scheduled"] = {
-    "task": "messaging.tasks.dispatch_scheduled_messages",
-    "schedule": 60.0,
 }
 # Attachments: images, PDF, office documents and audio (checked by content), up to this size.
 MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

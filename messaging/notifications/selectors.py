@@ -6,9 +6,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from accounts.models import Pupil, User
-from accounts.policies import children_of, is_dsl_anywhere
+from accounts.policies import children_of
 from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery, targets
+from messaging.notifications.kinds import NotificationKind, all_kinds
 
 INBOX_PAGE_SIZE = 20
 
@@ -42,8 +43,9 @@ class NotificationSettings:
     preferences: delivery.Preferences
     children: list[Pupil]
     quiet_hours: QuietHours | None
-    # The kinds this person can receive: safeguarding alerts only reach designated safeguarding leads.
-    kinds: list[str]
+    # The kinds this person is offered (each kind's app decides: safeguarding alerts only reach
+    # designated safeguarding leads), in the order the apps declare them.
+    kinds: list[NotificationKind]
 
 
 def notification_settings_for(user: User) -> NotificationSettings:
@@ -52,5 +54,5 @@ def notification_settings_for(user: User) -> NotificationSettings:
         preferences=delivery.preferences_of(user),
         children=list(children_of(user).order_by("first_name", "last_name")),
         quiet_hours=QuietHours.objects.filter(user=user).first(),
-        kinds=[kind for kind in Notification.Kind if kind != Notification.Kind.SAFEGUARDING or is_dsl_anywhere(user)],
+        kinds=[kind for kind in all_kinds() if kind.is_offered_to(user)],
     )

@@ -24,12 +24,11 @@ from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
 from hub import outbox
 from messaging.models import Notification, NotificationPreference, QuietHours
-from messaging.notifications import delivery, policies, selectors, targets
+from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users
 
 logger = logging.getLogger(__name__)
 
-Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 
@@ -104,11 +103,12 @@ def notify(
     lose the right to see it (a conversation): every later delivery checks that right again
     (`targets`). Refuses (ValueError) an unknown kind, an unregistered kind of target or a url
     that leaves the site, and (PermissionDenied) a pupil or target the recipient may not see.
+    A kind is known when an installed app declares it (`messaging.notifications.kinds`);
+    `kinds.UnknownKind` is a ValueError.
     """
-    if kind not in Kind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}.")
+    kinds.get(kind)
     target_type = targets.label_of(target) if target is not None else ""
-    if pupil is not None and not can_view_pupil(user, pupil):
+    if pupil is not None and not can_view_pupil(user=user, pupil=pupil):
         raise PermissionDenied("The recipient may not see this pupil.")
     if target is not None and not targets.can_see_target(user, target):
         raise PermissionDenied("The recipient may not see what this notification is about.")
@@ -198,7 +198,7 @@ def preferences_update(*, user: User, choices: Choices) -> int:
 
     A choice for all children equal to the default, or a child's "same as all children" (None),
     removes the row, so defaults and the all-children choice keep applying. Refuses
-    (ValidationError) an unknown kind, channel or frequency, and (PermissionDenied) a child the
+    (ValidationError) an undeclared kind, a channel or frequency not offered, and (PermissionDenied) a child the
     person is not a guardian of; nothing is saved then.
     """
     pupil_ids = {pupil_id for (_kind, _channel, pupil_id) in choices if pupil_id is not None}
@@ -207,7 +207,7 @@ def preferences_update(*, user: User, choices: Choices) -> int:
         if pupil_ids - own:
             raise PermissionDenied("Not a guardian of every child named.")
     for (kind, channel, pupil_id), frequency in choices.items():
-        if kind not in Kind.values or channel not in Channel.values:
+        if not kinds.is_registered(kind) or channel not in Channel.values:
             raise ValidationError(_("Choose from the list."))
         if frequency is not None and frequency not in Frequency.values:
             raise ValidationError(_("Choose from the list."))
@@ -218,7 +218,7 @@ def preferences_update(*, user: User, choices: Choices) -> int:
     changed = []
     for key, frequency in choices.items():
         kind, channel, pupil_id = key
-        if pupil_id is None and frequency == delivery.DEFAULT_FREQUENCIES[(kind, channel)]:
+        if pupil_id is None and frequency == kinds.get(kind).default_frequency(channel):
             frequency = None
         if existing.get(key) == frequency:
             continue
@@ -311,7 +311,7 @@ def notification_deliver(
         )
         held_until = None
         if delivery.Decision.HOLD in decisions.values():
-            held_until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+            held_until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
         if held_until != notification.held_until:
             Notification.objects.filter(pk=notification.pk).update(held_until=held_until)
             notification.held_until = held_until
@@ -396,7 +396,7 @@ def _held_batch_release(*, now: datetime.datetime) -> tuple[int, int]:
             notification, preferences=preferences.get(user.pk, {}), quiet_hours=quiet_hours, now=now
         )
         if delivery.Decision.HOLD in decisions.values():
-            until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+            until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
             held_again[until].append(notification.pk)
         if delivery.Decision.DIGEST in decisions.values() and not notification.digest_pending:
             if notification.emailed_at is None:

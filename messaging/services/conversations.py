@@ -63,7 +63,7 @@ def conversation_start(
         if not chosen <= reachable_ids:
             raise MessagingError(_("You can only write to the people listed."))
         if policies.recipients_need_a_guardian(user=starter, kind=kind, pupil=pupil) and not set(
-            policies.guardians_with_viewing_rights(pupil).filter(pk__in=chosen).values_list("pk", flat=True)
+            people.guardians_with_viewing_rights(pupil).filter(pk__in=chosen).values_list("pk", flat=True)
         ):
             raise MessagingError(_("Choose at least one parent or carer."))
     subject = (subject or "").strip()
@@ -135,4 +135,4 @@ def conversation_reopen(*, user: User, conversation: Conversation) -> Conversati
 
 def is_family_writer(*, user: User, conversation: Conversation) -> bool:
     """Whether `user` writes as a family (not staff) in this conversation: they get contact-hours notices."""
-    return not people.is_staff_at(user, conversation.school_id)
+    return not people.is_staff_at(user=user, school=conversation.school_id)

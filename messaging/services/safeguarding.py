@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts import policies as people
 from accounts.models import School, User
 from hub import outbox
 from messaging import policies
@@ -207,7 +208,7 @@ def alert_dsls_notify(*, alert_id: int) -> None:
     conversation = alert.message.conversation
     url = reverse("messaging:safeguarding_alert", args=[alert.pk])
     phrases = ", ".join(describe_match(match) for match in alert.matched_phrases)
-    for dsl in policies.dsl_users(alert.school_id):
+    for dsl in people.dsls_at(alert.school_id):
         try:
             notify_bridge.notify(
                 user=dsl,

@@ -31,12 +31,12 @@ from tests.messaging.notification_helpers import (
     KENYAN_MOBILE,
     MONDAY_NIGHT,
     TUESDAY_MORNING,
+    Kind,
     clean_sms_outbox,  # noqa: F401 - autouse
 )
 from tests.messaging.test_consumers import APP, REDIS_URL, redis_reachable, run, signed_in_session, verified_session
 from tests.messaging.world import URLCONF, World
 
-Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 QUIET = 0.4  # seconds a socket must stay silent
