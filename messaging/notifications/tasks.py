@@ -9,7 +9,9 @@ RETRY = {"acks_late": True, "max_retries": 5, "retry_backoff": 30, "retry_backof
 
 @shared_task(bind=True, **RETRY)
 def deliver_notification(self, notification_id: int) -> dict[str, str]:
-    """Send one notification by email / SMS as the recipient chose. Safe to run twice."""
+    """Send one notification by email / SMS as the recipient chose. Safe to run twice. New
+    notifications go through the outbox (`services.notification_send`); this task still carries
+    out jobs queued under its name before an upgrade."""
     try:
         return services.notification_deliver(notification_id=notification_id)
     except services.DeliveryError as error:
