@@ -3,7 +3,8 @@ Spanish-speaking parent writes to their child's teacher from the thread page; on
 safeguarding phrase. Whatever fails meanwhile (Redis, a worker, the database's connections), every
 message is saved (the writer gets their page, never a 500), translated (a local
 LibreTranslate-compatible server), notified in-app, emailed (a local SMTP server), and the DSL is
-alerted, each exactly once afterwards. Timings are printed (run with -s to see them).
+alerted, each exactly once afterwards; a send rolled back announces nothing. Timings are printed
+(run with -s to see them).
 """
 
 import asyncio
@@ -14,13 +15,14 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from hub import outbox
 from hub.models import OutboxEntry
 from messaging.models import Message, Notification, SafeguardingAlert
+from messaging.services import messages as message_services
 from messaging.translation.cache import stored_translations
 from tests import factories
 from tests.faults.processes import wait_until
@@ -227,3 +229,34 @@ def test_database_connections_terminated_mid_delivery_deliver_everything(workers
         f"\nPostgreSQL connections terminated: everything delivered {elapsed:.1f} s later; "
         f"{len(received)} emails for {len(expected)} notifications"
     )
+
+
+def test_a_rolled_back_send_announces_nothing(workers, home, gated_smtp, translation_env):
+    workers("w1", beat=True, env={"FAULTS_SMTP_PORT": str(gated_smtp.port), **translation_env})
+
+    class Abandoned(Exception):
+        pass
+
+    @transaction.atomic
+    def send_then_fail():
+        message_services.message_send(
+            sender=home.parent, conversation=home.conversation, body=f"Hola mi hija is {PHRASE}"
+        )
+        raise Abandoned
+
+    with pytest.raises(Abandoned):
+        send_then_fail()
+    # A later send is carried out; by then the first would have been too (the sweeper runs every 2 s).
+    assert post(home.parent, home.conversation, "Hola gracias").status_code == 302
+    wait_until(lambda: settled(1, gated_smtp), timeout=30, what="the later send to be delivered")
+    time.sleep(3)
+
+    message = Message.objects.get()
+    assert message.body == "Hola gracias"
+    assert {entry.object_id for entry in OutboxEntry.objects.filter(effect__startswith="messaging.message")} == {
+        message.pk
+    }
+    assert not SafeguardingAlert.objects.exists()
+    assert Notification.objects.filter(user=home.teacher).count() == 1
+    assert not Notification.objects.filter(user=home.dsl).exists()
+    assert len(gated_smtp.received) == 1
