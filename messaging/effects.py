@@ -82,3 +82,9 @@ def _notification_send(entry: OutboxEntry) -> None:
 
 outbox.register(notifications.SEND, _notification_send, queue="email")
 outbox.register(notifications.SEND_URGENT, _notification_send, queue="safeguarding")
+
+
+@outbox.handler(notifications.BADGE, queue="realtime", max_attempts=3)
+def notification_badge(entry: OutboxEntry) -> None:
+    # The count as it is now: a repeat shows the same number.
+    notifications.unread_badge_push(user_id=entry.payload["user"])

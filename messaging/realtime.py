@@ -1,8 +1,8 @@
 """Pushing server-rendered fragments to people's open pages over Channels, and ending sockets.
 
 Each signed-in browser tab opens one WebSocket (messaging.consumers.UserConsumer), which joins its
-own user's group and its session's group. Services decide who receives what and call
-`push_to_users` from `transaction.on_commit`, so a rolled-back write pushes nothing. The fragment
+own user's group and its session's group. `messaging.live` decides who receives what and calls
+`push_to_users` from outbox handlers (after the write committed), so a rolled-back write pushes nothing. The fragment
 is HTML that htmx's ws extension swaps in by id (hx-swap-oob), the same partials that render the
 page. `close_user_sockets`, `close_session_sockets` and `check_user_sessions` end sockets whose
 access or session ended (the consumer closes itself with the code given).

@@ -1,10 +1,11 @@
 """Every write about notifications: creating them, reading them, choosing how they arrive, sending.
 
-Outside delivery (email, text) is recorded as outbox entries in the transaction that creates the
-notification (`hub.outbox`, handlers in messaging.effects): a rolled-back write sends nothing, and
-a committed one is sent even if Redis or a worker fails meanwhile. A channel is stamped sent
+A new notification's email, text and badge push are recorded as outbox entries in the transaction
+that creates it (`hub.outbox`, handlers in messaging.effects): a rolled-back write sends nothing,
+and a committed one is sent even if Redis or a worker fails meanwhile. A channel is stamped sent
 only after it was sent (at least once); an email sent again after a crash carries the same
-Message-ID, so the repeat is recognisable. The badge on open pages is pushed after commit.
+Message-ID, so the repeat is recognisable. Marking read pushes the person's own badge after
+commit (their next page shows the count anyway).
 """
 
 import datetime
@@ -127,7 +128,8 @@ def notify(
         target_type=target_type,
         target_id=target.pk if target is not None else None,
     )
-    _push_badge_on_commit(user.pk)
+    # The new count on the recipient's open pages, and the email / text, as outbox entries.
+    outbox.record(BADGE, target=notification, payload={"user": user.pk})
     delivery_record(notification)
     return notification
 
@@ -136,6 +138,7 @@ def notify(
 # closures) go on the safeguarding queue, which slow email never holds up.
 SEND = "notifications.send"
 SEND_URGENT = "notifications.send_urgent"
+BADGE = "notifications.badge"
 
 
 def delivery_record(notification: Notification, *, channel: str = "") -> None:
