@@ -151,10 +151,9 @@ CELERY_TASK_QUEUES = [
     Queue(name, routing_key=name) for name in ("safeguarding", "realtime", "translation", "email", "default")
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Apps name their tasks' queues in the task decorators (`@shared_task(queue="email")`); only hub's
+# own tasks are routed here.
 CELERY_TASK_ROUTES = {
-    "messaging.tasks.translate_message": {"queue": "translation"},
-    "messaging.notifications.tasks.deliver_notification": {"queue": "email"},
-    "messaging.notifications.tasks.send_digest": {"queue": "email"},
     "hub.tasks.outbox_sweep": {"queue": "default"},
 }
 # The outbox (hub/outbox.py): retries of a failed handler back off exponentially from the base
