@@ -47,5 +47,5 @@ assets:
 
 # Refresh the .po catalogues after changing UI strings, then compile them.
 messages:
-	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=node_modules --ignore=static
+	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
