@@ -269,6 +269,14 @@ def test_compiled_css_is_ours():
     assert "#005f73" in css.lower()
 
 
+def test_compiled_css_keeps_the_breakpoints_govuk_frontend_scripts_read():
+    # A byte-order mark behind the banner turned the first selector into "\ufeff:root", so the
+    # breakpoints were never set and the service navigation's Menu script failed on every page.
+    css = (VENDOR / "govuk-frontend" / "homeroom.min.css").read_text(encoding="utf-8")
+    assert "\ufeff" not in css
+    assert re.search(r"(^|[}\s]):root\{[^}]*--govuk-breakpoint-tablet:", css)
+
+
 def test_vendored_scripts_are_present():
     assert "initAll" in (VENDOR / "govuk-frontend" / "govuk-frontend.min.js").read_text()
     assert (VENDOR / "htmx" / "htmx.min.js").stat().st_size > 10_000
