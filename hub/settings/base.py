@@ -51,11 +51,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages are gzipped (about 5x smaller on a slow phone connection). Below WhiteNoise, which
-    # serves its own precompressed static files. BREACH: Django's GZip pads every response with up
-    # to 100 random bytes ("Heal the BREACH"), and CSRF tokens in pages are masked afresh each time,
-    # so a secret cannot be guessed from response lengths.
-    "django.middleware.gzip.GZipMiddleware",
+    # Pages are gzipped (about 5x smaller on a slow phone connection), with Django's BREACH
+    # mitigation; attachments are not (hub/compression.py). Below WhiteNoise, which serves its own
+    # precompressed static files.
+    "hub.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

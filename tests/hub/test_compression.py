@@ -8,13 +8,19 @@ import gzip
 
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from messaging.services import messages as message_services
 from tests.factories import UserFactory
+from tests.messaging import world as messaging_world
+from tests.messaging.test_messages import PNG
+
+outside = messaging_world.outside
 
 YEAR = "max-age=315360000"
 
@@ -109,3 +115,22 @@ def test_without_collectstatic_the_demo_still_serves_plain_names(tmp_path, setti
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "hub.static_storage.HashedStaticFilesStorage"}}
     assert staticfiles_storage.url("css/homeroom.css") == "/static/css/homeroom.css"
+
+
+def test_attachments_are_not_gzipped_on_the_fly(client, db, outside):
+    """A photo is already compressed: sent as it is, with its length, so a phone shows progress."""
+    world = messaging_world.World()
+    thread = world.guardian_thread(body="Hello from home")
+    message = message_services.message_send(
+        sender=world.parent,
+        conversation=thread,
+        body="Homework",
+        attachments=[SimpleUploadedFile("homework.png", PNG * 40)],
+    )
+    attachment = message.attachments.get()
+    client.force_login(world.parent)
+    response = client.get(reverse("messaging:attachment", args=[attachment.pk]), HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert not response.has_header("Content-Encoding")
+    assert int(response["Content-Length"]) == attachment.file.size
+    assert b"".join(response.streaming_content).startswith(PNG)
