@@ -18,6 +18,8 @@ install: $(VENV)/.installed
 demo: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
+	@# Hashed, precompressed static files, served cached and compressed as in production.
+	DEBUG=true $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Homeroom is running on http://127.0.0.1:8000  (Ctrl+C to stop)"
 	DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
 
