@@ -17,9 +17,10 @@ install: $(VENV)/.installed
 
 demo: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py seed_demo
 	@# Hashed, precompressed static files, served cached and compressed as in production.
 	DEBUG=true $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@# Last before the server starts, so the demo logins it prints are what a newcomer sees.
+	DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "Homeroom is running on http://127.0.0.1:8000  (Ctrl+C to stop)"
 	DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
 
