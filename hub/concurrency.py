@@ -47,7 +47,6 @@ class InFlightLimit:
         # One semaphore per event loop: tests and servers may run more than one loop over time,
         # and an asyncio.Semaphore belongs to the loop that first waited on it.
         self._semaphores: dict[int, asyncio.Semaphore] = {}
-        self.waiting = 0
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -62,7 +61,6 @@ class InFlightLimit:
             return
         semaphore = self._semaphore()
         started = time.monotonic()
-        self.waiting += 1
         try:
             await asyncio.wait_for(semaphore.acquire(), timeout=self.queue_timeout)
         except TimeoutError:
@@ -74,8 +72,6 @@ class InFlightLimit:
             )
             await self._busy(scope, send)
             return
-        finally:
-            self.waiting -= 1
         try:
             await self.app(scope, receive, send)
         finally:

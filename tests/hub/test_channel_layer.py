@@ -93,3 +93,27 @@ def test_an_idle_websocket_stays_open_for_a_minute_and_then_gets_a_push(asgi_ser
             return await asyncio.wait_for(websocket.recv(), timeout=10)
 
     assert asyncio.run(scenario()) == '<p id="after-a-minute">Still here</p>'
+
+
+def test_healthz_round_trip_is_not_held_up_by_connected_consumers(asgi_server):
+    """The channel-layer check shares the consumers' blocking read, so it answers at once rather
+    than after their 5 s read (a probe that slow would take a busy process out of rotation)."""
+    import httpx
+    import websockets
+
+    user = factories.UserFactory()
+    session = _session_for(user)
+    http_base = asgi_server.replace("ws://", "http://")
+
+    async def scenario():
+        async with websockets.connect(
+            f"{asgi_server}/ws/",
+            additional_headers={"Origin": "http://127.0.0.1", "Cookie": f"sessionid={session}"},
+        ):
+            await asyncio.sleep(0.5)  # the consumer is now in its blocking read
+            async with httpx.AsyncClient() as client:
+                return [(await client.get(f"{http_base}/healthz")).json() for _ in range(3)]
+
+    for body in asyncio.run(scenario()):
+        assert body["checks"]["channel_layer"]["ok"] is True
+        assert body["checks"]["channel_layer"]["ms"] < 2500
