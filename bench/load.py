@@ -47,6 +47,7 @@ CSRF = "l" * 32
 TOKEN = re.compile(r"load-\d+-\d+-[0-9a-f]{8}")
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/homeroom_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+LAST_PUSH_GRACE_SECONDS = 60
 
 
 def server_environment(database_url: str, redis_url: str) -> dict:
@@ -211,11 +212,19 @@ async def request(tally: Tally, client, page: str, method: str, url: str, **kwar
     return True
 
 
-async def person(
-    *, index: int, room: dict, seat: int, bases, ws_base: str, tally: Tally, deadline: float, think: float
-):
-    import httpx
+async def open_socket(*, ws_base: str, session: str):
     import websockets
+
+    return await websockets.connect(
+        f"{ws_base}/ws/",
+        additional_headers={"Origin": "http://127.0.0.1", "Cookie": f"sessionid={session}"},
+        max_size=2**22,
+        open_timeout=120,
+    )
+
+
+async def person(*, index: int, room: dict, seat: int, websocket, bases, tally: Tally, deadline: float, think: float):
+    import httpx
 
     session = room["people"][seat]
     conversation = room["conversation"]
@@ -224,25 +233,21 @@ async def person(
 
     async def listen():
         try:
-            async with websockets.connect(
-                f"{ws_base}/ws/",
-                additional_headers={"Origin": "http://127.0.0.1", "Cookie": f"sessionid={session}"},
-                max_size=2**22,
-                open_timeout=60,
-            ) as websocket:
-                while not stop.is_set():
-                    try:
-                        frame = await asyncio.wait_for(websocket.recv(), timeout=1)
-                    except TimeoutError:
-                        continue
-                    now = time.perf_counter()
-                    for token in TOKEN.findall(frame):
-                        sent = tally.sent.get(token)
-                        if sent and sent[1] != index and token not in tally.received:
-                            tally.received[token] = now - sent[0]
+            while not stop.is_set():
+                try:
+                    frame = await asyncio.wait_for(websocket.recv(), timeout=1)
+                except TimeoutError:
+                    continue
+                now = time.perf_counter()
+                for token in TOKEN.findall(frame):
+                    sent = tally.sent.get(token)
+                    if sent and sent[1] != index and token not in tally.received:
+                        tally.received[token] = now - sent[0]
         except Exception as error:  # noqa: BLE001
             tally.sockets_dropped += 1
             tally.error("websocket", type(error).__name__)
+        finally:
+            await websocket.close()
 
     listener = asyncio.create_task(listen())
     # Ramp up over a few seconds, as people arrive.
@@ -270,8 +275,11 @@ async def person(
             if not sent:
                 tally.sent.pop(token, None)
             await asyncio.sleep(random.uniform(0.5, 1.5) * think)  # noqa: S311
-    # Give the last pushes time to arrive before the socket closes.
-    await asyncio.sleep(10)
+    # Keep the page open until the last messages have arrived (or a minute has passed: then
+    # they count as never received).
+    grace = time.perf_counter() + LAST_PUSH_GRACE_SECONDS
+    while time.perf_counter() < grace and any(token not in tally.received for token in tally.sent):
+        await asyncio.sleep(0.5)
     stop.set()
     await listener
 
@@ -311,23 +319,31 @@ async def run(*, plan: list[dict], clients: int, ports: list[int], seconds: floa
     await warm_up(plan=plan, ports=ports)
     tally = Tally()
     bases = itertools.cycle([f"http://127.0.0.1:{port}" for port in ports])
-    deadline = time.perf_counter() + seconds
-    people = []
-    for index in range(clients):
-        room, seat = plan[index // 2], index % 2
-        ws_base = f"ws://127.0.0.1:{ports[index % len(ports)]}"
-        people.append(
-            person(
-                index=index,
-                room=room,
-                seat=seat,
-                bases=bases,
-                ws_base=ws_base,
-                tally=tally,
-                deadline=deadline,
-                think=think,
-            )
+    # Everyone's page is open (socket connected) before the clock starts: a message sent to a
+    # page that is still connecting is caught up from the database, which this does not measure.
+    sessions = [(plan[index // 2], index % 2) for index in range(clients)]
+    started = time.perf_counter()
+    sockets = await asyncio.gather(
+        *(
+            open_socket(ws_base=f"ws://127.0.0.1:{ports[index % len(ports)]}", session=room["people"][seat])
+            for index, (room, seat) in enumerate(sessions)
         )
+    )
+    print(f"{clients} WebSockets open in {time.perf_counter() - started:.1f} s")
+    deadline = time.perf_counter() + seconds
+    people = [
+        person(
+            index=index,
+            room=room,
+            seat=seat,
+            websocket=sockets[index],
+            bases=bases,
+            tally=tally,
+            deadline=deadline,
+            think=think,
+        )
+        for index, (room, seat) in enumerate(sessions)
+    ]
     await asyncio.gather(*people, floor(bases=bases, tally=tally, deadline=deadline, think=think))
     return tally
 
@@ -337,6 +353,8 @@ def report(tally: Tally, *, clients: int, seconds: float) -> None:
     total = sum(len(times) for times in tally.times.values())
     errors = sum(tally.errors.values())
     print(f"\n{clients} signed-in clients, two uvicorn processes, {seconds:.0f} s")
+    # The machine may be shared: its load beside the figures says how much of it we had.
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{load:.1f}' for load in os.getloadavg())}")
     print(f"{'page':<22}{'requests':>10}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}")
     for page in pages:
         times = tally.times.get(page, [])
@@ -365,7 +383,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="signed-in clients (two per conversation)")
     parser.add_argument("--seconds", type=float, default=60, help="how long the clients keep going")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a client's steps")
-    parser.add_argument("--messages", type=int, default=4, help="messages each conversation starts with")
+    parser.add_argument("--messages", type=int, default=2, help="messages each conversation starts with")
     args = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
