@@ -5,9 +5,10 @@
  * - live: htmx's ws extension keeps one socket per tab; on (re)connect we ask for the messages
  *   this page missed, tell the server what we have read, and announce typing (throttled);
  * - once, in order: a message can reach the page twice (a live push and the catch-up after a
- *   reconnect, both appended) and out of order (pushes from several writers, or a push that
- *   overtook the catch-up); after every swap each thread keeps one element per message id, in
- *   sent order (the time in the message, then its id), as the server renders the page;
+ *   reconnect, both appended; the catch-up also re-reads the last minute on purpose) and out of
+ *   order (pushes from several writers, or a push that overtook the catch-up); after every swap
+ *   each thread keeps one element per message id, in sent order (the time in the message, then
+ *   its id), as the server renders the page;
  * - listen: reads a message aloud with speechSynthesis (buttons stay hidden without it);
  * - dictate: fills the message box from the microphone with SpeechRecognition (hidden without it).
  */
@@ -93,11 +94,30 @@
     document.querySelectorAll("ol.homeroom-thread[id^='messages-']").forEach(tidyThread);
   }
 
+  // Where to catch up from. Not simply the newest message shown: a message is stamped when its
+  // transaction starts and pushed when it commits, so with several writers one stamped earlier
+  // than the newest shown can commit (and be pushed) while the socket was down, and "after the
+  // newest" would skip it for good. So ask from a minute before the newest shown (no transaction
+  // lasts that long); what comes back twice is dropped by tidyThread.
+  var CATCH_UP_MARGIN_MICROS = 60 * 1e6;
+
+  function catchUpAfter() {
+    var list = document.getElementById("messages-" + conversationId());
+    var items = list ? list.querySelectorAll(":scope > li[data-message-id]") : [];
+    if (!items.length) return lastMessageId();
+    var newest = sentKey(items[items.length - 1]);
+    for (var at = items.length - 1; at >= 0; at -= 1) {
+      var key = sentKey(items[at]);
+      if (key[0] <= newest[0] - CATCH_UP_MARGIN_MICROS) return key[1];
+    }
+    return sentKey(items[0])[1];
+  }
+
   document.addEventListener("htmx:wsOpen", function (event) {
     socket = event.detail.socketWrapper;
     socketOpen = true;
     var id = conversationId();
-    if (id) send({ type: "catch_up", conversation: id, after: lastMessageId() });
+    if (id) send({ type: "catch_up", conversation: id, after: catchUpAfter() });
     markRead();
   });
   document.addEventListener("htmx:wsClose", function () { socketOpen = false; });

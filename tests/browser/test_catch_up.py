@@ -120,6 +120,37 @@ def test_a_push_that_overtakes_the_catch_up_is_shown_once_in_order(asgi_url, new
     assert page.locator(".homeroom-message").filter(has_text="Fifth").count() == 1
 
 
+def test_a_message_committed_late_while_the_socket_was_down_is_caught_up(asgi_url, new_context):
+    """A message stamped before the newest one shown but committed (and pushed) while the socket
+    was down: the catch-up must not start after the newest shown, or it is never seen."""
+    world = _off_the_event_loop(_world)
+    conversation = _off_the_event_loop(lambda: world.guardian_thread(body="First"))
+    for body in ("Second", "Third", "Fourth"):
+        _off_the_event_loop(
+            lambda body=body: message_services.message_send(sender=world.parent, conversation=conversation, body=body)
+        )
+    expected = _off_the_event_loop(lambda: _sent_order(conversation))
+    page = new_context().new_page()
+    _sign_in(page, asgi_url, world.teacher)
+    page.goto(f"{asgi_url}/messages/{conversation.pk}/")
+    _wait_live(page)
+
+    # The socket drops; the third message's push is what the page missed (it has the fourth).
+    page.evaluate(
+        """(id) => {
+            document.querySelector('[ws-connect]')['htmx-internal-data'].webSocket.socket.close();
+            document.getElementById('message-' + id).remove();
+        }""",
+        expected[2],
+    )
+    page.evaluate("() => document.querySelector('[ws-connect]')['htmx-internal-data'].webSocket.init()")
+    _wait_live(page)
+
+    page.wait_for_function(f"() => ({SHOWN_IDS})().length >= {len(expected)}", timeout=10_000)
+    time.sleep(0.3)
+    assert page.evaluate(SHOWN_IDS) == expected
+
+
 def test_reconnecting_under_two_fast_writers_shows_every_message_once_in_order(asgi_url, new_context):
     world = _off_the_event_loop(_world)
     conversation = _off_the_event_loop(lambda: world.guardian_thread(body="Start"))
