@@ -95,12 +95,29 @@ def test_limit_defaults_to_the_database_pool_size(monkeypatch):
     assert concurrency.default_limit() == 7
 
 
+def _backends_on_this_database() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_django_pages_under_a_burst_all_answer(settings):
-    """Through the real Django ASGI app (sync views, each request in its own thread, database
-    connections from the pool): a burst far above the bound is served, none fails."""
-    app = InFlightLimit(get_asgi_application(), limit=2, queue_timeout=60)
+def test_django_pages_under_a_burst_all_answer_within_the_pool(settings):
+    """Through the real Django ASGI app (sync views, each request in a thread of its own): a burst
+    far above the bound is served, none fails, and on PostgreSQL the connections come from the
+    pool (before, each request thread kept a connection of its own until PostgreSQL refused more)."""
+    from django.db import connection
 
-    responses = _get_all(app, ["/account/login/"] * 30)
+    app = InFlightLimit(get_asgi_application(), limit=4, queue_timeout=60)
 
-    assert [response.status_code for response in responses] == [200] * 30
+    responses = _get_all(app, ["/messages/", "/account/login/"] * 30)
+
+    assert [response.status_code for response in responses] == [302, 200] * 30
+    if connection.vendor == "postgresql":
+        pool = settings.DATABASES["default"]["OPTIONS"]["pool"]
+        assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+        assert pool["timeout"] > 0
+        # This test's own connection, plus at most the pool's.
+        assert _backends_on_this_database() <= pool["max_size"] + 1
