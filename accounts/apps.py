@@ -8,3 +8,17 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects login history receivers)
+        from accounts.invitations import effects  # noqa: F401  (registers the invitation emails' outbox handlers)
+
+    def notification_kinds(self) -> list[dict]:
+        """Notices about a person's own account (sign-ins, security changes), as plain fields:
+        messaging's notification registry (`messaging.notifications.kinds`) collects them, so
+        accounts never imports messaging."""
+        return [
+            {
+                "name": "account",
+                "label": _("Account and security"),
+                "defaults": {"email": "instant", "sms": "off"},
+                "per_child": False,  # about the person, not a child
+            }
+        ]

@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django.utils import timezone, translation
 
 
@@ -18,10 +16,7 @@ class UserPreferencesMiddleware:
         if user.is_authenticated:
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = translation.get_language()
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            timezone.activate(user.zone)
         response = self.get_response(request)
         timezone.deactivate()
         return response

@@ -4,7 +4,9 @@ All answers come from the database on each call (no caching on the user object) 
 role or viewing right takes effect on the next request.
 """
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
@@ -13,15 +15,16 @@ from accounts.models import Guardianship, Membership, Pupil, Role, School, User
 WHOLE_SCHOOL_ROLES = frozenset({Role.SENDCO, Role.DSL, Role.LEADER, Role.SCHOOL_ADMIN})
 
 
-def roles_at(user: User, school: School | int) -> set[str]:
+def roles_at(*, user: User, school: School | int) -> set[str]:
     if not user.is_authenticated:
         return set()
     school_id = getattr(school, "pk", school)
     return set(Membership.objects.filter(user=user, school_id=school_id, is_active=True).values_list("role", flat=True))
 
 
-def has_role(user: User, school: School | int, *roles: str) -> bool:
-    return bool(roles_at(user, school) & set(roles))
+def has_role(*roles: str, user: User, school: School | int) -> bool:
+    """Whether `user` holds one of `roles` (an active membership) at `school`."""
+    return bool(roles_at(user=user, school=school) & set(roles))
 
 
 def is_dsl_anywhere(user: User) -> bool:
@@ -30,8 +33,8 @@ def is_dsl_anywhere(user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.DSL, is_active=True).exists()
 
 
-def is_staff_at(user: User, school: School | int) -> bool:
-    return bool(roles_at(user, school))
+def is_staff_at(*, user: User, school: School | int) -> bool:
+    return bool(roles_at(user=user, school=school))
 
 
 def staff_school_ids(user: User) -> set[int]:
@@ -40,7 +43,7 @@ def staff_school_ids(user: User) -> set[int]:
     return set(Membership.objects.filter(user=user, is_active=True).values_list("school_id", flat=True))
 
 
-def same_school(user: User, other: User) -> bool:
+def same_school(*, user: User, other: User) -> bool:
     """Both are active staff at one school, or one is staff where the other's child learns."""
     mine = staff_school_ids(user)
     return (
@@ -51,7 +54,7 @@ def same_school(user: User, other: User) -> bool:
     )
 
 
-def is_guardian_of(user: User, pupil: Pupil | int) -> bool:
+def is_guardian_of(*, user: User, pupil: Pupil | int) -> bool:
     """A guardian with viewing rights. A link without viewing rights grants nothing."""
     if not user.is_authenticated:
         return False
@@ -75,7 +78,7 @@ def pupils_supported_by(user: User) -> QuerySet[Pupil]:
     return Pupil.objects.filter(taught | Q(school_id__in=whole_school)).distinct()
 
 
-def teaches_or_supports(user: User, pupil: Pupil | int) -> bool:
+def teaches_or_supports(*, user: User, pupil: Pupil | int) -> bool:
     return pupils_supported_by(user).filter(pk=getattr(pupil, "pk", pupil)).exists()
 
 
@@ -88,8 +91,57 @@ def pupils_visible_to(user: User) -> QuerySet[Pupil]:
     )
 
 
-def can_view_pupil(user: User, pupil: Pupil | int) -> bool:
+def can_view_pupil(*, user: User, pupil: Pupil | int) -> bool:
     return pupils_visible_to(user).filter(pk=getattr(pupil, "pk", pupil)).exists()
+
+
+# --- people, read the other way: who holds a right, for addressing and choosing recipients ---
+
+
+def people_who_see_pupil(pupil: Pupil | int) -> QuerySet[User]:
+    """Active people who see the pupil: guardians with viewing rights, and staff of the pupil's
+    school who teach them or hold a whole-school role. What `pupils_visible_to` answers for one
+    person, read the other way, in one query (a subquery finds the school: no pupil row needed)."""
+    pupil_id = getattr(pupil, "pk", pupil)
+    pupil_school = Pupil.objects.filter(pk=pupil_id).values("school_id")[:1]
+    active_here = Membership.objects.filter(school_id=Subquery(pupil_school), is_active=True)
+    return User.objects.filter(
+        Q(pk__in=Guardianship.objects.filter(pupil_id=pupil_id, can_view=True).values("guardian_id"))
+        | Q(class_groups__pupils=pupil_id, pk__in=active_here.values("user_id"))
+        | Q(pk__in=active_here.filter(role__in=WHOLE_SCHOOL_ROLES).values("user_id")),
+        is_active=True,
+    )
+
+
+def staff_who_teach_or_support(*, pupil: Pupil, roles: Iterable[str] = WHOLE_SCHOOL_ROLES) -> QuerySet[User]:
+    """Active staff of the pupil's school who teach the pupil (through a class group) or hold one of
+    `roles` there: by default everyone `teaches_or_supports` answers yes for, read the other way.
+    Pass narrower roles for a narrower group (who a family writes to: teachers, SENDCO, leaders)."""
+    active_here = Membership.objects.filter(school_id=pupil.school_id, is_active=True)
+    return User.objects.filter(
+        Q(class_groups__pupils=pupil, pk__in=active_here.values("user_id"))
+        | Q(pk__in=active_here.filter(role__in=list(roles)).values("user_id")),
+        is_active=True,
+    ).distinct()
+
+
+def guardians_with_viewing_rights(pupil: Pupil | int) -> QuerySet[User]:
+    """Active guardians of the pupil whose link grants viewing rights (a link without them grants nothing)."""
+    ids = Guardianship.objects.filter(pupil_id=getattr(pupil, "pk", pupil), can_view=True).values("guardian_id")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
+def role_holders(*roles: str, school: School | int) -> QuerySet[User]:
+    """Active people holding one of `roles` (an active membership) at `school`: its DSLs, its office."""
+    ids = Membership.objects.filter(school_id=getattr(school, "pk", school), is_active=True, role__in=roles).values(
+        "user_id"
+    )
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
+def dsls_at(school: School | int) -> QuerySet[User]:
+    """The school's designated safeguarding leads (deputies hold the same role), active now."""
+    return role_holders(Role.DSL, school=school)
 
 
 def access_pupil(*, user: User, pupil_id: int) -> Pupil:

@@ -5,6 +5,12 @@ file with any bad row imports nothing, and each bad row is reported by its row n
 is row 1, as in a spreadsheet). A good file is imported in one transaction and may be imported
 again: pupils are matched by `pupil_ref` (stored as the pupil's UPN) within the school, people by
 email, so a second run updates rather than duplicates.
+
+New people get an account without a usable password and an emailed invitation to set one. An
+account that already exists and has no link to this school is never linked (or changed) by the
+import: its owner is emailed a notice and the links are made only when they accept it
+(accounts.invitations). An importing school changes the name and phone of an account only when
+that account belongs to this school alone; never its password, email or second factors.
 """
 
 import csv
@@ -20,6 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
+from accounts.invitations import policies as account_policies
+from accounts.invitations import services as invitations
 from accounts.models import ClassGroup, Department, Guardianship, Membership, Pupil, Role, School, SendStatus, User
 from accounts.models.people import Relationship
 from accounts.policies import has_role
@@ -80,6 +88,7 @@ class RosterResult:
     memberships_updated: int = 0
     class_groups_created: int = 0
     class_links_added: int = 0
+    links_requested: int = 0
 
     @property
     def ok(self) -> bool:
@@ -92,7 +101,8 @@ class RosterResult:
             f"people {self.users_created} new, {self.users_updated} updated; "
             f"guardian links {self.guardianships_created} new, {self.guardianships_updated} updated; "
             f"staff roles {self.memberships_created} new, {self.memberships_updated} updated; "
-            f"class groups {self.class_groups_created} new; class places {self.class_links_added} added."
+            f"class groups {self.class_groups_created} new; class places {self.class_links_added} added; "
+            f"existing accounts asked to accept a link: {self.links_requested}."
         )
 
 
@@ -400,6 +410,8 @@ class _Writer:
         self.users: dict[str, User] = {}
         self.class_groups: dict[str, ClassGroup] = {}
         self.departments: dict[str, Department] = {}
+        # Existing accounts not linked to this school: what to ask their owners to accept.
+        self.pending_links: dict[int, list[dict]] = {}
 
     def audit(self, action: str, target, **details) -> None:
         audit.record(actor=self.actor, action=action, target=target, school=self.school, source="roster", **details)
@@ -456,15 +468,21 @@ class _Writer:
             return self.users[email]
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            user = User(email=email, display_name=display_name, phone=phone)
-            if preferred_language:
-                user.preferred_language = preferred_language
-            # They choose a password through the invitation / password-reset email.
-            user.set_unusable_password()
-            user.save()
+            # No password: its owner chooses one through the emailed invitation.
+            user = invitations.account_create(
+                actor=self.actor,
+                email=email,
+                display_name=display_name,
+                school=self.school,
+                phone=phone,
+                preferred_language=preferred_language,
+            )
             self.result.users_created += 1
-            self.audit("user.created", user)
-        else:
+        elif not account_policies.is_linked_to(user=user, school=self.school):
+            # Someone else's account (another school's, or made before): this school gets nothing
+            # until its owner accepts; see `finish`.
+            self.pending_links[user.pk] = []
+        elif account_policies.school_controls_account(user=user, school_ids=[self.school.pk]):
             # The school's records own the name and number; the language is the person's own
             # choice once they have an account, so a re-import leaves it alone.
             values = {"display_name": display_name}
@@ -478,11 +496,29 @@ class _Writer:
         self.users[email] = user
         return user
 
+    def finish(self) -> None:
+        for user_id, links in self.pending_links.items():
+            if links:
+                user = User.objects.get(pk=user_id)
+                invitations.link_request(actor=self.actor, user=user, school=self.school, links=links)
+                self.result.links_requested += 1
+
     def guardian(self, row: _GuardianRow) -> None:
         user = self.user(
             email=row.email, display_name=row.display_name, phone=row.phone, preferred_language=row.preferred_language
         )
         pupil = self.pupils.get(row.pupil_ref) or Pupil.objects.get(school=self.school, upn=row.pupil_ref)
+        if user.pk in self.pending_links:
+            self.pending_links[user.pk].append(
+                {
+                    "kind": "guardian",
+                    "pupil_id": pupil.pk,
+                    "relationship": row.relationship,
+                    "parental_responsibility": row.parental_responsibility,
+                    "primary_contact": row.primary_contact,
+                }
+            )
+            return
         values = {
             "relationship": row.relationship,
             "parental_responsibility": row.parental_responsibility,
@@ -503,6 +539,17 @@ class _Writer:
     def staff(self, row: _StaffRow) -> None:
         user = self.user(email=row.email, display_name=row.display_name)
         department = self.department(row.department) if row.department else None
+        if user.pk in self.pending_links:
+            groups = [self.class_group(name) for name in row.class_groups]
+            self.pending_links[user.pk].append(
+                {
+                    "kind": "staff",
+                    "role": row.role,
+                    "department_id": department.pk if department else None,
+                    "class_group_ids": [group.pk for group in groups],
+                }
+            )
+            return
         membership = Membership.objects.filter(user=user, school=self.school, role=row.role).first()
         if membership is None:
             membership = Membership.objects.create(user=user, school=self.school, role=row.role, department=department)
@@ -547,7 +594,7 @@ def roster_import(
     """
     if (csv_text is None) == (file is None):
         raise ValueError("Give exactly one of csv_text or file.")
-    if actor is not None and not (actor.is_superuser or has_role(actor, school, *IMPORTING_ROLES)):
+    if actor is not None and not (actor.is_superuser or has_role(*IMPORTING_ROLES, user=actor, school=school)):
         raise PermissionDenied
     if file is not None:
         csv_text = file.read()
@@ -571,6 +618,7 @@ def roster_import(
                 writer.guardian(guardian)
             for staff in roster.staff:
                 writer.staff(staff)
+            writer.finish()
             audit.record(
                 actor=actor,
                 action="roster.imported",
@@ -582,6 +630,7 @@ def roster_import(
                 users_created=result.users_created,
                 guardianships_created=result.guardianships_created,
                 memberships_created=result.memberships_created,
+                links_requested=result.links_requested,
             )
             if dry_run:
                 raise _DryRunRollback

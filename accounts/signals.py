@@ -27,3 +27,55 @@ def record_password_sign_in(sender, request, user, **kwargs):
         ip_address=client_ip(request),
         user_agent=user_agent(request),
     )
+
+
+# ---- security (issue 6): every change to how a person signs in is audited, and the owner told ----
+
+
+def _audit_account_change(action: str):
+    def receiver_(sender, request=None, user=None, **kwargs):
+        from accounts import audit
+
+        details = {}
+        for name in ("email_address", "from_email_address", "to_email_address"):
+            address = kwargs.get(name)
+            if address is not None:
+                details[name.removesuffix("_address")] = address.email
+        if user is None and "email_address" in kwargs:
+            user = kwargs["email_address"].user
+        audit.record(
+            actor=user if request is not None and getattr(request, "user", None) == user else None,
+            action=action,
+            target=user,
+            ip_address=client_ip(request) if request is not None else None,
+            **details,
+        )
+
+    return receiver_
+
+
+def _tell_owner_of_new_address(sender, request, user, email_address, **kwargs):
+    # allauth tells the old address about a change of primary address and about removals, and the
+    # new address gets its verification link; the owner's current address hears of the addition.
+    from allauth.account.adapter import get_adapter
+
+    get_adapter(request).send_notification_mail("account/email/email_added", user, {"added_email": email_address.email})
+
+
+def _connect_account_change_receivers():
+    from allauth.account import signals as allauth_signals
+
+    for signal, action in (
+        (allauth_signals.email_added, "account.email_added"),
+        (allauth_signals.email_removed, "account.email_removed"),
+        (allauth_signals.email_changed, "account.email_changed"),
+        (allauth_signals.email_confirmed, "account.email_verified"),
+        (allauth_signals.password_changed, "account.password_changed"),
+        (allauth_signals.password_set, "account.password_set"),
+        (allauth_signals.password_reset, "account.password_reset"),
+    ):
+        signal.connect(_audit_account_change(action), weak=False, dispatch_uid=action)
+    allauth_signals.email_added.connect(_tell_owner_of_new_address, dispatch_uid="account.email_added.notify")
+
+
+_connect_account_change_receivers()

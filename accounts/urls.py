@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("account/preferences/", views.preferences, name="preferences"),
     path("account/language/", views.language_set, name="language_set"),
     path("account/simplified/", views.simplified_toggle, name="simplified_toggle"),
+    path("admin/login/", views.admin_login, name="admin_login"),
+    path("account/", include("accounts.invitations.urls")),
 ]

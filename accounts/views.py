@@ -1,8 +1,11 @@
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -73,3 +76,17 @@ def simplified_toggle(request):
     else:
         messages.success(request, _("Simplified interface is off."))
     return HttpResponseRedirect(safe_next(request, "/"))
+
+
+def admin_login(request):
+    """Django admin's sign-in is the site's sign-in: one form, one set of rate limits, one sign-in
+    history, and the same second-factor step (TwoFactorMiddleware) before any admin page opens.
+
+    Someone already signed in who may not use admin gets 403 (sending them to sign in again would
+    bounce straight back here, in a loop)."""
+    next_url = safe_next(request, reverse("admin:index"))
+    if request.user.is_authenticated:
+        if not admin.site.has_permission(request):
+            raise PermissionDenied
+        return redirect(next_url)
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -9,8 +8,12 @@ handler403 = "hub.errors.permission_denied"
 handler404 = "hub.errors.page_not_found"
 handler500 = "hub.errors.server_error"
 
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Before admin.site.urls: accounts.urls answers /admin/login/ with the site's sign-in, so
+    # admin's own password form is never reachable.
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("account/", include("allauth.urls")),
     path("account/two-factor/", include("accounts.twofactor.urls")),
@@ -18,10 +21,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("messages/", include("messaging.urls")),
     path("notifications/", include("messaging.notifications.urls")),
-    path("", include("accounts.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from /media/, not even in the demo: every attachment goes
+# through the view that checks who may read it (messaging.views.attachment_download).

@@ -1,6 +1,7 @@
-"""Django admin for messaging: school admins see and edit their own school's settings, phrases,
-templates and glossary; conversations, messages and their traces are read-only (never deleted).
-Message bodies are not shown here: people read messages in the conversation, where access is
+"""Django admin for messaging: school admins see and edit their own school's settings (contact
+hours), safeguarding phrases, templates and glossary (the demo's "School admins" group holds
+exactly these permissions here); another school's row answers 404. Conversations, messages and
+their traces are read-only (never deleted). Message bodies are not shown here: people read messages in the conversation, where access is
 checked and audited. Per-person notification rows are for operators only.
 """
 
@@ -8,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import SchoolScopedAdmin
+from accounts.admin import SchoolScopedAdmin, ScopedObjectMixin
 from messaging.models import (
     Attachment,
     Conversation,
@@ -16,7 +17,6 @@ from messaging.models import (
     Message,
     MessageRead,
     MessageTemplate,
-    MessageTranslation,
     MessagingSettings,
     Notification,
     NotificationPreference,
@@ -24,6 +24,7 @@ from messaging.models import (
     QuietHours,
     SafeguardingAlert,
     SafeguardingPhrase,
+    StoredTranslation,
 )
 from messaging.services import templates as message_templates
 
@@ -94,11 +95,23 @@ class AttachmentAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     exclude = ["file"]
 
 
-@admin.register(MessageTranslation)
-class MessageTranslationAdmin(ReadOnlyMixin, SchoolScopedAdmin):
-    school_path = "message__conversation__school"
-    list_display = ["message", "source_language", "language", "engine", "created_at"]
-    list_filter = ["language", "engine"]
+@admin.register(StoredTranslation)
+class StoredTranslationAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    """Which translations are stored, by which engine and glossary; never their text. Scoped by
+    the school whose glossary was applied: rows of no school are for operators only."""
+
+    list_display = [
+        "content_type",
+        "object_id",
+        "field",
+        "source_language",
+        "language",
+        "engine",
+        "glossary_version",
+        "created_at",
+    ]
+    list_filter = ["content_type", "field", "language", "engine"]
+    list_select_related = ["content_type"]
     exclude = ["body"]
 
 
@@ -127,6 +140,10 @@ class MessagingSettingsAdmin(SchoolScopedAdmin):
     list_display = ["school", "contact_days", "contact_start", "contact_end", "retract_window_minutes"]
     actions = [copy_built_in_templates]
 
+    def has_delete_permission(self, request, obj=None):
+        # A school's contact hours are changed, never removed (messaging would fall back to defaults).
+        return request.user.is_superuser
+
 
 @admin.register(SafeguardingPhrase)
 class SafeguardingPhraseAdmin(SchoolScopedAdmin):
@@ -149,7 +166,7 @@ class MessageTemplateAdmin(SchoolScopedAdmin):
     search_fields = ["title", "body"]
 
 
-class OperatorOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OperatorOnlyAdmin(ScopedObjectMixin, ReadOnlyMixin, admin.ModelAdmin):
     """One person's notifications and choices: operators only (support cases), read-only."""
 
     def get_queryset(self, request):

@@ -6,6 +6,65 @@ class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messaging")
 
+    def ready(self):
+        from messaging import policies, signals
+        from messaging.models import Conversation, SafeguardingAlert
+        from messaging.notifications import kinds, targets
+        from messaging.notifications import tasks as notification_tasks  # noqa: F401  (registers the jobs)
+        from messaging.services import translations
+
+        # Every installed app's notification kinds (this app's and the others'), before any request.
+        kinds.collect_from_apps()
+
+        # A notification about a conversation is sent and shown only while its recipient may read it.
+        targets.register(Conversation, policies.conversations_visible_to)
+        # A safeguarding alert reaches only who is DSL of its school when it is sent.
+        targets.register(SafeguardingAlert, policies.alerts_visible_to)
+        signals.connect()
+        translations.register_translated_fields()
+
+    def notification_kinds(self) -> list:
+        """The notifications messaging sends, and what each person gets before choosing."""
+        from accounts.policies import is_dsl_anywhere
+        from messaging.notifications.kinds import BREAKS_THROUGH, DAILY, INSTANT, OFF, NotificationKind
+
+        return [
+            NotificationKind(name="message", label=_("New messages"), defaults={"email": INSTANT, "sms": OFF}),
+            NotificationKind(
+                name="safeguarding",
+                label=_("Safeguarding alerts"),
+                defaults={"email": INSTANT, "sms": OFF},
+                content_stays_in_app=True,
+                per_child=False,  # they reach staff, about the school's pupils
+                offered_to=is_dsl_anywhere,
+            ),
+            # Closures and lockdowns: sent urgent, they reach every channel whatever was chosen.
+            NotificationKind(
+                name="school_alert",
+                label=_("Urgent school alerts"),
+                defaults={"email": INSTANT, "sms": INSTANT},
+                urgency=BREAKS_THROUGH,
+            ),
+            NotificationKind(name="announcement", label=_("School news"), defaults={"email": DAILY, "sms": OFF}),
+        ]
+
+    def periodic_tasks(self) -> dict[str, dict]:
+        """Beat entries (name -> task and schedule), gathered by hub.celery into the beat schedule."""
+        from celery.schedules import crontab
+
+        return {
+            # Hourly: each person's digest goes at their digest hour on their own clock.
+            "notifications-daily-digests": {
+                "task": "messaging.notifications.tasks.send_daily_digests",
+                "schedule": crontab(minute=0),
+            },
+            "notifications-release-held": {
+                "task": "messaging.notifications.tasks.release_held_notifications",
+                "schedule": crontab(minute="*/5"),
+            },
+            "messaging-dispatch-scheduled": {"task": "messaging.tasks.dispatch_scheduled_messages", "schedule": 60.0},
+        }
+
     def seed_demo(self, stdout=None):
         """Called by accounts' `seed_demo` after the people exist."""
         from messaging import demo

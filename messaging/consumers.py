@@ -1,4 +1,13 @@
-"""The one WebSocket per signed-in tab. Thin: it joins the user's own group and hands events to services.
+"""The one WebSocket per signed-in tab. Thin: it joins its user's and its session's groups and hands
+events to services.
+
+A socket lives no longer than its session: it closes (4401) when that session is signed out
+(its session group), when the person's sessions are asked to check themselves (password change,
+deactivation) and this one no longer signs them in, at the session's expiry date (a timer set at
+connect, moved if the session was extended), and before any inbound event once the session no
+longer signs them in. It closes with 4403 when the person lost the right to see something: the
+page reconnects and gets only what they may still see. Outbound pushes cost no query: who
+receives them was decided, from current access, when they were sent.
 
 Inbound JSON events:
 - {"type": "typing", "conversation": id}  → the other participants see "… is writing";
@@ -8,21 +17,28 @@ Inbound JSON events:
 Outbound: HTML fragments that htmx's ws extension swaps in by id (hx-swap-oob).
 """
 
+import asyncio
+import datetime
 import json
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import policies as people
 from accounts.twofactor import selectors as twofactor
-from messaging.realtime import user_group
-from messaging.services import messages
+from messaging import realtime
+from messaging.services import messages, sessions
 
-# Close codes in the 4000–4999 range are ours: 4401 = not signed in / second factor missing.
-UNAUTHORISED = 4401
+# Close codes in the 4000–4999 range are ours (messaging.realtime).
+UNAUTHORISED = realtime.SESSION_ENDED
+log = logging.getLogger(__name__)
+# asyncio cannot sleep for years; a longer session is re-checked at this interval.
+LONGEST_WAIT = datetime.timedelta(days=1)
 
 
 def _second_factor_ok(user, session) -> bool:
@@ -43,30 +59,96 @@ def _as_id(value) -> int | None:
 
 class UserConsumer(AsyncWebsocketConsumer):
     group_name = ""
+    session_group_name = ""
+    session_key = ""
+    expiry_timer: asyncio.Task | None = None
+    ended = False
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=UNAUTHORISED)
             return
-        if not await database_sync_to_async(_second_factor_ok)(user, self.scope.get("session")):
+        session = self.scope.get("session")
+        session_key = getattr(session, "session_key", None) or ""
+        ends = await database_sync_to_async(sessions.session_expiry)(session_key=session_key, user_id=user.pk)
+        if ends is None:
+            await self.close(code=UNAUTHORISED)
+            return
+        if not await database_sync_to_async(_second_factor_ok)(user, session):
             await self.close(code=UNAUTHORISED)
             return
         self.user = user
-        self.group_name = user_group(user.pk)
+        self.session_key = session_key
+        self.group_name = realtime.user_group(user.pk)
+        self.session_group_name = realtime.session_group(session_key)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.channel_layer.group_add(self.session_group_name, self.channel_name)
         await self.accept()
+        self._close_at(ends)
 
     async def disconnect(self, code):
-        if self.group_name:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+            self.expiry_timer = None
+        for group in (self.group_name, self.session_group_name):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    # --- the session --------------------------------------------------------------------------
+
+    def _close_at(self, ends: datetime.datetime) -> None:
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+        self.expiry_timer = asyncio.ensure_future(self._expire(ends))
+
+    async def _expire(self, ends: datetime.datetime) -> None:
+        wait = min(ends - timezone.now(), LONGEST_WAIT).total_seconds()
+        await asyncio.sleep(max(wait, 0))
+        self.expiry_timer = None
+        # The session may have been extended meanwhile (each request can move its end): ask again.
+        try:
+            await self._check_session()
+        except Exception:
+            # Unsure whether the session still holds: end the socket; the page reconnects if it does.
+            log.exception("Checking a socket's session at its expiry failed; closing it.")
+            await self._end(UNAUTHORISED)
+
+    async def _check_session(self) -> bool:
+        """Close the socket unless its session still signs its person in; True when it does."""
+        ends = await database_sync_to_async(sessions.session_expiry)(session_key=self.session_key, user_id=self.user.pk)
+        if ends is None:
+            await self._end(UNAUTHORISED)
+            return False
+        if self.expiry_timer is None:
+            self._close_at(ends)
+        return True
+
+    async def _end(self, code: int) -> None:
+        if self.ended:
+            return
+        self.ended = True  # nothing more goes out, even what the groups deliver before they let go
+        if self.expiry_timer is not None and self.expiry_timer is not asyncio.current_task():
+            self.expiry_timer.cancel()
+        self.expiry_timer = None
+        for group in (self.group_name, self.session_group_name):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        await self.close(code=code)
+
+    # --- inbound ------------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
             event = json.loads(text_data or "")
         except ValueError:
             return
-        if not isinstance(event, dict):
+        if not isinstance(event, dict) or self.ended:
+            return
+        if not await database_sync_to_async(sessions.session_signs_in)(
+            session_key=self.session_key, user_id=self.user.pk
+        ):
+            await self._end(UNAUTHORISED)
             return
         kind = event.get("type")
         try:
@@ -84,8 +166,21 @@ class UserConsumer(AsyncWebsocketConsumer):
             # Someone else's conversation or message: say nothing, exactly as for a wrong id.
             return
 
+    # --- outbound (group events) --------------------------------------------------------------
+
     async def user_push(self, event):
+        if self.ended:
+            return
         if event.get("html"):
             await self.send(text_data=event["html"])
         elif event.get("event"):
             await self.send(text_data=json.dumps({"event": event["event"], "data": event.get("data") or {}}))
+
+    async def socket_close(self, event):
+        """Signed out, or access lost: end this socket now (no query)."""
+        await self._end(int(event.get("code") or UNAUTHORISED))
+
+    async def session_check(self, event):
+        """The person's sessions may have ended (password changed, account switched off)."""
+        if not self.ended:
+            await self._check_session()

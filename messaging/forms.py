@@ -1,6 +1,7 @@
 """Forms for messaging pages: parse and validate input; the services decide what is allowed."""
 
 import datetime
+import secrets
 
 from django import forms
 from django.utils import timezone
@@ -37,6 +38,10 @@ class SendLaterField(forms.DateTimeField):
         return when
 
 
+def new_client_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
@@ -55,6 +60,10 @@ class MessageForm(forms.Form):
         help_text=_("Leave empty to send now. You can change or cancel it until then."),
     )
     template_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=50)
+    # A fresh key each time the composer is drawn; the same key posted twice saves one message.
+    client_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{8,64}$", required=False, widget=forms.HiddenInput, initial=new_client_key
+    )
 
     def __init__(self, *args, conversation_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,6 +85,7 @@ class ConversationStartForm(forms.Form):
     body = MessageForm.base_fields["body"]
     attachment = MessageForm.base_fields["attachment"]
     send_at = MessageForm.base_fields["send_at"]
+    client_key = MessageForm.base_fields["client_key"]
 
     def __init__(self, *args, people=(), choose_people=True, **kwargs):
         super().__init__(*args, **kwargs)

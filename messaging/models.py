@@ -1,10 +1,14 @@
-"""Conversations between home and school, their translations, and notifications.
+"""Conversations between home and school, stored translations of content, and notifications.
 
 Message bodies are encrypted at rest and never hard-deleted; a retracted message keeps its row
 (and its original in the audit log) but shows "message retracted".
 """
 
+import uuid
+
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +37,8 @@ class Conversation(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Machine translations of the subject, one per reader language (StoredTranslation).
+    translations = GenericRelation("StoredTranslation", related_query_name="conversation")
 
     class Meta:
         verbose_name = _("conversation")
@@ -55,6 +61,9 @@ class Participant(models.Model):
     # The newest message this person has seen; everything at or before it counts as read.
     last_read_message = models.ForeignKey("Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     left_at = models.DateTimeField(null=True, blank=True)
+    # Why they left: only those who left because they lost the right to see the conversation
+    # come back by themselves when that right is restored (messaging.services.access).
+    left_because = models.CharField(max_length=20, blank=True, choices=[("access_lost", _("lost access"))])
 
     class Meta:
         verbose_name = _("participant")
@@ -84,6 +93,11 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     template_key = models.CharField(max_length=50, blank=True)
+    # The idempotency key the composer carried: a double submit or a retry after a lost response
+    # finds the message already saved instead of saving it twice. Unique per sender.
+    client_key = models.CharField(max_length=64, blank=True, default="")
+    # Machine translations of the body, one per reader language (StoredTranslation).
+    translations = GenericRelation("StoredTranslation", related_query_name="message")
 
     class Meta:
         verbose_name = _("message")
@@ -92,6 +106,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "status", "id"]),
             models.Index(fields=["status", "send_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_key"], condition=~models.Q(client_key=""), name="message_client_key_unique"
+            )
         ]
 
     def __str__(self):
@@ -119,7 +138,10 @@ class MessageRead(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"messages/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+    """A random name, never the uploader's: nothing about the file can be guessed from its path, and
+    no name chosen by a sender (`photo.html`, `../x`) reaches the disk. The name people see is kept
+    in `original_name`."""
+    return f"messages/{instance.message.conversation_id}/{instance.message_id}/{uuid.uuid4().hex}"
 
 
 class Attachment(models.Model):
@@ -138,23 +160,41 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class MessageTranslation(models.Model):
-    """A machine translation of one message into one language, cached."""
+class StoredTranslation(models.Model):
+    """A machine translation of one field of one object (a message's body, a conversation's
+    subject, ...) into one language, stored beside the original, which is never replaced.
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="translations")
+    Which fields of which models are translated, and whose glossary applies, is declared in
+    `messaging.translation.registry`. A row with engine "none" and an empty body remembers that no
+    engine covers the pair. `glossary_version` fingerprints the glossary terms used: when the
+    school's glossary changes, the row is stale and is translated again on the next request.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(max_length=64)
     language = models.CharField(max_length=16)
-    body = EncryptedTextField()
+    body = EncryptedTextField(blank=True)
     engine = models.CharField(max_length=32)
-    source_language = models.CharField(max_length=16)
+    source_language = models.CharField(max_length=16, blank=True)
+    glossary_version = models.CharField(max_length=16, blank=True)
+    # The school whose glossary was applied (and whose admins may see the row); None for content
+    # that belongs to no school.
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("message translation")
-        verbose_name_plural = _("message translations")
-        constraints = [models.UniqueConstraint(fields=["message", "language"], name="translation_unique")]
+        verbose_name = _("stored translation")
+        verbose_name_plural = _("stored translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "field", "language"], name="stored_translation_unique"
+            )
+        ]
 
     def __str__(self):
-        return f"Message {self.message_id} in {self.language} ({self.engine})"
+        return f"{self.content_type.model} {self.object_id} {self.field} in {self.language} ({self.engine})"
 
 
 class GlossaryTerm(models.Model):
@@ -260,15 +300,10 @@ class MessageTemplate(models.Model):
 class Notification(models.Model):
     """One thing to tell one person, kept in their inbox whatever channel also carried it."""
 
-    class Kind(models.TextChoices):
-        MESSAGE = "message", _("New messages")
-        SAFEGUARDING = "safeguarding", _("Safeguarding alerts")
-        SCHOOL_ALERT = "school_alert", _("Urgent school alerts")
-        ANNOUNCEMENT = "announcement", _("School news")
-        ACCOUNT = "account", _("Account and security")
-
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A kind's name, declared by the app that sends it (messaging.notifications.kinds): no choices
+    # here, so a new app adds kinds without a migration of messaging.
+    kind = models.CharField(max_length=20)
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     title = models.CharField(max_length=200)
     body = EncryptedTextField(blank=True)
@@ -282,6 +317,11 @@ class Notification(models.Model):
     digest_pending = models.BooleanField(default=False)
     # Email/SMS held back for quiet hours until this moment (UTC); cleared when released.
     held_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    # What it is about ("messaging.conversation", 12), when that is something a person may lose the
+    # right to see: checked again at every delivery and in the inbox (messaging.notifications.targets).
+    # A model label rather than a ContentType: no lookup query, and readable in admin and logs.
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -311,7 +351,7 @@ class NotificationPreference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    kind = models.CharField(max_length=20)  # a declared kind's name, as Notification.kind
     channel = models.CharField(max_length=8, choices=Channel.choices)
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     frequency = models.CharField(max_length=8, choices=Frequency.choices)

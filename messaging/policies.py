@@ -24,26 +24,58 @@ OFFICE_ROLES = frozenset({Role.SCHOOL_ADMIN})
 # --- conversations -------------------------------------------------------------------------
 
 
-def conversations_visible_to(user: User) -> QuerySet[Conversation]:
-    """Conversations `user` takes part in and still has the right to see.
+def conversations_allowed_for(user: User) -> QuerySet[Conversation]:
+    """Conversations whose rules let `user` see them, taking part or not (the rules alone).
 
-    Taking part is not enough on its own: a guardian whose viewing rights were withdrawn, or a
-    teacher who no longer teaches the pupil, loses the pupil's conversations at once; a member
-    of staff who left the school loses its staff-only and office threads.
+    A guardian whose viewing rights were withdrawn, or a teacher who no longer teaches the pupil,
+    loses the pupil's conversations at once; a member of staff who left the school loses its
+    staff-only and office threads. `readers_of_conversation` is the same rules, read the other way.
     """
     if not user.is_authenticated:
         return Conversation.objects.none()
-    mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
     staff_schools = Membership.objects.filter(user=user, is_active=True).values("school_id")
     pupils = people.pupils_visible_to(user).values("pk")
     guardian_schools = Pupil.objects.filter(guardianships__guardian=user, guardianships__can_view=True).values(
         "school_id"
     )
-    return Conversation.objects.filter(pk__in=mine).filter(
+    return Conversation.objects.filter(
         (Q(pupil__isnull=True) | Q(pupil__in=pupils))
         & (~Q(kind=Kind.STAFF_TEAM) | Q(school__in=staff_schools))
         & (~Q(kind=Kind.SUPPORT) | Q(school__in=staff_schools) | Q(school__in=guardian_schools))
     )
+
+
+def conversations_visible_to(user: User) -> QuerySet[Conversation]:
+    """Conversations `user` takes part in (and has not left) and still has the right to see."""
+    if not user.is_authenticated:
+        return Conversation.objects.none()
+    mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
+    return conversations_allowed_for(user).filter(pk__in=mine)
+
+
+def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
+    """Everyone who may read `conversation` now: active participants who have not left and who pass
+    the rules of `conversations_visible_to`. One query however many take part.
+
+    Every push, notification, typing, receipt and "closed" event is addressed from this set at the
+    moment it is delivered, never from a list kept earlier, so rights withdrawn a second ago mean
+    nothing new arrives.
+    """
+    readers = User.objects.filter(
+        is_active=True,
+        pk__in=Participant.objects.filter(conversation_id=conversation.pk, left_at__isnull=True).values("user_id"),
+    )
+    if conversation.pupil_id is not None:
+        readers = readers.filter(pk__in=people.people_who_see_pupil(conversation.pupil_id).values("pk"))
+    staff_here = Membership.objects.filter(school_id=conversation.school_id, is_active=True).values("user_id")
+    if conversation.kind == Kind.STAFF_TEAM:
+        readers = readers.filter(pk__in=staff_here)
+    elif conversation.kind == Kind.SUPPORT:
+        families_here = Guardianship.objects.filter(pupil__school_id=conversation.school_id, can_view=True).values(
+            "guardian_id"
+        )
+        readers = readers.filter(Q(pk__in=staff_here) | Q(pk__in=families_here))
+    return readers.order_by("pk")
 
 
 def access_conversation(*, user: User, conversation_id: int) -> Conversation:
@@ -64,7 +96,7 @@ def can_post_in(*, user: User, conversation: Conversation) -> bool:
 
 
 def is_staff_side(*, user: User, conversation: Conversation) -> bool:
-    return people.is_staff_at(user, conversation.school_id)
+    return people.is_staff_at(user=user, school=conversation.school_id)
 
 
 def can_close_conversation(*, user: User, conversation: Conversation) -> bool:
@@ -120,48 +152,18 @@ def can_retract_message(*, user: User, message: Message) -> bool:
 # --- who may start what with whom ----------------------------------------------------------
 
 
-def staff_teaching_or_supporting(pupil: Pupil) -> QuerySet[User]:
-    """Active staff of the pupil's school who teach the pupil or hold a whole-school role."""
-    active_here = Membership.objects.filter(school_id=pupil.school_id, is_active=True)
-    return User.objects.filter(
-        Q(class_groups__pupils=pupil, pk__in=active_here.values("user_id"))
-        | Q(pk__in=active_here.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("user_id")),
-        is_active=True,
-    ).distinct()
-
-
-def staff_contacts_for_pupil(pupil: Pupil) -> QuerySet[User]:
-    """Who a guardian may write to about a child: class teachers, the SENDCO, leaders."""
-    active_here = Membership.objects.filter(school_id=pupil.school_id, is_active=True)
-    return User.objects.filter(
-        Q(class_groups__pupils=pupil, pk__in=active_here.values("user_id"))
-        | Q(pk__in=active_here.filter(role__in=PUPIL_CONTACT_ROLES).values("user_id")),
-        is_active=True,
-    ).distinct()
-
-
-def guardians_with_viewing_rights(pupil: Pupil) -> QuerySet[User]:
-    ids = Guardianship.objects.filter(pupil=pupil, can_view=True).values("guardian_id")
-    return User.objects.filter(pk__in=ids, is_active=True)
-
-
-def office_staff(school: School | int) -> QuerySet[User]:
-    ids = Membership.objects.filter(
-        school_id=getattr(school, "pk", school), is_active=True, role__in=OFFICE_ROLES
-    ).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True)
-
-
 def can_start_conversation(*, user: User, kind: str, pupil: Pupil | None = None, school: School | None = None) -> bool:
     """Whether `user` may start a conversation of `kind` (about `pupil`, or with `school`'s office)."""
     if not user.is_authenticated:
         return False
     if kind == Kind.GUARDIAN_STAFF:
-        return pupil is not None and (people.is_guardian_of(user, pupil) or people.teaches_or_supports(user, pupil))
+        return pupil is not None and (
+            people.is_guardian_of(user=user, pupil=pupil) or people.teaches_or_supports(user=user, pupil=pupil)
+        )
     if kind == Kind.STAFF_TEAM:
-        return pupil is not None and people.teaches_or_supports(user, pupil)
+        return pupil is not None and people.teaches_or_supports(user=user, pupil=pupil)
     if kind == Kind.FAMILY:
-        return pupil is not None and people.is_guardian_of(user, pupil)
+        return pupil is not None and people.is_guardian_of(user=user, pupil=pupil)
     if kind == Kind.SUPPORT:
         return school is not None and people.children_of(user).filter(school=school).exists()
     return False
@@ -180,25 +182,25 @@ def recipients_reachable(*, user: User, kind: str, pupil: Pupil | None = None, s
     if not can_start_conversation(user=user, kind=kind, pupil=pupil, school=school):
         return User.objects.none()
     if kind == Kind.GUARDIAN_STAFF:
-        if people.is_guardian_of(user, pupil):
-            found = staff_contacts_for_pupil(pupil)
+        if people.is_guardian_of(user=user, pupil=pupil):
+            found = people.staff_who_teach_or_support(pupil=pupil, roles=PUPIL_CONTACT_ROLES)
         else:
             found = User.objects.filter(
-                Q(pk__in=guardians_with_viewing_rights(pupil).values("pk"))
-                | Q(pk__in=staff_teaching_or_supporting(pupil).values("pk"))
+                Q(pk__in=people.guardians_with_viewing_rights(pupil).values("pk"))
+                | Q(pk__in=people.staff_who_teach_or_support(pupil=pupil).values("pk"))
             )
     elif kind == Kind.STAFF_TEAM:
-        found = staff_teaching_or_supporting(pupil)
+        found = people.staff_who_teach_or_support(pupil=pupil)
     elif kind == Kind.FAMILY:
-        found = guardians_with_viewing_rights(pupil)
+        found = people.guardians_with_viewing_rights(pupil)
     else:
-        found = office_staff(school)
+        found = people.role_holders(*OFFICE_ROLES, school=school)
     return found.exclude(pk=user.pk).order_by("display_name")
 
 
 def recipients_need_a_guardian(*, user: User, kind: str, pupil: Pupil | None) -> bool:
     """Staff writing to a family must include at least one guardian."""
-    return kind == Kind.GUARDIAN_STAFF and pupil is not None and not people.is_guardian_of(user, pupil)
+    return kind == Kind.GUARDIAN_STAFF and pupil is not None and not people.is_guardian_of(user=user, pupil=pupil)
 
 
 # --- safeguarding --------------------------------------------------------------------------
@@ -212,7 +214,11 @@ def safeguarding_school_ids(user: User) -> list[int]:
 
 
 def alerts_visible_to(user: User) -> QuerySet[SafeguardingAlert]:
-    return SafeguardingAlert.objects.filter(school_id__in=safeguarding_school_ids(user))
+    """Alerts of the schools where `user` is DSL now (a subquery: building it costs no query)."""
+    if not user.is_authenticated:
+        return SafeguardingAlert.objects.none()
+    dsl_schools = Membership.objects.filter(user=user, is_active=True, role=Role.DSL).values("school_id")
+    return SafeguardingAlert.objects.filter(school_id__in=dsl_schools)
 
 
 def access_safeguarding_alert(*, user: User, alert_id: int) -> SafeguardingAlert:
@@ -220,10 +226,3 @@ def access_safeguarding_alert(*, user: User, alert_id: int) -> SafeguardingAlert
         return alerts_visible_to(user).select_related("message", "message__conversation").get(pk=alert_id)
     except (SafeguardingAlert.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def dsl_users(school: School | int) -> QuerySet[User]:
-    ids = Membership.objects.filter(school_id=getattr(school, "pk", school), is_active=True, role=Role.DSL).values(
-        "user_id"
-    )
-    return User.objects.filter(pk__in=ids, is_active=True)

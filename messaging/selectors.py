@@ -26,10 +26,10 @@ from messaging.models import (
     Conversation,
     Message,
     MessageRead,
-    MessageTranslation,
     MessagingSettings,
     Participant,
     SafeguardingAlert,
+    StoredTranslation,
 )
 from messaging.services import language as languages
 
@@ -38,8 +38,15 @@ CATCH_UP_LIMIT = 200
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
+def _translations(field: str, language: str | None = None) -> QuerySet[StoredTranslation]:
+    queryset = StoredTranslation.objects.filter(field=field)
+    return queryset if language is None else queryset.filter(language=language)
+
+
 def inbox_for(user: User) -> QuerySet[Conversation]:
-    """The user's conversations, newest activity first, with `unread` (messages from others not yet read)."""
+    """The user's conversations, newest activity first, with `unread` (messages from others not yet
+    read) and the subject's translation into the user's language (`reader_subject_translations`,
+    see `subject_as_seen`)."""
     mine = Participant.objects.filter(conversation=OuterRef("pk"), user=user)
     unread = (
         Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
@@ -60,16 +67,51 @@ def inbox_for(user: User) -> QuerySet[Conversation]:
                 "participants",
                 queryset=Participant.objects.filter(left_at__isnull=True).select_related("user").order_by("joined_at"),
                 to_attr="people",
-            )
+            ),
+            Prefetch(
+                "translations",
+                queryset=_translations("subject", languages.base(user.preferred_language)),
+                to_attr="reader_subject_translations",
+            ),
         )
         .order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
     )
+
+
+@dataclass(frozen=True)
+class SubjectSeen:
+    """A conversation's subject as one reader sees it: in their language when a machine
+    translation is stored (`translated_from` names the original's language), the original kept."""
+
+    original: str
+    shown: str
+    translated_from: str = ""
+    written_in: str = ""
+
+
+def subject_as_seen(conversation: Conversation, translations: list[StoredTranslation] | None = None) -> SubjectSeen:
+    """`conversation`'s subject for the reader whose language's stored translations of it are
+    `translations` (default: the `reader_subject_translations` that `inbox_for` prefetches).
+    Without a usable translation (none yet, none possible, or the reader's own language) the
+    subject is shown as written."""
+    if translations is None:
+        translations = getattr(conversation, "reader_subject_translations", [])
+    for translation in translations:
+        if translation.body:
+            return SubjectSeen(
+                original=conversation.subject,
+                shown=translation.body,
+                translated_from=languages.language_name(translation.source_language),
+                written_in=translation.source_language,
+            )
+    return SubjectSeen(original=conversation.subject, shown=conversation.subject)
 
 
 @dataclass
 class ThreadPage:
     messages: list[Message]
     has_older: bool
+    subject: SubjectSeen | None = None
 
     @property
     def oldest_id(self) -> int | None:
@@ -92,11 +134,7 @@ def _for_reader(queryset: QuerySet[Message], reader: User) -> QuerySet[Message]:
     reader_language = languages.base(reader.preferred_language)
     return queryset.select_related("sender").prefetch_related(
         "attachments",
-        Prefetch(
-            "translations",
-            queryset=MessageTranslation.objects.filter(language=reader_language),
-            to_attr="reader_translations",
-        ),
+        Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations"),
         Prefetch(
             "reads",
             queryset=MessageRead.objects.exclude(user=reader).select_related("user").order_by("read_at"),
@@ -112,7 +150,8 @@ def sent_messages(conversation: Conversation) -> QuerySet[Message]:
 def thread_page(
     *, conversation: Conversation, reader: User, before_id: int | None = None, limit: int = THREAD_PAGE_SIZE
 ) -> ThreadPage:
-    """The newest `limit` sent messages (or those before `before_id`), oldest first, ready to show."""
+    """The newest `limit` sent messages (or those before `before_id`), oldest first, ready to show,
+    and the conversation's subject in the reader's language."""
     queryset = sent_messages(conversation)
     if before_id:
         anchor = queryset.filter(pk=before_id).only("pk", "sent_at").first()
@@ -124,7 +163,12 @@ def thread_page(
     retract_after = timezone.now() - retract_window(conversation.school_id)
     for message in messages:
         describe_for_reader(message, reader, retract_after=retract_after)
-    return ThreadPage(messages=messages, has_older=has_older)
+    subject_translations = list(
+        conversation.translations.filter(field="subject", language=languages.base(reader.preferred_language))
+    )
+    return ThreadPage(
+        messages=messages, has_older=has_older, subject=subject_as_seen(conversation, subject_translations)
+    )
 
 
 def messages_after(*, conversation: Conversation, reader: User, after_id: int | None) -> list[Message]:
@@ -151,7 +195,7 @@ def message_for_reader(*, message_id: int, reader: User) -> Message:
 def _for_readers() -> tuple:
     return (
         "attachments",
-        Prefetch("translations", queryset=MessageTranslation.objects.all(), to_attr="all_translations"),
+        Prefetch("translations", queryset=_translations("body"), to_attr="all_translations"),
         Prefetch("reads", queryset=MessageRead.objects.select_related("user").order_by("read_at"), to_attr="all_reads"),
     )
 
@@ -233,7 +277,7 @@ def describe_for_reader(message: Message, reader: User, *, retract_after: dateti
         return message
     translations = getattr(message, "reader_translations", None)
     if translations is None:
-        translations = list(MessageTranslation.objects.filter(message=message, language=reader_language))
+        translations = list(message.translations.filter(field="body", language=reader_language))
     if translations and translations[0].body:
         message.shown_body = translations[0].body
         message.translated_from = languages.language_name(written_in)
@@ -259,21 +303,10 @@ def participants_of(conversation: Conversation) -> QuerySet[Participant]:
     )
 
 
-def readers_of(conversation: Conversation | int) -> QuerySet[User]:
-    """The active users taking part in `conversation` (those a live push or notification reaches)."""
-    return User.objects.filter(
-        participations__conversation_id=getattr(conversation, "pk", conversation),
-        participations__left_at__isnull=True,
-        is_active=True,
-    ).order_by("pk")
-
-
-def participant_user_ids(conversation: Conversation | int) -> list[int]:
-    return list(
-        Participant.objects.filter(
-            conversation_id=getattr(conversation, "pk", conversation), left_at__isnull=True
-        ).values_list("user_id", flat=True)
-    )
+def readers_of(conversation: Conversation) -> QuerySet[User]:
+    """Who a live push, a notification, a typing, receipt or "closed" event about `conversation`
+    reaches: decided now, from current access (`policies.readers_of_conversation`)."""
+    return policies.readers_of_conversation(conversation)
 
 
 def pupils_to_write_about(user: User, *, query: str = "", limit: int = 50) -> QuerySet[Pupil]:

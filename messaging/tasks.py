@@ -2,39 +2,37 @@
 
 from celery import shared_task
 
-from messaging.models import Message
-from messaging.translation.cache import TranslationFailed, is_unavailable, message_translation_get_or_create
+from messaging.translation.cache import TranslationFailed, translation_store
+
+TRANSLATION_RETRIES = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (TranslationFailed,),
+    "max_retries": 5,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(TranslationFailed,),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-)
+@shared_task(**TRANSLATION_RETRIES)
+def translate_field(self, app_label_model: str, object_id: int, field: str, language: str) -> int | None:
+    """Store `field` of the object ("messaging.message", 12) translated into `language`; a stored
+    translation is reused as it is, unless the school's glossary changed since. The app that
+    declared the field is then told (messaging: open pages refresh, and a message's translation
+    into the school's language is scanned for safeguarding phrases; both idempotent, so a job run
+    twice changes nothing). Returns the StoredTranslation id, or None when the reader sees the
+    original as written."""
+    translation = translation_store(label=app_label_model, object_id=object_id, field=field, language=language)
+    return translation.pk if translation is not None else None
+
+
+@shared_task(**TRANSLATION_RETRIES)
 def translate_message(self, message_id: int, language: str) -> int | None:
-    """Store `message_id` translated into `language`; a stored translation is reused as it is.
-    A translation into the school's language is scanned for safeguarding phrases (again, when the
-    job runs twice: the scan is idempotent). Returns the MessageTranslation id, or None when the
-    reader sees the original as written."""
-    message = Message.objects.select_related("conversation__school").filter(pk=message_id).first()
-    if message is None:
-        return None
-    translation = message_translation_get_or_create(message=message, language=language)
-    if translation is None:
-        return None
-    if not is_unavailable(translation):
-        from messaging.services.messages import translation_ready
-
-        # Open pages swap "translating..." for the translation.
-        translation_ready(message_id=message_id, language=language)
-    from messaging.services.safeguarding import message_translation_scan
-
-    message_translation_scan(translation=translation)
-    return translation.pk
+    """A message's body into `language` (`translate_field` for "messaging.message" "body"). Kept so
+    that jobs queued under this name before an upgrade are still carried out."""
+    translation = translation_store(label="messaging.message", object_id=message_id, field="body", language=language)
+    return translation.pk if translation is not None else None
 
 
 @shared_task(acks_late=True)

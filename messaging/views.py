@@ -30,7 +30,8 @@ from messaging.services import messages as message_services
 from messaging.services import templates as message_templates
 
 Kind = Conversation.Kind
-INLINE_TYPES = ("image/", "audio/", "application/pdf")
+# Attachment types a browser may show in place (INLINE_TYPES); every other type is downloaded.
+INLINE_TYPES = ("image/", "application/pdf")
 
 
 def _int_or_none(value) -> int | None:
@@ -86,6 +87,7 @@ def _start(request, *, kind, pupil=None, school=None):
                 recipient_ids=data.get("recipients", []),
                 attachments=[data["attachment"]] if data.get("attachment") else [],
                 send_at=data.get("send_at"),
+                client_key=data.get("client_key", ""),
             )
         except MessagingError as error:
             form.add_error(None, str(error))
@@ -163,6 +165,7 @@ def message_create(request, conversation_id):
                 send_at=data["send_at"],
                 template_key=data["template_key"],
                 attachments=[data["attachment"]] if data["attachment"] else [],
+                client_key=data["client_key"],
             )
         except MessagingError as error:
             form.add_error(None, str(error))
@@ -275,6 +278,10 @@ def attachment_download(request, attachment_id):
     audit.record(
         actor=request.user, action="attachment.downloaded", target=attachment, message_id=attachment.message_id
     )
+    # The type was sniffed from the file's first bytes when it was attached; the name the sender gave
+    # it (say `photo.html`) never decides how a browser treats it. Only images and PDFs open in the
+    # browser; anything else downloads. nosniff and a sandboxing policy keep even a crafted file
+    # from running script on our origin.
     inline = attachment.content_type.startswith(INLINE_TYPES)
     response = FileResponse(
         attachment.file.open("rb"),
@@ -282,6 +289,7 @@ def attachment_download(request, attachment_id):
         as_attachment=not inline,
         filename=attachment.original_name,
     )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
     return response

@@ -353,7 +353,7 @@ def test_school_admin_can_use_admin_for_their_own_school(client, world):
     body = response.content.decode()
     assert "Visible" in body
     assert "Farschool" not in body
-    assert client.get(f"/admin/accounts/pupil/{world.far_pupil.pk}/change/").status_code == 302
+    assert client.get(f"/admin/accounts/pupil/{world.far_pupil.pk}/change/").status_code == 404
 
 
 @pytest.mark.django_db

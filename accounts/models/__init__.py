@@ -1,5 +1,6 @@
 from accounts.models.audit import AuditEntry
 from accounts.models.history import LoginAttempt
+from accounts.models.links import AccountLink
 from accounts.models.people import (
     ClassGroup,
     Curriculum,
@@ -15,6 +16,7 @@ from accounts.models.people import (
 from accounts.models.twofactor import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice
 
 __all__ = [
+    "AccountLink",
     "AuditEntry",
     "BackupCode",
     "BackupCodeDevice",

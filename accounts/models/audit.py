@@ -1,5 +1,12 @@
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+
+# The chain of platform-wide entries (no school). A school's chain is keyed by the school's id,
+# which is never 0. Entries written before chains were per school (migration
+# 0002_audit_chains_per_school) have no chain and stay, unchanged, in one "legacy" chain.
+PLATFORM_CHAIN = 0
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -13,9 +20,11 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One line of the append-only audit log. Write through `accounts.audit.record` only.
 
-    Each entry's hash covers its own content and the previous entry's hash, so changing or
-    removing any entry breaks the chain (`manage.py verify_audit_log`). Actor and target are kept
-    as plain ids and labels, not foreign keys, so deleting a person never rewrites history.
+    Entries form one hash chain per school plus one platform chain (`chain`): each entry's hash
+    covers its own content and the previous hash of its chain, so changing or removing any entry
+    breaks its chain (`manage.py verify_audit_log`), while writers at different schools never wait
+    for each other. Actor and target are kept as plain ids and labels, not foreign keys, so
+    deleting a person never rewrites history.
     """
 
     created_at = models.DateTimeField(db_index=True)
@@ -26,6 +35,8 @@ class AuditEntry(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=254, blank=True)
     school_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The school's id, or PLATFORM_CHAIN; null only for entries written before per-school chains.
+    chain = models.BigIntegerField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
@@ -36,7 +47,17 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # Walking one chain in order (verify) and finding its newest entry.
+            models.Index(fields=["chain", "id"], name="accounts_audit_chain_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(chain__isnull=True) | Q(chain=Coalesce("school_id", Value(PLATFORM_CHAIN))),
+                name="accounts_audit_chain_is_school_or_platform",
+            )
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.action} by {self.actor_label or 'system'}"
@@ -48,3 +69,23 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The newest entry of one audit chain, and the row `audit.record` locks to append to it.
+
+    One row per chain (a school, or the platform), so appends at one school wait only for other
+    appends at the same school. `verify` also checks that the entry named here is still the
+    chain's newest, which catches entries cut from the end by someone who left this row alone.
+    """
+
+    chain = models.BigIntegerField(primary_key=True)
+    entry_id = models.BigIntegerField(null=True)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self):
+        return f"chain {self.chain} at #{self.entry_id}"

@@ -11,6 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The time zone called `name`, or UTC when it is empty or unknown to this machine's tz database
+    (a row saved before a zone was renamed, or imported unchecked): dates still show, never a 500."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def validate_phone(value: str) -> None:
@@ -84,6 +94,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.phone:
             self.phone = normalise_phone(self.phone)
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The person's own clock: their chosen time zone, or UTC when it is not a known zone."""
+        return zone_named(self.time_zone)
+
     def get_full_name(self):
         return self.display_name
 
@@ -121,6 +136,11 @@ class School(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The school's clock (contact hours): its time zone, or UTC when it is not a known zone."""
+        return zone_named(self.time_zone)
 
 
 class Department(models.Model):

@@ -69,3 +69,15 @@ class PhoneForm(forms.Form):
         ),
         error_messages={"required": _("Enter your mobile phone number.")},
     )
+
+
+class CurrentCodeForm(forms.Form):
+    """A code from a method the person already has: asked before any second factor is changed."""
+
+    current_code = forms.CharField(
+        label=_("Code from the way you sign in now"),
+        max_length=20,
+        required=False,
+        help_text=_("From your authenticator app, email or text message, or one of your backup codes."),
+        widget=_code_input(numeric=False),
+    )

@@ -8,10 +8,13 @@ are hashed with Django's password hashers before they are stored.
 import time
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -113,12 +116,64 @@ def _clean(code: str) -> str:
     return "".join(str(code).split())
 
 
+# ---- changing a second factor: prove you hold one, and the owner is told ------------------------
+
+
+class CurrentCodeNeeded(TwoFactorError):
+    pass
+
+
+def _prove_holder(user: User, current_code: str) -> None:
+    """Refuse unless `current_code` comes from one of the person's confirmed second factors.
+
+    Someone who has only borrowed a signed-in session (a phone left unlocked, a stolen cookie)
+    must not be able to swap in their own authenticator, phone or backup codes. A person with
+    no second factor yet has nothing to prove. Wrong codes count towards the per-person limit.
+    """
+    if not selectors.has_confirmed_device(user):
+        return
+    if not _clean(current_code or ""):
+        raise CurrentCodeNeeded(
+            _("Enter a code from the way you sign in now (your app, email, text message or a backup code).")
+        )
+    verify_second_factor(user, current_code)
+
+
+def _tell_owner(user: User, change: str) -> None:
+    """Email the person, once the change is saved, that their second factor changed."""
+    if not user.email:
+        return
+
+    def send() -> None:
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            context = {
+                "user": user,
+                "change": change,
+                "timestamp": timezone.now(),
+                "overview_url": f"{settings.SITE_URL.rstrip('/')}/account/two-factor/",
+            }
+            subject = render_to_string("twofactor/email/changed_subject.txt", context).strip()
+            body = render_to_string("twofactor/email/changed_message.txt", context)
+        send_mail(f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body, None, [user.email])
+
+    transaction.on_commit(send)
+
+
 # ---- authenticator app -------------------------------------------------------------------------
 
 
+def totp_begin(user: User, *, current_code: str = "") -> TOTPDevice:
+    """A new, unconfirmed authenticator device with a fresh random secret (replaces any unconfirmed one).
+
+    When the person already has a second factor, `current_code` must come from it (CurrentCodeNeeded
+    or WrongCode otherwise): replacing the authenticator is how an intruder would keep a way in.
+    """
+    _prove_holder(user, current_code)
+    return _totp_create(user)
+
+
 @transaction.atomic
-def totp_begin(user: User) -> TOTPDevice:
-    """A new, unconfirmed authenticator device with a fresh random secret (replaces any unconfirmed one)."""
+def _totp_create(user: User) -> TOTPDevice:
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(
         user=user, name=_("Authenticator app"), secret=pyotp.random_base32(), confirmed=False
@@ -134,18 +189,30 @@ def totp_confirm(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice:
         raise TwoFactorError(_("Start setting up your authenticator app again."))
     if not _check(user, device, code):
         raise WrongCode(_("The code is not right. Enter the 6-digit code your app shows now."))
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    replaced = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()[0]
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record(actor=user, action="twofactor.totp_enabled", target=user)
+    audit.record(actor=user, action="twofactor.totp_enabled", target=user, replaced=bool(replaced))
+    _tell_owner(user, _("An authenticator app was set up for your account."))
     return device
 
 
 # ---- backup codes ------------------------------------------------------------------------------
 
 
+def backup_codes_generate(user: User, *, current_code: str = "", just_enrolled: bool = False) -> list[str]:
+    """Ten new single-use codes, returned once in plain text and stored only as hashes.
+
+    Needs `current_code` from one of the person's second factors, unless `just_enrolled` (they
+    confirmed a new method with a code minutes ago, in this session, and have no codes yet).
+    """
+    if not (just_enrolled and not BackupCodeDevice.objects.filter(user=user).exists()):
+        _prove_holder(user, current_code)
+    return _backup_codes_create(user)
+
+
 @transaction.atomic
-def backup_codes_generate(user: User) -> list[str]:
+def _backup_codes_create(user: User) -> list[str]:
     """Ten new single-use codes, returned once in plain text and stored only as hashes.
 
     Replaces any earlier codes. Refused until the person has an authenticator, email or text
@@ -161,6 +228,7 @@ def backup_codes_generate(user: User) -> list[str]:
     BackupCode.objects.bulk_create([BackupCode(device=device, code_hash=make_password(code)) for code in codes])
     device.throttle_reset()
     audit.record(actor=user, action="twofactor.backup_codes_generated", target=user, count=len(codes))
+    _tell_owner(user, _("New backup codes were created for your account. The old ones no longer work."))
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
@@ -175,15 +243,7 @@ def challenge_send(*, user: User, device) -> None:
     """
     if device.user_id != user.pk or not isinstance(device, EmailDevice | SMSDevice):
         raise CodeNotSent(_("That method cannot send codes."))
-    allowed, info = device.generate_is_allowed()
-    if not allowed:
-        if info and info.get("reason") == GenerateNotAllowed.COOLDOWN_DURATION_PENDING:
-            seconds = max(1, int((info["next_generation_at"] - timezone.now()).total_seconds()) + 1)
-            raise CodeNotSent(
-                _("We sent a code less than a minute ago. Wait %(seconds)d seconds before asking for another.")
-                % {"seconds": seconds}
-            )
-        raise CodeNotSent(_("We cannot send a code now. Try again later."))
+    _refuse_during_cooldown(device)
     try:
         device.generate_challenge()
     except SMSDeliveryError as error:
@@ -193,25 +253,63 @@ def challenge_send(*, user: User, device) -> None:
     audit.record(actor=user, action="twofactor.code_sent", target=user, method=device._meta.model_name)
 
 
-def email_device_setup(user: User, email: str = "") -> EmailDevice:
-    """Start email codes: a new unconfirmed device, and a code sent to the person's address."""
+def _refuse_during_cooldown(device) -> None:
+    allowed, info = device.generate_is_allowed()
+    if not allowed:
+        if info and info.get("reason") == GenerateNotAllowed.COOLDOWN_DURATION_PENDING:
+            seconds = max(1, int((info["next_generation_at"] - timezone.now()).total_seconds()) + 1)
+            raise CodeNotSent(
+                _("We sent a code less than a minute ago. Wait %(seconds)d seconds before asking for another.")
+                % {"seconds": seconds}
+            )
+        raise CodeNotSent(_("We cannot send a code now. Try again later."))
+
+
+def email_device_setup(user: User, email: str = "", *, current_code: str = "") -> EmailDevice:
+    """Start email codes: a code is sent to the person's address now.
+
+    Asking again reuses the pending device (its 30-second pause between codes holds). When the
+    person already has a second factor, `current_code` must come from it.
+    """
+    _prove_holder(user, current_code)
     with transaction.atomic():
-        EmailDevice.objects.filter(user=user, confirmed=False).delete()
-        device = EmailDevice.objects.create(user=user, name=_("Email"), email=email or None, confirmed=False)
-        audit.record(actor=user, action="twofactor.email_started", target=user)
+        device = _pending(EmailDevice, user)
+        if device is None:
+            device = EmailDevice.objects.create(user=user, name=_("Email"), email=email or None, confirmed=False)
+            audit.record(actor=user, action="twofactor.email_started", target=user)
     challenge_send(user=user, device=device)
     return device
 
 
-def sms_device_setup(user: User, phone: str) -> SMSDevice:
-    """Start text message codes to `phone` (any valid international number): a code is sent now."""
+def sms_device_setup(user: User, phone: str, *, current_code: str = "") -> SMSDevice:
+    """Start text message codes to `phone` (any valid international number): a code is sent now.
+
+    Asking again, for the same number or another, reuses the pending device rather than creating
+    one per request, so its pause between codes cannot be dodged. When the person already has a
+    second factor, `current_code` must come from it.
+    """
     number = normalise_phone(phone)
+    _prove_holder(user, current_code)
     with transaction.atomic():
-        SMSDevice.objects.filter(user=user, confirmed=False).delete()
-        device = SMSDevice.objects.create(user=user, name=_("Text message"), phone_number=number, confirmed=False)
-        audit.record(actor=user, action="twofactor.sms_started", target=user, phone_ending=number[-3:])
+        device = _pending(SMSDevice, user)
+        if device is None:
+            device = SMSDevice.objects.create(user=user, name=_("Text message"), phone_number=number, confirmed=False)
+            audit.record(actor=user, action="twofactor.sms_started", target=user, phone_ending=number[-3:])
+        elif device.phone_number != number:
+            _refuse_during_cooldown(device)
+            device.phone_number = number
+            device.save(update_fields=["phone_number"])
+            audit.record(actor=user, action="twofactor.sms_number_changed", target=user, phone_ending=number[-3:])
     challenge_send(user=user, device=device)
     return device
+
+
+def _pending(model, user: User):
+    """The person's one unconfirmed device of this kind (locked), removing any older extras."""
+    pending = list(model.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk"))
+    if len(pending) > 1:
+        model.objects.filter(pk__in=[device.pk for device in pending[1:]]).delete()
+    return pending[0] if pending else None
 
 
 @transaction.atomic
@@ -221,10 +319,20 @@ def side_channel_confirm(*, user: User, device, code: str):
         raise TwoFactorError(_("Start again: ask for a new code."))
     if not _check(user, device, code):
         raise WrongCode(_("The code is not right. Enter the 6-digit code we sent, or ask for a new one."))
-    type(device).objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    replaced = type(device).objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()[0]
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record(actor=user, action=f"twofactor.{device._meta.model_name}_enabled", target=user)
+    audit.record(
+        actor=user, action=f"twofactor.{device._meta.model_name}_enabled", target=user, replaced=bool(replaced)
+    )
+    if isinstance(device, SMSDevice):
+        _tell_owner(
+            user,
+            _("Codes by text message to a number ending %(ending)s were set up.")
+            % {"ending": device.phone_number[-3:]},
+        )
+    else:
+        _tell_owner(user, _("Codes by email were set up for your account."))
     return device
 
 
@@ -284,3 +392,4 @@ def two_factor_disable(user: User, code: str) -> None:
         for model in selectors.DEVICE_MODELS:
             model.objects.filter(user=user).delete()
         audit.record(actor=user, action="twofactor.disabled", target=user)
+        _tell_owner(user, _("Two-factor authentication was turned off for your account."))

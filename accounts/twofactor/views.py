@@ -4,8 +4,11 @@ Thin: parse input, call one service, render. Every form that fails answers 422 w
 summary. Everything works without JavaScript.
 """
 
+import time
+
 import qrcode
 import qrcode.image.svg
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
@@ -18,12 +21,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from accounts import policies
+from accounts import audit, policies
 from accounts.models import LoginAttempt
+from accounts.models.people import normalise_phone
 from accounts.requests import client_ip, safe_next, user_agent
 from accounts.services import login_attempt_record
 from accounts.twofactor import selectors, services
-from accounts.twofactor.forms import AnyCodeForm, BackupCodeForm, CodeForm, PhoneForm
+from accounts.twofactor.forms import AnyCodeForm, BackupCodeForm, CodeForm, CurrentCodeForm, PhoneForm
+
+# Set when the person enters a code in this session (confirming a new method, or the sign-in
+# step): for a few minutes they may create their first backup codes without typing another. A
+# session that was merely left signed in has no such mark, so it must enter a code.
+ENROLLED_AT_SESSION_KEY = "twofactor_enrolled_at"
+ENROLLED_GRACE_SECONDS = 10 * 60
 
 
 def _invalid(request, template: str, context: dict):
@@ -47,6 +57,19 @@ def _grouped(secret: str) -> str:
 # ---- overview ----------------------------------------------------------------------------------
 
 
+def _enrolled(request) -> None:
+    request.session[ENROLLED_AT_SESSION_KEY] = time.time()
+
+
+def _just_enrolled(request) -> bool:
+    enrolled_at = request.session.get(ENROLLED_AT_SESSION_KEY)
+    return bool(enrolled_at) and time.time() - enrolled_at < ENROLLED_GRACE_SECONDS
+
+
+# Refusals of the code that proves the person holds their current second factor.
+CURRENT_CODE_REFUSALS = (services.CurrentCodeNeeded, services.WrongCode, services.TooManyWrongCodes)
+
+
 @login_required
 def overview(request):
     status = selectors.status_for(request.user)
@@ -61,10 +84,21 @@ def overview(request):
 
 
 @login_required
-@require_POST
 def totp_start(request):
-    services.totp_begin(request.user)
-    return redirect("twofactor:totp")
+    """Start a new authenticator. Replacing one (or adding one beside another method) asks for a
+    current code first; a person with no second factor just starts."""
+    needs_code = selectors.has_confirmed_device(request.user)
+    form = CurrentCodeForm(request.POST if request.method == "POST" else None)
+    context = {"form": form, "needs_code": needs_code}
+    if request.method == "POST":
+        try:
+            services.totp_begin(request.user, current_code=request.POST.get("current_code", ""))
+        except services.TwoFactorError as error:
+            form.is_valid()
+            form.add_error("current_code", str(error))
+            return _invalid(request, "twofactor/totp_start.html", context)
+        return redirect("twofactor:totp")
+    return render(request, "twofactor/totp_start.html", context)
 
 
 @login_required
@@ -88,6 +122,7 @@ def totp_setup(request):
             form.add_error("code", str(error))
             return _invalid(request, "twofactor/totp_setup.html", context)
         otp_login(request, device)
+        _enrolled(request)
         messages.success(request, _("Your authenticator app is set up. Now create backup codes."))
         return redirect("twofactor:backup_codes")
     return render(request, "twofactor/totp_setup.html", context)
@@ -99,17 +134,27 @@ def totp_setup(request):
 @login_required
 def backup_codes(request):
     status = selectors.status_for(request.user)
+    just_enrolled = _just_enrolled(request) and status.backup is None
+    form = CurrentCodeForm(request.POST if request.method == "POST" else None)
+    context = {"status": status, "codes": None, "form": form, "needs_code": not just_enrolled}
     if request.method == "POST":
         try:
-            codes = services.backup_codes_generate(request.user)
+            codes = services.backup_codes_generate(
+                request.user, current_code=request.POST.get("current_code", ""), just_enrolled=just_enrolled
+            )
+        except CURRENT_CODE_REFUSALS as error:
+            form.is_valid()
+            form.add_error("current_code", str(error))
+            return _invalid(request, "twofactor/backup_codes.html", context)
         except services.TwoFactorError as error:
             messages.error(request, str(error))
             return redirect("twofactor:overview")
+        request.session.pop(ENROLLED_AT_SESSION_KEY, None)
         # Shown in this response only: the page is not cached and the codes are not stored in plain text.
-        response = render(request, "twofactor/backup_codes.html", {"status": status, "codes": codes})
+        response = render(request, "twofactor/backup_codes.html", {**context, "codes": codes})
         response["Cache-Control"] = "no-store"
         return response
-    return render(request, "twofactor/backup_codes.html", {"status": status, "codes": None})
+    return render(request, "twofactor/backup_codes.html", context)
 
 
 # ---- email codes -------------------------------------------------------------------------------
@@ -119,7 +164,12 @@ def _side_channel_setup(request, *, device, context: dict, template: str, confir
     """The confirm step shared by email and text-message codes: check the code, sign the session
     in with the new device, then on to backup codes. A wrong code re-renders with 422."""
     form = CodeForm(request.POST or None)
-    context = {**context, "form": form}
+    context = {
+        **context,
+        "form": form,
+        "current_code_form": context.get("current_code_form") or CurrentCodeForm(),
+        "needs_code": selectors.has_confirmed_device(request.user),
+    }
     if request.method == "POST" and device is not None:
         if not form.is_valid():
             return _invalid(request, template, context)
@@ -129,6 +179,7 @@ def _side_channel_setup(request, *, device, context: dict, template: str, confir
             form.add_error("code", str(error))
             return _invalid(request, template, context)
         otp_login(request, device)
+        _enrolled(request)
         messages.success(request, done)
         return redirect("twofactor:backup_codes")
     return render(request, template, {**context, "form": CodeForm()})
@@ -151,7 +202,7 @@ def email_setup(request):
 @require_POST
 def email_send(request):
     try:
-        services.email_device_setup(request.user)
+        services.email_device_setup(request.user, current_code=request.POST.get("current_code", ""))
     except services.TwoFactorError as error:
         messages.error(request, str(error))
     else:
@@ -175,21 +226,58 @@ def sms_setup(request):
     )
 
 
+# Text messages cost money and can be aimed at a stranger's phone: at most so many per person, per
+# number and per network address (ACCOUNT_RATE_LIMITS in settings, counted in the shared cache).
+SMS_LIMITS = ("twofactor_sms_person", "twofactor_sms_number", "twofactor_sms_ip")
+
+
+def _sms_limit_reached(request, number: str) -> bool:
+    return not all(
+        ratelimit.consume(request, action=action, key=number, user=request.user, dry_run=True) for action in SMS_LIMITS
+    )
+
+
+def _sms_sent(request, number: str) -> None:
+    for action in SMS_LIMITS:
+        ratelimit.consume(request, action=action, key=number, user=request.user)
+
+
+def _sms_limit_message() -> str:
+    return _("You have asked for too many text message codes. Wait a while, or choose another method.")
+
+
 @login_required
 @require_POST
 def sms_send(request):
     phone_form = PhoneForm(request.POST)
+    current_code_form = CurrentCodeForm(request.POST)
+    current_code_form.is_valid()
+    context = {"device": None, "form": CodeForm(), "phone_form": phone_form, "current_code_form": current_code_form}
+    context["needs_code"] = selectors.has_confirmed_device(request.user)
     if not phone_form.is_valid():
-        context = {"device": None, "form": CodeForm(), "phone_form": phone_form}
+        return _invalid(request, "twofactor/sms_setup.html", context)
+    number = normalise_phone(phone_form.cleaned_data["phone"])
+    if _sms_limit_reached(request, number):
+        _record_limit(request, number)
+        phone_form.add_error("phone", _sms_limit_message())
         return _invalid(request, "twofactor/sms_setup.html", context)
     try:
-        device = services.sms_device_setup(request.user, phone_form.cleaned_data["phone"])
+        device = services.sms_device_setup(
+            request.user, phone_form.cleaned_data["phone"], current_code=request.POST.get("current_code", "")
+        )
+    except CURRENT_CODE_REFUSALS as error:
+        current_code_form.add_error("current_code", str(error))
+        return _invalid(request, "twofactor/sms_setup.html", context)
     except services.TwoFactorError as error:
         phone_form.add_error("phone", str(error))
-        context = {"device": None, "form": CodeForm(), "phone_form": phone_form}
         return _invalid(request, "twofactor/sms_setup.html", context)
+    _sms_sent(request, number)
     messages.info(request, _("We sent a code to %(phone)s.") % {"phone": device.phone_number})
     return redirect("twofactor:sms")
+
+
+def _record_limit(request, number: str) -> None:
+    audit.record(actor=request.user, action="twofactor.sms_limited", target=request.user, phone_ending=number[-3:])
 
 
 # ---- turning it off ----------------------------------------------------------------------------
@@ -271,6 +359,7 @@ def verify(request):
             return _invalid(request, "twofactor/verify.html", context)
         request.session.cycle_key()
         otp_login(request, accepted)
+        _enrolled(request)
         _record(request, LoginAttempt.Outcome.SUCCESS)
         return HttpResponseRedirect(next_url)
     return render(request, "twofactor/verify.html", context)
@@ -285,11 +374,18 @@ def verify_send(request):
     methods = _methods(request.user)
     if method not in ("email", "sms") or method not in methods:
         return HttpResponseRedirect(_verify_url(next(iter(methods), ""), next_url))
+    device = methods[method]
+    if method == "sms" and _sms_limit_reached(request, device.phone_number):
+        _record_limit(request, device.phone_number)
+        messages.error(request, _sms_limit_message())
+        return HttpResponseRedirect(_verify_url(method, next_url))
     try:
-        services.challenge_send(user=request.user, device=methods[method])
+        services.challenge_send(user=request.user, device=device)
     except services.TwoFactorError as error:
         messages.error(request, str(error))
     else:
+        if method == "sms":
+            _sms_sent(request, device.phone_number)
         if method == "email":
             messages.info(request, _("We sent a code by email. It works for 10 minutes."))
         else:

@@ -7,8 +7,9 @@ same code runs the SQLite demo and the PostgreSQL + Redis production shape.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,19 +39,24 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "template_partials",
+    "csp",
     "hub",
     "accounts",
     "messaging",
 ]
 
 MIDDLEWARE = [
+    # First, so everything after it (rate limits, sign-in history, audit) sees the real client.
+    "hub.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hub.security_headers.NoStoreForSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.twofactor.middleware.TwoFactorMiddleware",
@@ -144,30 +150,75 @@ else:
     CELERY_BROKER_URL = "memory://"
     # Without a broker the demo runs background jobs in-process, so nothing waits for a worker.
     CELERY_TASK_ALWAYS_EAGER = True
+# --- Celery and the outbox -------------------------------------------------------------------
+# Reliability: every task is a hub.celery.ReliableTask (retries transient errors with backoff
+# and jitter). A job is acknowledged only after it ran, and a worker that dies (SIGKILL, OOM,
+# hard time limit) has its jobs delivered again: by the pool at once, or by Redis after the
+# visibility timeout when the whole worker went. Jobs must therefore be idempotent.
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Take a job only when a process is free, so none waits behind a slow one (or past the timeout).
+CELERY_WORKER_DISABLE_PREFETCH = True
+# Without the broker a running job's message comes back anyway; stop it rather than run it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = "UTC"
-# autodiscover_tasks only finds <app>.tasks; notification tasks live one level down.
-CELERY_IMPORTS = ["messaging.notifications.tasks"]
-CELERY_BEAT_SCHEDULE = {
-    "notifications-daily-digests": {
-        "task": "messaging.notifications.tasks.send_daily_digests",
-        "schedule": crontab(minute=0),
-    },
-    "notifications-release-held": {
-        "task": "messaging.notifications.tasks.release_held_notifications",
-        "schedule": crontab(minute="*/5"),
-    },
+# Every task is time-limited: the soft limit raises inside the task (retried later as a
+# transient error), the hard limit kills its process. Both stay under the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=45)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55)
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Unacknowledged jobs of a worker that vanished are delivered again after this many seconds
+    # (Celery's default is an hour).
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # kombu scans for such jobs only every interval x throttle seconds (10 x 10 by default, which
+    # adds up to 100 s): scan every 5 s instead. A scanner killed mid-scan holds its lock for
+    # the mutex expiry (5 minutes by default).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 30,
+    # Above the 1 s blocking read, so an idle connection is not mistaken for a dead one.
+    "socket_timeout": 10,
+    "socket_connect_timeout": 3,
+    "retry_on_timeout": True,
 }
-CELERY_BEAT_SCHEDULE["messaging-dispatch-scheduled"] = {
-    "task": "messaging.tasks.dispatch_scheduled_messages",
-    "schedule": 60.0,
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for Redis to come back, forever
+# Queues, so slow email never delays safeguarding alerts or translation. The worker consumes
+# all of them (docker-compose.yml `-Q`); outbox entries go to their handler's queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("safeguarding", "realtime", "translation", "email", "default")
+]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "messaging.tasks.translate_message": {"queue": "translation"},
+    "messaging.notifications.tasks.deliver_notification": {"queue": "email"},
+    "messaging.notifications.tasks.send_digest": {"queue": "email"},
+    "hub.tasks.outbox_sweep": {"queue": "default"},
 }
-# The worker heartbeat /healthz reports (hub/heartbeat.py): proves a worker is taking jobs.
-CELERY_IMPORTS += ["hub.heartbeat"]
-CELERY_BEAT_SCHEDULE["hub-worker-heartbeat"] = {"task": "hub.heartbeat.beat", "schedule": 60.0}
+# The outbox (hub/outbox.py): retries of a failed handler back off exponentially from the base
+# to the cap (with jitter); short waits are published with a countdown, longer ones are left to
+# the sweeper, which runs every OUTBOX_SWEEP_SECONDS and publishes entries due and not picked up
+# within OUTBOX_SWEEP_GRACE_SECONDS of being published.
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS = env.float("OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS", default=30.0)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
+OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=30.0)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+# Task modules and periodic tasks of hub's own infrastructure only. Each app imports its task
+# modules in its AppConfig.ready() (besides <app>.tasks, which autodiscovery finds) and lists its
+# periodic tasks in `AppConfig.periodic_tasks()`; hub.celery adds those to the beat schedule.
+# hub.heartbeat: the worker heartbeat /healthz reports (a worker ran a job in the last minutes).
+CELERY_IMPORTS: list[str] = ["hub.heartbeat"]
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "hub-outbox-sweep": {"task": "hub.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
+    "hub-worker-heartbeat": {"task": "hub.heartbeat.beat", "schedule": 60.0},
+}
 # Attachments: images, PDF, office documents and audio (checked by content), up to this size.
 MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Absolute links in emails and text messages.
@@ -208,8 +259,49 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
+    # ---- security (issue 6): text-message codes cost money and reach a stranger's phone if
+    # mistyped; limited per person, per number and per address (accounts/twofactor/views.py).
+    "twofactor_sms_person": "3/15m/user,10/d/user",
+    "twofactor_sms_number": "3/15m/key,10/d/key",
+    "twofactor_sms_ip": "20/h/ip,50/d/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Homeroom] "
+
+# ---- security (issue 6): accounts that cannot be taken over ------------------------------------
+# Adding, removing or changing an email address asks for the password again (a stolen session
+# alone cannot redirect the account's mail); the owner is emailed when an address or the
+# password changes. Password reset mail goes only to verified addresses (AccountAdapter).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (addresses or networks, comma
+# separated). From anyone else those headers are dropped (hub/proxy.py): a client cannot pick the
+# address that rate limits and sign-in history see.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=["127.0.0.1", "::1"])
+# allauth reads REMOTE_ADDR, which hub.proxy has already set to the client's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+# Content-Security-Policy (django-csp): scripts only from our own origin or carrying this
+# response's nonce, so an injected <script> or on* attribute never runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Styles: our stylesheets, or a <style> carrying the nonce (the conversation page has one).
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# ---- end security (issue 6) --------------------------------------------------------------------
 
 # django-otp
 OTP_EMAIL_SENDER = env("DEFAULT_FROM_EMAIL", default="Homeroom <no-reply@homeroom.localhost>")
@@ -249,6 +341,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A slow or silent SMTP server fails a send (retried later) instead of holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Homeroom <no-reply@homeroom.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

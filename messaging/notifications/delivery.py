@@ -13,7 +13,6 @@ The in-app inbox row always exists; these decisions only concern the outside cha
 
 import datetime
 import enum
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -28,27 +27,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from hub import sms
 from messaging.models import Notification, NotificationPreference, QuietHours
+from messaging.notifications import kinds
 
-Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
-
-# What a person gets before they choose anything.
-DEFAULT_FREQUENCIES: dict[tuple[str, str], str] = {
-    (Kind.MESSAGE, Channel.EMAIL): Frequency.INSTANT,
-    (Kind.SAFEGUARDING, Channel.EMAIL): Frequency.INSTANT,
-    (Kind.SCHOOL_ALERT, Channel.EMAIL): Frequency.INSTANT,
-    (Kind.ACCOUNT, Channel.EMAIL): Frequency.INSTANT,
-    (Kind.ANNOUNCEMENT, Channel.EMAIL): Frequency.DAILY,
-    (Kind.MESSAGE, Channel.SMS): Frequency.OFF,
-    (Kind.SAFEGUARDING, Channel.SMS): Frequency.OFF,
-    (Kind.SCHOOL_ALERT, Channel.SMS): Frequency.INSTANT,
-    (Kind.ACCOUNT, Channel.SMS): Frequency.OFF,
-    (Kind.ANNOUNCEMENT, Channel.SMS): Frequency.OFF,
-}
-
-# Kinds whose content stays inside Homeroom: the email says only that there is something to read.
-CONTENT_KEPT_IN_APP = frozenset({Kind.SAFEGUARDING})
 
 # Long titles are cut in texts, so most fit one or two SMS parts with the link.
 SMS_TITLE_MAX = 100
@@ -82,19 +64,13 @@ def preferences_of_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
 
 
 def frequency_for(preferences: Preferences, *, kind: str, channel: str, pupil_id: int | None) -> str:
-    """The most specific choice wins: this child, then all children, then the default."""
+    """The most specific choice wins: this child, then all children, then the default the kind's
+    app declared (messaging.notifications.kinds)."""
     if pupil_id is not None and (kind, channel, pupil_id) in preferences:
         return preferences[(kind, channel, pupil_id)]
     if (kind, channel, None) in preferences:
         return preferences[(kind, channel, None)]
-    return DEFAULT_FREQUENCIES[(kind, channel)]
-
-
-def user_zone(user: User) -> datetime.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
+    return kinds.describe(kind).default_frequency(channel)
 
 
 def _within(start: datetime.time, end: datetime.time, moment: datetime.time) -> bool:
@@ -137,8 +113,9 @@ def quiet_hours_of(user: User) -> QuietHours | None:
 
 
 def overrides_everything(notification: Notification) -> bool:
-    """Urgent school alerts (closures, lockdowns) go at once on every channel, whatever was chosen."""
-    return notification.kind == Kind.SCHOOL_ALERT and notification.urgent
+    """Urgent notifications of a kind that breaks through (school closures, lockdowns) go at once on
+    every channel, whatever was chosen."""
+    return notification.urgent and kinds.describe(notification.kind).urgency == kinds.BREAKS_THROUGH
 
 
 def can_text(user: User) -> bool:
@@ -170,7 +147,7 @@ def decisions_for(
 ) -> dict[str, Decision]:
     """The decision for each outside channel not yet used for this notification."""
     user = notification.user
-    quiet = is_quiet(quiet_hours, zone=user_zone(user), now=now)
+    quiet = is_quiet(quiet_hours, zone=user.zone, now=now)
     reachable = {Channel.EMAIL: bool(user.email) and user.is_active, Channel.SMS: user.is_active and can_text(user)}
     done = {Channel.EMAIL: notification.emailed_at is not None, Channel.SMS: notification.texted_at is not None}
     decisions = {}
@@ -197,7 +174,7 @@ def digest_time_for(quiet_hours: QuietHours | None) -> datetime.time:
 
 def digest_due(user: User, *, quiet_hours: QuietHours | None, now: datetime.datetime) -> bool:
     """True during the hour after the person's digest time: an hourly run hits it once a day."""
-    local = now.astimezone(user_zone(user))
+    local = now.astimezone(user.zone)
     start = datetime.datetime.combine(local.date(), digest_time_for(quiet_hours), tzinfo=local.tzinfo)
     if local < start:  # the window may have begun yesterday (a digest time late in the evening)
         start -= datetime.timedelta(days=1)
@@ -228,7 +205,6 @@ def _context(user: User, now: datetime.datetime) -> dict:
         "inbox_url": site_url(reverse("notifications:inbox")),
         "preferences_url": site_url(reverse("notifications:preferences")),
         "language": translation.get_language(),
-        "content_kept_in_app": CONTENT_KEPT_IN_APP,
     }
 
 
@@ -249,11 +225,11 @@ def _send_email(*, user: User, subject: str, template: str, context: dict) -> No
 def email_send(notification: Notification, *, now: datetime.datetime) -> None:
     """Email one notification in the recipient's language and time zone. SMTP errors propagate."""
     user = notification.user
-    with translation.override(_language_of(user)), timezone.override(user_zone(user)):
+    with translation.override(_language_of(user)), timezone.override(user.zone):
         context = _context(user, now) | {
             "notification": notification,
             "link": site_url(notification.url) if notification.url else site_url(reverse("notifications:inbox")),
-            "show_body": notification.kind not in CONTENT_KEPT_IN_APP,
+            "show_body": not kinds.describe(notification.kind).content_stays_in_app,
         }
         subject = _("Homeroom: %(title)s") % {"title": notification.title}
         _send_email(user=user, subject=subject, template="notification", context=context)
@@ -271,13 +247,13 @@ def sms_send(notification: Notification) -> None:
 
 def digest_email_send(user: User, notifications: Sequence[Notification], *, now: datetime.datetime) -> None:
     """One email gathering `notifications`, oldest first, in the recipient's language."""
-    with translation.override(_language_of(user)), timezone.override(user_zone(user)):
+    with translation.override(_language_of(user)), timezone.override(user.zone):
         context = _context(user, now) | {
             "notifications": [
                 {
                     "notification": notification,
                     "link": site_url(notification.url or reverse("notifications:inbox")),
-                    "show_body": notification.kind not in CONTENT_KEPT_IN_APP,
+                    "show_body": not kinds.describe(notification.kind).content_stays_in_app,
                 }
                 for notification in notifications
             ],

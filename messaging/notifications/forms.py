@@ -3,17 +3,14 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import Notification, NotificationPreference
+from messaging.models import NotificationPreference
 from messaging.notifications import delivery
+from messaging.notifications.kinds import NotificationKind
 from messaging.notifications.selectors import NotificationSettings
 
-Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 
-# Per child: only what is about a child and reaches a guardian (account notices are about the
-# person; safeguarding alerts go to staff).
-PER_CHILD_KINDS = [kind for kind in Kind if kind not in (Kind.ACCOUNT, Kind.SAFEGUARDING)]
 SAME_AS_ALL = ""
 
 
@@ -52,26 +49,28 @@ class NotificationSettingsForm(forms.Form):
     def __init__(self, *args, current: NotificationSettings, **kwargs):
         super().__init__(*args, **kwargs)
         self.children = current.children
-        self.kinds = [Kind(kind) for kind in current.kinds]
+        self.kinds: list[NotificationKind] = current.kinds
+        # Per child: only kinds about a child (their app says so; account notices are about the person).
+        self.per_child_kinds = [kind for kind in self.kinds if kind.per_child]
         preferences = current.preferences
         select = {"class": "govuk-select"}
         for kind in self.kinds:
             for channel in Channel:
-                self.fields[_field_name(kind, channel)] = forms.ChoiceField(
+                self.fields[_field_name(kind.name, channel)] = forms.ChoiceField(
                     label=_("%(kind)s: %(channel)s") % {"kind": kind.label, "channel": channel.label},
                     choices=Frequency.choices,
-                    initial=delivery.frequency_for(preferences, kind=kind, channel=channel, pupil_id=None),
+                    initial=delivery.frequency_for(preferences, kind=kind.name, channel=channel, pupil_id=None),
                     widget=forms.Select(attrs=select),
                 )
         for child in self.children:
-            for kind in PER_CHILD_KINDS:
+            for kind in self.per_child_kinds:
                 for channel in Channel:
-                    self.fields[_field_name(kind, channel, child.pk)] = forms.ChoiceField(
+                    self.fields[_field_name(kind.name, channel, child.pk)] = forms.ChoiceField(
                         label=_("%(child)s, %(kind)s: %(channel)s")
                         % {"child": child.known_as, "kind": kind.label, "channel": channel.label},
                         choices=[(SAME_AS_ALL, _("Same as for all children")), *Frequency.choices],
                         required=False,
-                        initial=preferences.get((kind, channel, child.pk), SAME_AS_ALL),
+                        initial=preferences.get((kind.name, channel, child.pk), SAME_AS_ALL),
                         widget=forms.Select(attrs=select),
                     )
         quiet = current.quiet_hours
@@ -95,7 +94,7 @@ class NotificationSettingsForm(forms.Form):
 
     def rows(self) -> list[Row]:
         return [
-            Row(kind=kind, label=kind.label, cells=[self[_field_name(kind, channel)] for channel in Channel])
+            Row(kind=kind.name, label=kind.label, cells=[self[_field_name(kind.name, channel)] for channel in Channel])
             for kind in self.kinds
         ]
 
@@ -105,11 +104,11 @@ class NotificationSettingsForm(forms.Form):
         for child in self.children:
             rows = [
                 Row(
-                    kind=kind,
+                    kind=kind.name,
                     label=kind.label,
-                    cells=[self[_field_name(kind, channel, child.pk)] for channel in Channel],
+                    cells=[self[_field_name(kind.name, channel, child.pk)] for channel in Channel],
                 )
-                for kind in PER_CHILD_KINDS
+                for kind in self.per_child_kinds
             ]
             cells = [cell for row in rows for cell in row.cells]
             sections.append({"child": child, "rows": rows, "open": any(cell.errors or cell.value() for cell in cells)})
@@ -124,10 +123,10 @@ class NotificationSettingsForm(forms.Form):
         choices: dict[tuple[str, str, int | None], str | None] = {}
         for kind in self.kinds:
             for channel in Channel:
-                choices[(str(kind), str(channel), None)] = self.cleaned_data[_field_name(kind, channel)]
+                choices[(kind.name, str(channel), None)] = self.cleaned_data[_field_name(kind.name, channel)]
         for child in self.children:
-            for kind in PER_CHILD_KINDS:
+            for kind in self.per_child_kinds:
                 for channel in Channel:
-                    value = self.cleaned_data.get(_field_name(kind, channel, child.pk)) or None
-                    choices[(str(kind), str(channel), child.pk)] = value
+                    value = self.cleaned_data.get(_field_name(kind.name, channel, child.pk)) or None
+                    choices[(kind.name, str(channel), child.pk)] = value
         return choices

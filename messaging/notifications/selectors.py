@@ -6,24 +6,27 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from accounts.models import Pupil, User
-from accounts.policies import children_of, is_dsl_anywhere
+from accounts.policies import children_of
 from messaging.models import Notification, QuietHours
-from messaging.notifications import delivery
+from messaging.notifications import delivery, targets
+from messaging.notifications.kinds import NotificationKind, all_kinds
 
 INBOX_PAGE_SIZE = 20
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
+    """The person's notifications about what they may still see: one about a child or a
+    conversation they lost is hidden (and answers 404), as it is never emailed or texted."""
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(user=user)
+    return Notification.objects.filter(user=user).filter(targets.still_visible(user))
 
 
 def unread_count_for(user: User) -> int:
-    """How many of the person's notifications are unread: one COUNT query (0 for anonymous)."""
+    """How many of the person's visible notifications are unread: one COUNT query (0 for anonymous)."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return notifications_for(user).filter(read_at__isnull=True).count()
 
 
 def inbox_page_for(user: User, *, page_number: int | str | None = 1) -> Page:
@@ -40,8 +43,9 @@ class NotificationSettings:
     preferences: delivery.Preferences
     children: list[Pupil]
     quiet_hours: QuietHours | None
-    # The kinds this person can receive: safeguarding alerts only reach designated safeguarding leads.
-    kinds: list[str]
+    # The kinds this person is offered (each kind's app decides: safeguarding alerts only reach
+    # designated safeguarding leads), in the order the apps declare them.
+    kinds: list[NotificationKind]
 
 
 def notification_settings_for(user: User) -> NotificationSettings:
@@ -50,5 +54,5 @@ def notification_settings_for(user: User) -> NotificationSettings:
         preferences=delivery.preferences_of(user),
         children=list(children_of(user).order_by("first_name", "last_name")),
         quiet_hours=QuietHours.objects.filter(user=user).first(),
-        kinds=[kind for kind in Notification.Kind if kind != Notification.Kind.SAFEGUARDING or is_dsl_anywhere(user)],
+        kinds=[kind for kind in all_kinds() if kind.is_offered_to(user)],
     )

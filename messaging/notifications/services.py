@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, Model, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,12 +20,11 @@ from accounts import audit
 from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
 from messaging.models import Notification, NotificationPreference, QuietHours
-from messaging.notifications import delivery, policies, selectors
+from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users
 
 logger = logging.getLogger(__name__)
 
-Kind = Notification.Kind
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 
@@ -85,17 +85,24 @@ def notify(
     url: str = "",
     pupil: Pupil | None = None,
     urgent: bool = False,
+    target: Model | None = None,
 ) -> Notification:
     """Put one notification in `user`'s inbox, then (after commit) update their badge and deliver it.
 
     `title` and `body` may be lazy translations (`gettext_lazy`, `format_lazy`): they are
-    evaluated in the recipient's language. Refuses (ValueError) an unknown kind or a url that
-    leaves the site, and (PermissionDenied) a pupil the recipient may not see.
+    evaluated in the recipient's language. `target` is what it is about when the recipient may
+    lose the right to see it (a conversation): every later delivery checks that right again
+    (`targets`). Refuses (ValueError) an unknown kind, an unregistered kind of target or a url
+    that leaves the site, and (PermissionDenied) a pupil or target the recipient may not see.
+    A kind is known when an installed app declares it (`messaging.notifications.kinds`);
+    `kinds.UnknownKind` is a ValueError.
     """
-    if kind not in Kind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}.")
-    if pupil is not None and not can_view_pupil(user, pupil):
+    kinds.get(kind)
+    target_type = targets.label_of(target) if target is not None else ""
+    if pupil is not None and not can_view_pupil(user=user, pupil=pupil):
         raise PermissionDenied("The recipient may not see this pupil.")
+    if target is not None and not targets.can_see_target(user, target):
+        raise PermissionDenied("The recipient may not see what this notification is about.")
     with translation.override(user.preferred_language):
         title_text, body_text = str(title).strip(), str(body)
     if len(title_text) > _TITLE_MAX:
@@ -108,6 +115,8 @@ def notify(
         body=body_text,
         url=_local_url(url),
         urgent=urgent,
+        target_type=target_type,
+        target_id=target.pk if target is not None else None,
     )
     _push_badge_on_commit(user.pk)
     transaction.on_commit(lambda: _enqueue_delivery(notification.pk), robust=True)
@@ -152,7 +161,7 @@ def preferences_update(*, user: User, choices: Choices) -> int:
 
     A choice for all children equal to the default, or a child's "same as all children" (None),
     removes the row, so defaults and the all-children choice keep applying. Refuses
-    (ValidationError) an unknown kind, channel or frequency, and (PermissionDenied) a child the
+    (ValidationError) an undeclared kind, a channel or frequency not offered, and (PermissionDenied) a child the
     person is not a guardian of; nothing is saved then.
     """
     pupil_ids = {pupil_id for (_kind, _channel, pupil_id) in choices if pupil_id is not None}
@@ -161,7 +170,7 @@ def preferences_update(*, user: User, choices: Choices) -> int:
         if pupil_ids - own:
             raise PermissionDenied("Not a guardian of every child named.")
     for (kind, channel, pupil_id), frequency in choices.items():
-        if kind not in Kind.values or channel not in Channel.values:
+        if not kinds.is_registered(kind) or channel not in Channel.values:
             raise ValidationError(_("Choose from the list."))
         if frequency is not None and frequency not in Frequency.values:
             raise ValidationError(_("Choose from the list."))
@@ -172,7 +181,7 @@ def preferences_update(*, user: User, choices: Choices) -> int:
     changed = []
     for key, frequency in choices.items():
         kind, channel, pupil_id = key
-        if pupil_id is None and frequency == delivery.DEFAULT_FREQUENCIES[(kind, channel)]:
+        if pupil_id is None and frequency == kinds.get(kind).default_frequency(channel):
             frequency = None
         if existing.get(key) == frequency:
             continue
@@ -230,6 +239,17 @@ def _sender(notification: Notification, channel: str, now: datetime.datetime) ->
     return lambda: delivery.sms_send(notification)
 
 
+def _still_deliverable(notification: Notification) -> bool:
+    """The recipient is active and may still see the child and the target the notification is
+    about; otherwise it is withdrawn from quiet-hours holds and the digest, and never sent."""
+    user = notification.user
+    if user.is_active and Notification.objects.filter(pk=notification.pk).filter(targets.still_visible(user)).exists():
+        return True
+    Notification.objects.filter(pk=notification.pk).update(held_until=None, digest_pending=False)
+    logger.info("Notification %s not sent: its recipient may no longer see what it is about.", notification.pk)
+    return False
+
+
 def notification_deliver(*, notification_id: int, now: datetime.datetime | None = None) -> dict[str, str]:
     """Send, hold, or queue for the digest one notification on each outside channel not yet used.
 
@@ -244,13 +264,15 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     if notification is None:
         return {}
     user = notification.user
+    if not _still_deliverable(notification):
+        return {}
     quiet_hours = delivery.quiet_hours_of(user)
     decisions = delivery.decisions_for(
         notification, preferences=delivery.preferences_of(user), quiet_hours=quiet_hours, now=now
     )
     held_until = None
     if delivery.Decision.HOLD in decisions.values():
-        held_until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+        held_until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
     if held_until != notification.held_until:
         Notification.objects.filter(pk=notification.pk).update(held_until=held_until)
         notification.held_until = held_until
@@ -314,13 +336,22 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
     if not due:
         return 0, []
     preferences = delivery.preferences_of_users(notification.user_id for notification in due)
+    # Access is decided now: what the person may no longer see (or a deactivated account) is dropped.
+    unread = [notification for notification in due if notification.read_at is None and notification.user.is_active]
+    deliverable = set(
+        Notification.objects.filter(pk__in=[notification.pk for notification in unread])
+        .filter(targets.still_visible_to_recipients(notification.user for notification in unread))
+        .values_list("pk", flat=True)
+        if unread
+        else []
+    )
     stamps: dict[str, list[int]] = defaultdict(list)
     to_digest: list[int] = []
     held_again: dict[datetime.datetime, list[int]] = defaultdict(list)
     to_send = []
     for notification in due:
         notification.held_until = None
-        if notification.read_at is not None:
+        if notification.pk not in deliverable:
             continue
         user = notification.user
         quiet_hours = delivery.quiet_hours_of(user)
@@ -328,7 +359,7 @@ def _held_batch_claim(*, now: datetime.datetime) -> tuple[int, list[tuple[Notifi
             notification, preferences=preferences.get(user.pk, {}), quiet_hours=quiet_hours, now=now
         )
         if delivery.Decision.HOLD in decisions.values():
-            until = delivery.quiet_period_end(quiet_hours, zone=delivery.user_zone(user), now=now)
+            until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
             held_again[until].append(notification.pk)
         if delivery.Decision.DIGEST in decisions.values() and not notification.digest_pending:
             if notification.emailed_at is None:
@@ -376,15 +407,22 @@ def digest_send_for(*, user: User, now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     with transaction.atomic():
+        visible = Notification.objects.filter(pk=OuterRef("pk")).filter(targets.still_visible(user))
         waiting = list(
             Notification.objects.select_for_update(of=("self",))
             .select_related("pupil")
             .filter(user=user, digest_pending=True)
+            .annotate(still_visible=Exists(visible))
             .order_by("created_at", "id")
         )
         if not waiting:
             return 0
-        to_send = [notification for notification in waiting if notification.emailed_at is None]
+        # What the person may no longer see leaves the queue unsent.
+        to_send = [
+            notification
+            for notification in waiting
+            if notification.emailed_at is None and notification.still_visible and user.is_active
+        ]
         Notification.objects.filter(pk__in=[n.pk for n in waiting]).update(digest_pending=False)
         if to_send:
             Notification.objects.filter(pk__in=[n.pk for n in to_send]).update(emailed_at=now)

@@ -4,7 +4,6 @@ Pure functions over a school's MessagingSettings (or the defaults when it has no
 """
 
 import datetime
-import zoneinfo
 
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS
@@ -36,22 +35,15 @@ def contact_days(settings: MessagingSettings) -> list[int]:
     return sorted(set(days))
 
 
-def _zone(school: School) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(school.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def within_contact_hours(settings: MessagingSettings, at: datetime.datetime) -> bool:
-    local = at.astimezone(_zone(settings.school))
+    local = at.astimezone(settings.school.zone)
     start, end = _time(settings.contact_start), _time(settings.contact_end)
     return local.weekday() in contact_days(settings) and start <= local.time() < end
 
 
 def next_contact_start(settings: MessagingSettings, at: datetime.datetime) -> datetime.datetime | None:
     """The next moment staff contact hours begin after `at` (aware, in the school's zone)."""
-    zone = _zone(settings.school)
+    zone = settings.school.zone
     local = at.astimezone(zone)
     days = contact_days(settings)
     if not days:
@@ -100,6 +92,6 @@ def reply_expectation_for(*, user, conversation, at: datetime.datetime | None = 
     contact hours learn when to expect a reply; staff, and family-only threads, get nothing."""
     from accounts import policies as people
 
-    if conversation.kind == conversation.Kind.FAMILY or people.is_staff_at(user, conversation.school_id):
+    if conversation.kind == conversation.Kind.FAMILY or people.is_staff_at(user=user, school=conversation.school_id):
         return ""
     return reply_expectation(school=conversation.school, at=at)

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Pupil, School, User
-from messaging import policies, selectors
+from messaging import policies
 from messaging.models import Conversation, Participant
-from messaging.services import MessagingError, fragments
-from messaging.services.messages import message_send
+from messaging.services import MessagingError, delivery
+from messaging.services.messages import message_already_sent, message_send
 
 Kind = Conversation.Kind
 
@@ -31,13 +31,18 @@ def conversation_start(
     attachments=(),
     send_at=None,
     template_key: str = "",
+    client_key: str = "",
 ) -> Conversation:
     """Open a conversation of `kind` with the chosen people and send its first message.
 
     The starter may choose only among `policies.recipients_reachable` (a support conversation
     goes to the whole school office, whatever was chosen). Raises PermissionDenied when the
     starter may not start this kind of conversation, MessagingError on a bad choice of people.
+    A second submit of the same form (same `client_key`) returns the conversation the first one
+    started.
     """
+    if client_key and (earlier := message_already_sent(sender=starter, client_key=client_key)) is not None:
+        return earlier.conversation
     if kind not in Kind.values:
         raise PermissionDenied
     if pupil is not None:
@@ -57,7 +62,7 @@ def conversation_start(
         if not chosen <= reachable_ids:
             raise MessagingError(_("You can only write to the people listed."))
         if policies.recipients_need_a_guardian(user=starter, kind=kind, pupil=pupil) and not set(
-            policies.guardians_with_viewing_rights(pupil).filter(pk__in=chosen).values_list("pk", flat=True)
+            people.guardians_with_viewing_rights(pupil).filter(pk__in=chosen).values_list("pk", flat=True)
         ):
             raise MessagingError(_("Choose at least one parent or carer."))
     subject = (subject or "").strip()
@@ -86,6 +91,7 @@ def conversation_start(
         attachments=attachments,
         send_at=send_at,
         template_key=template_key,
+        client_key=client_key,
     )
     return conversation
 
@@ -105,12 +111,8 @@ def _set_closed(*, user: User, conversation: Conversation, closed: bool) -> Conv
         target=conversation,
         school=conversation.school_id,
     )
-    readers = selectors.participant_user_ids(conversation)
-    transaction.on_commit(
-        lambda: fragments.push_each(
-            readers, lambda reader: fragments.closed_html(conversation=conversation, reader=reader)
-        )
-    )
+    conversation_id = conversation.pk
+    transaction.on_commit(lambda: delivery.closed_deliver(conversation_id=conversation_id), robust=True)
     return conversation
 
 
@@ -127,4 +129,4 @@ def conversation_reopen(*, user: User, conversation: Conversation) -> Conversati
 
 def is_family_writer(*, user: User, conversation: Conversation) -> bool:
     """Whether `user` writes as a family (not staff) in this conversation: they get contact-hours notices."""
-    return not people.is_staff_at(user, conversation.school_id)
+    return not people.is_staff_at(user=user, school=conversation.school_id)

@@ -6,7 +6,6 @@ zone, own message or not), not once per reader: readers who share those get the 
 """
 
 import logging
-import zoneinfo
 from contextlib import contextmanager
 
 from django.template.loader import render_to_string
@@ -20,17 +19,10 @@ THREAD = "messaging/thread.html"
 log = logging.getLogger(__name__)
 
 
-def _zone(reader: User) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(reader.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 @contextmanager
 def reader_locale(reader: User):
     """Render as `reader` would see it: their interface language and time zone."""
-    with translation.override(reader.preferred_language), timezone.override(_zone(reader)):
+    with translation.override(reader.preferred_language), timezone.override(reader.zone):
         yield
 
 
@@ -72,7 +64,7 @@ def push_message(*, message: Message, readers, partial: str) -> None:
             # Everything the message partials show that differs between readers follows from these
             # three: the interface language (also the translation wanted), the time zone, and whether
             # the reader wrote it (the "You", retract button and receipts). See messaging/thread.html.
-            key = (reader.preferred_language, _zone(reader).key, message.sender_id == reader.pk)
+            key = (reader.preferred_language, reader.zone.key, message.sender_id == reader.pk)
             groups.setdefault(key, []).append(reader)
         for same in groups.values():
             viewer = same[0]
@@ -109,6 +101,19 @@ def for_each_reader(user_ids, build) -> dict[int, str]:
         with reader_locale(reader):
             built[reader.pk] = build(reader)
     return built
+
+
+def push_built(readers, build) -> None:
+    """Render `build(reader)` for each of `readers` (users already loaded) in their own language and
+    time zone, and push it to their tabs. Failures are logged like `push_each`'s."""
+    try:
+        for reader in readers:
+            with reader_locale(reader):
+                html = build(reader)
+            if html:
+                realtime.push_to_users([reader.pk], html=html)
+    except Exception:
+        log.exception("Live push failed; readers will catch up from the database.")
 
 
 def push_each(user_ids, build) -> None:

@@ -31,8 +31,14 @@ def detect(text: str, *, fallback: str) -> str:
     return base(found) or base(fallback)
 
 
-def queue_translation(message_id: int, language: str) -> None:
-    """Ask the translation worker for `message_id` in `language` (idempotent on its side)."""
-    from messaging.tasks import translate_message
+def queue_field_translation(label: str, object_id: int, field: str, language: str) -> None:
+    """Ask the translation worker for `field` of the object (`label`, `object_id`) in `language`
+    (idempotent on its side)."""
+    from messaging.tasks import translate_field
 
-    translate_message.delay(message_id, language)
+    translate_field.delay(label, object_id, field, language)
+
+
+def queue_translation(message_id: int, language: str) -> None:
+    """Ask the translation worker for message `message_id`'s body in `language`."""
+    queue_field_translation("messaging.message", message_id, "body", language)

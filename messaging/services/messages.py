@@ -11,9 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -26,8 +24,8 @@ from messaging.services import (
     ConversationClosed,
     MessagingError,
     RetractWindowPassed,
+    delivery,
     fragments,
-    notify_bridge,
     safeguarding,
 )
 from messaging.services import language as languages
@@ -130,13 +128,21 @@ def message_send(
     template_key: str = "",
     attachments=(),
     language: str = "",
+    client_key: str = "",
 ) -> Message:
     """Save a message and deliver it (or keep it for `send_at`, when that is in the future).
+
+    `client_key` is the composer's idempotency key: when `sender` already sent a message with it
+    (a double submit, or a retry after a lost response), that message is returned and nothing
+    new is saved or announced.
 
     Refuses (ConversationClosed, PermissionDenied) when `sender` may not write here, and
     (MessagingError, AttachmentRejected) on an empty or too-long body or an unacceptable file;
     nothing is saved when it refuses.
     """
+    client_key = (client_key or "")[:64]
+    if client_key and (earlier := message_already_sent(sender=sender, client_key=client_key)) is not None:
+        return earlier
     if conversation.is_closed:
         raise ConversationClosed(_("This conversation is closed."))
     if not policies.can_post_in(user=sender, conversation=conversation):
@@ -154,6 +160,7 @@ def message_send(
         send_at=send_at if scheduled else None,
         sent_at=None if scheduled else now,
         template_key=template_key[:50],
+        client_key=client_key,
         created_at=now,
     )
     _attachments_save(message, checked)
@@ -173,6 +180,18 @@ def message_send(
     return message
 
 
+def message_already_sent(*, sender: User, client_key: str) -> Message | None:
+    """The message `sender` already saved under `client_key`, if any.
+
+    Called inside the sending transaction: the sender's row is locked first, so two copies of one
+    form posted at the same moment are taken one after the other and the second finds the first.
+    """
+    if not client_key:
+        return None
+    User.objects.select_for_update().filter(pk=sender.pk).values_list("pk", flat=True).first()
+    return Message.objects.filter(sender=sender, client_key=client_key[:64]).select_related("conversation").first()
+
+
 def _deliver(message: Message, *, at: datetime.datetime) -> None:
     """Mark `message` sent and, after commit, translate, push and notify. Inside a transaction."""
     if message.status != Message.Status.SENT or message.sent_at != at:
@@ -186,55 +205,16 @@ def _deliver(message: Message, *, at: datetime.datetime) -> None:
     )
     safeguarding.message_scan(message=message)
     message_id = message.pk
-    transaction.on_commit(lambda: _after_delivery(message_id))
-
-
-def _after_delivery(message_id: int) -> None:
-    """Translate, push and notify: a fixed number of queries for the message and its readers,
-    plus what each notification costs (messaging.notifications)."""
-    message = selectors.message_for_readers(message_id=message_id)
-    readers = list(selectors.readers_of(message.conversation_id))
-    # Translations first: where jobs run in-process they are ready before the push renders.
-    for language in sorted({languages.base(reader.preferred_language) for reader in readers} - {message.language}):
-        if language and message.language:
-            languages.queue_translation(message.pk, language)
-    fragments.push_message(message=message, readers=readers, partial="message_appended")
-    conversation = message.conversation
-    url = reverse("messaging:thread", args=[conversation.pk])
-    # Lazy, so each recipient's notification reads in their own language (notify evaluates it there).
-    title = lazy(
-        lambda: (
-            _("New message from %(sender)s: %(subject)s") % {"sender": message.sender, "subject": conversation.subject}
-        ),
-        str,
-    )()
-    for reader in readers:
-        if reader.pk == message.sender_id:
-            continue
-        notify_bridge.notify(user=reader, kind="message", title=title, url=url, pupil=conversation.pupil)
+    # Robust: a failure after commit is logged, never shown to the sender as an error.
+    transaction.on_commit(lambda: delivery.message_deliver(message_id=message_id), robust=True)
 
 
 def translation_ready(*, message_id: int, language: str) -> None:
-    """Called by the translation job when a translation is stored: refresh it on open pages."""
-    message = Message.objects.filter(pk=message_id, status=Message.Status.SENT).first()
-    if message is None:
-        return
-    language = languages.base(language)
-    readers = [
-        reader
-        for reader in selectors.readers_of(message.conversation_id)
-        if languages.base(reader.preferred_language) == language and reader.pk != message.sender_id
-    ]
-    transaction.on_commit(lambda: _push_replaced(message_id, readers))
-
-
-def _push_replaced(message_id: int, readers: list[User]) -> None:
-    """Re-render the message in place on `readers`' open pages (after commit)."""
-    if not readers:
-        return
-    message = selectors.message_for_readers(message_id=message_id)
-    if message is not None:
-        fragments.push_message(message=message, readers=readers, partial="message_oob")
+    """Called by the translation job when a translation is stored: refresh it on open pages of the
+    readers of that language (who they are is decided when the push goes)."""
+    transaction.on_commit(
+        lambda: delivery.message_replaced_deliver(message_id=message_id, language=language), robust=True
+    )
 
 
 # --- retracting -----------------------------------------------------------------------------
@@ -265,8 +245,8 @@ def message_retract(*, user: User, message: Message) -> Message:
         conversation_id=message.conversation_id,
         sent_at=message.sent_at.isoformat(),
     )
-    message_id, readers = message.pk, list(selectors.readers_of(message.conversation_id))
-    transaction.on_commit(lambda: _push_replaced(message_id, readers))
+    message_id = message.pk
+    transaction.on_commit(lambda: delivery.message_replaced_deliver(message_id=message_id), robust=True)
     return message
 
 
@@ -380,19 +360,11 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
     )
     pushes = unread[-RECEIPT_PUSH_LIMIT:]
-    transaction.on_commit(lambda: _push_receipts(pushes))
+    conversation_id = conversation.pk
+    transaction.on_commit(
+        lambda: delivery.receipts_deliver(conversation_id=conversation_id, pushes=pushes), robust=True
+    )
     return len(unread)
-
-
-def _push_receipts(pushes: list[tuple[int, int]]) -> None:
-    senders = {}
-    for message_id, sender_id in pushes:
-        senders.setdefault(sender_id, []).append(message_id)
-    for sender_id, message_ids in senders.items():
-        fragments.push_each(
-            [sender_id],
-            lambda reader, ids=message_ids: "".join(fragments.receipt_html(message_id=pk, reader=reader) for pk in ids),
-        )
 
 
 def message_mark_read(*, user: User, message_id: int) -> int:
@@ -408,10 +380,7 @@ def typing_announce(*, user: User, conversation_id: int) -> None:
     conversation = policies.access_conversation(user=user, conversation_id=conversation_id)
     if conversation.is_closed:
         return
-    others = [pk for pk in selectors.participant_user_ids(conversation) if pk != user.pk]
-    fragments.push_each(
-        others, lambda reader: fragments.typing_html(conversation_id=conversation.pk, typist=user, reader=reader)
-    )
+    delivery.typing_deliver(conversation_id=conversation.pk, typist_id=user.pk)
 
 
 def catch_up(*, user: User, conversation_id: int, after_id: int | None) -> str:

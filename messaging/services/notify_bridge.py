@@ -4,7 +4,11 @@ Kept thin so the call sites stay stable while notifications evolve; tests replac
 """
 
 
-def notify(*, user, kind: str, title: str, body: str = "", url: str = "", pupil=None, urgent: bool = False):
+def notify(
+    *, user, kind: str, title: str, body: str = "", url: str = "", pupil=None, urgent: bool = False, target=None
+):
     from messaging.notifications import notify as notifications_notify
 
-    return notifications_notify(user=user, kind=kind, title=title, body=body, url=url, pupil=pupil, urgent=urgent)
+    return notifications_notify(
+        user=user, kind=kind, title=title, body=body, url=url, pupil=pupil, urgent=urgent, target=target
+    )

@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts import policies as people
 from accounts.models import School, User
 from messaging import policies
-from messaging.models import Message, MessageTranslation, SafeguardingAlert, SafeguardingPhrase
+from messaging.models import Message, SafeguardingAlert, SafeguardingPhrase, StoredTranslation
 from messaging.services import language as languages
 from messaging.services import notify_bridge
-from messaging.translation.cache import is_unavailable
+from messaging.translation.cache import is_unavailable, stored_translations
 from messaging.translation.languages import language_name, name_msgid, normalise
 
 logger = logging.getLogger(__name__)
@@ -95,22 +96,22 @@ def message_scan(*, message: Message) -> SafeguardingAlert | None:
     target = school_language(message.conversation.school)
     written_in = normalise(message.language)
     if written_in and written_in != target:
-        stored = MessageTranslation.objects.filter(message=message, language=target).first()
+        stored = stored_translations(message, "body").filter(language=target).first()
         if stored is None:
             message_id = message.pk
             transaction.on_commit(lambda: languages.queue_translation(message_id, target))
         else:
-            matched += _translation_matches(stored, phrases, already=matched)
+            matched += _translation_matches(stored, phrases, already=matched, written_in=message.language)
     if not matched:
         return None
     return _alert_record(message=message, matched=matched)
 
 
-def message_translation_scan(*, translation: MessageTranslation) -> SafeguardingAlert | None:
-    """Scan a stored translation when it is into its school's language (the translation job calls
-    this for every translation it stores). Idempotent: the message keeps one alert, extended by
-    phrases that only the translation matched; a second scan changes nothing."""
-    message = translation.message
+def message_translation_scan(*, message: Message, translation: StoredTranslation) -> SafeguardingAlert | None:
+    """Scan `message`'s stored translation when it is into its school's language (the translation
+    job calls this for every translation of a message body it stores). Idempotent: the message
+    keeps one alert, extended by phrases that only the translation matched; a second scan changes
+    nothing."""
     school = message.conversation.school
     if normalise(translation.language) != school_language(school):
         return None
@@ -124,17 +125,21 @@ def message_translation_scan(*, translation: MessageTranslation) -> Safeguarding
         )
         return None
     phrases = _phrases(school.pk)
-    matched = _translation_matches(translation, phrases, already=phrases_matching(message.body, phrases))
+    matched = _translation_matches(
+        translation, phrases, already=phrases_matching(message.body, phrases), written_in=message.language
+    )
     if not matched:
         return None
     return _alert_record(message=message, matched=matched)
 
 
-def _translation_matches(translation: MessageTranslation, phrases: list[str], *, already: list) -> list[dict]:
+def _translation_matches(
+    translation: StoredTranslation, phrases: list[str], *, already: list, written_in: str
+) -> list[dict]:
     if is_unavailable(translation) or not (translation.body or "").strip():
         return []
     seen = {matched_phrase(match) for match in already}
-    source = normalise(translation.source_language or translation.message.language)
+    source = normalise(translation.source_language or written_in)
     return [
         {"phrase": phrase, "in": "translation", "from": source, "language": name_msgid(source)}
         for phrase in phrases_matching(translation.body, phrases)
@@ -160,7 +165,8 @@ def _alert_record(*, message: Message, matched: list[str | dict]) -> Safeguardin
                 phrases=matched,
             )
             alert_id = alert.pk
-            transaction.on_commit(lambda: _alert_dsls(alert_id))
+            # Robust: the message is sent; a failure to tell the DSLs is logged, not shown to its writer.
+            transaction.on_commit(lambda: _alert_dsls(alert_id), robust=True)
             return alert
         known = {matched_phrase(match) for match in alert.matched_phrases}
         added = [match for match in matched if matched_phrase(match) not in known]
@@ -184,16 +190,21 @@ def _alert_dsls(alert_id: int) -> None:
     conversation = alert.message.conversation
     url = reverse("messaging:safeguarding_alert", args=[alert.pk])
     phrases = ", ".join(describe_match(match) for match in alert.matched_phrases)
-    for dsl in policies.dsl_users(alert.school_id):
-        notify_bridge.notify(
-            user=dsl,
-            kind="safeguarding",
-            title=_("Safeguarding alert: a message may need your attention"),
-            body=_("Phrases matched: %(phrases)s") % {"phrases": phrases},
-            url=url,
-            pupil=conversation.pupil,
-            urgent=True,
-        )
+    for dsl in people.dsls_at(alert.school_id):
+        try:
+            notify_bridge.notify(
+                user=dsl,
+                kind="safeguarding",
+                title=_("Safeguarding alert: a message may need your attention"),
+                body=_("Phrases matched: %(phrases)s") % {"phrases": phrases},
+                url=url,
+                pupil=conversation.pupil,
+                urgent=True,
+                target=alert,
+            )
+        except Exception:
+            # One DSL's failure must not cost the others their alert (nor the writer an error page).
+            logger.exception("Telling DSL %s of safeguarding alert %s failed.", dsl.pk, alert.pk)
 
 
 @transaction.atomic

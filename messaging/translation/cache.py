@@ -1,70 +1,139 @@
-"""Translations of messages, stored once per message and language (MessageTranslation).
+"""Stored translations: one row per object, field and language (StoredTranslation).
+
+Any field an app declared in `messaging.translation.registry` is translated here: a message's
+body, a conversation's subject, and later a strategy, an announcement or an event.
 
 A pair that no engine covers is remembered too, as a row with engine "none" and an empty body,
 so the worker does not try again for every reader; `unavailable_translations_forget` clears
-those rows after an operator installs a model.
+those rows after an operator installs a model. A row made with another version of the school's
+glossary is stale: it is still shown, and translated again on the next request.
 """
 
+import hashlib
 import logging
 
-from django.db import IntegrityError, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
-from messaging.models import Message, MessageTranslation
+from messaging.models import StoredTranslation
 
-from . import translate
+from . import glossary, registry, translate
 from .engines import TranslationError
 from .languages import normalise
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "none"
+_FROM_REGISTRY = object()
 
 
 class TranslationFailed(TranslationError):
     """Engines cover the pair but all failed just now: worth retrying later."""
 
 
-def is_unavailable(row: MessageTranslation | None) -> bool:
-    """True for the row that says no engine could translate the message into that language."""
+def is_unavailable(row: StoredTranslation | None) -> bool:
+    """True for the row that says no engine could translate the field into that language."""
     return row is not None and row.engine == UNAVAILABLE
 
 
-def message_translation_get_or_create(*, message: Message, language: str) -> MessageTranslation | None:
-    """The stored translation of `message` into `language`, translating it on the first call.
+def glossary_version(school, language: str) -> str:
+    """A short fingerprint of the glossary terms that apply when translating into `language` for
+    `school`: "" when there are none, so a school that never had a glossary never sees a
+    translation go stale."""
+    terms = glossary.terms_for(school, language)
+    if not terms:
+        return ""
+    lines = sorted(f"{term.term}\t{term.translation}" for term in terms)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
 
+
+def stored_translations(obj: models.Model, field: str):
+    """Every stored translation of `obj`.`field` (a queryset)."""
+    return StoredTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, field=field
+    )
+
+
+def translation_get_or_create(
+    *, obj: models.Model, field: str, language: str, school=_FROM_REGISTRY
+) -> StoredTranslation | None:
+    """The stored translation of `obj`.`field` into `language`, translating it on the first call
+    (and again when the school's glossary changed since it was stored).
+
+    `school` (whose glossary applies) defaults to what the registry declares for the field.
     Returns None when there is nothing to translate (the reader's language is the one it was
-    written in, the body is empty, or the message was retracted): the reader sees the original.
-    Returns an `is_unavailable` row when no engine covers the pair. Raises TranslationFailed when
-    the engines that cover the pair failed, so the task retries.
+    written in, the text is empty, or the registry says the object is not to be translated, like a
+    retracted message): the reader sees the original. Returns an `is_unavailable` row when no
+    engine covers the pair. Raises TranslationFailed when the engines that cover the pair failed,
+    so the task retries; LookupError for a field no app declared translatable.
     """
+    declared = registry.for_object(obj, field)
     language = normalise(language)
-    existing = MessageTranslation.objects.filter(message=message, language=language).first()
-    if existing is not None:
+    if school is _FROM_REGISTRY:
+        school = declared.school(obj)
+    existing = stored_translations(obj, field).filter(language=language).first()
+    if existing is not None and is_unavailable(existing):
+        # A glossary change brings no engine: `unavailable_translations_forget` clears these.
         return existing
-    if message.is_retracted or not (message.body or "").strip():
-        return None
-    school = message.conversation.school
+    text = getattr(obj, field) or ""
+    if not declared.translatable(obj) or not text.strip():
+        return existing
+    version = glossary_version(school, language)
+    if existing is not None and existing.glossary_version == version:
+        return existing
     # No transaction is held while an engine works: translation can take seconds.
-    result = translate(message.body, source=message.language or None, target=language, school=school)
+    result = translate(text, source=declared.source_language(obj) or None, target=language, school=school)
     if result.reason in ("same_language", "empty", "unknown_source"):
-        return None
+        return existing
     if result.reason == "engine_failed":
         raise TranslationFailed(result.notice)
+    values = {
+        "body": result.text if result.translated else "",
+        "engine": result.engine if result.translated else UNAVAILABLE,
+        "source_language": result.source,
+        "glossary_version": version,
+        "school": school if isinstance(school, models.Model) else None,
+    }
+    if existing is not None:
+        # Stale: the school's glossary changed since. The new translation replaces it.
+        for name, value in values.items():
+            setattr(existing, name, value)
+        existing.created_at = timezone.now()
+        existing.save(update_fields=[*values, "created_at"])
+        return existing
     try:
         with transaction.atomic():
-            return MessageTranslation.objects.create(
-                message=message,
+            return StoredTranslation.objects.create(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=obj.pk,
+                field=field,
                 language=language,
-                body=result.text if result.translated else "",
-                engine=result.engine if result.translated else UNAVAILABLE,
-                source_language=result.source,
+                **values,
             )
     except IntegrityError:
         # Another worker stored it first; theirs is as good as ours.
-        return MessageTranslation.objects.get(message=message, language=language)
+        return stored_translations(obj, field).get(language=language)
+
+
+def translation_store(*, label: str, object_id: int, field: str, language: str) -> StoredTranslation | None:
+    """Load the object, store its translation (`translation_get_or_create`) and tell its app
+    (`on_stored`, also when the translation was already stored: every consumer is idempotent).
+    None when the object is gone or there is nothing to translate."""
+    declared = registry.lookup(label, field)
+    queryset = declared.model._default_manager.all()
+    if declared.select_related:
+        queryset = queryset.select_related(*declared.select_related)
+    obj = queryset.filter(pk=object_id).first()
+    if obj is None:
+        return None
+    translation = translation_get_or_create(obj=obj, field=field, language=language)
+    if translation is not None and declared.on_stored is not None:
+        declared.on_stored(obj, translation)
+    return translation
 
 
 def unavailable_translations_forget() -> int:
-    """Forget every 'no engine covers this pair' row, so those messages are translated again."""
-    deleted, _ = MessageTranslation.objects.filter(engine=UNAVAILABLE).delete()
+    """Forget every 'no engine covers this pair' row, so that content is translated again."""
+    deleted, _ = StoredTranslation.objects.filter(engine=UNAVAILABLE).delete()
     return deleted

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_password_reset_email_arrives_and_its_link_sets_a_new_password(client, smtp_server):
     user = factories.UserFactory(email="forgetful@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     response = client.post(reverse("account_reset_password"), {"email": "forgetful@example.org"})
     assert response.status_code == 302
 

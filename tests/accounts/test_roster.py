@@ -35,8 +35,11 @@ def good_file():
 
 
 @pytest.mark.django_db
-def test_good_file_imports_pupils_guardians_staff_and_classes(school, good_file):
-    result = roster_import(school=school, csv_text=good_file)
+def test_good_file_imports_pupils_guardians_staff_and_classes(
+    school, good_file, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(school=school, csv_text=good_file)
 
     assert result.ok, result.errors
     amara = Pupil.objects.get(school=school, upn="A100")
@@ -74,6 +77,11 @@ def test_good_file_imports_pupils_guardians_staff_and_classes(school, good_file)
     assert AuditEntry.objects.filter(action="roster.imported", school_id=school.pk).count() == 1
     assert AuditEntry.objects.filter(action="pupil.created").count() == 2
     assert AuditEntry.objects.filter(action="guardianship.created").count() == 3
+    # Every new person is invited to set their own password; nobody else can.
+    assert sorted(mail.to[0] for mail in mailoutbox) == sorted(
+        ["ngozi.okafor@example.org", "sam.jones@example.org", "tariq.shah@example.org", "sam.patel@example.org"]
+    )
+    assert all("/account/invitation/" in mail.body for mail in mailoutbox)
 
 
 @pytest.mark.django_db
@@ -189,15 +197,49 @@ def test_reimport_keeps_the_language_the_person_chose(school, good_file):
 
 
 @pytest.mark.django_db
-def test_existing_user_is_matched_by_email_whatever_the_case(school):
-    existing = factories.UserFactory(email="teacher@example.org")
+def test_existing_account_elsewhere_is_matched_by_email_but_not_linked_or_changed(
+    school, mailoutbox, django_capture_on_commit_callbacks
+):
+    existing = factories.UserFactory(email="teacher@example.org", display_name="Own Name")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(
+            school=school, csv_text=roster("staff,,,,,,,,,Teacher@Example.ORG,New Name,,,,,,teacher,")
+        )
+    assert result.ok
+    assert (result.users_created, result.links_requested) == (0, 1)
+    existing.refresh_from_db()
+    assert existing.display_name == "Own Name"  # the importing school does not own this account
+    assert existing.has_usable_password()  # an existing password is never touched
+    assert not existing.memberships.exists()  # nothing until the owner accepts
+    assert [mail.to for mail in mailoutbox] == [["teacher@example.org"]]
+
+
+@pytest.mark.django_db
+def test_reimport_updates_the_name_of_an_account_that_belongs_to_this_school_only(school):
+    existing = factories.UserFactory(email="teacher@example.org", display_name="Old Name")
+    factories.MembershipFactory(user=existing, school=school, role="teacher")
     result = roster_import(school=school, csv_text=roster("staff,,,,,,,,,Teacher@Example.ORG,New Name,,,,,,teacher,"))
     assert result.ok
-    assert result.users_created == 0
+    assert result.links_requested == 0
     existing.refresh_from_db()
     assert existing.display_name == "New Name"
-    assert existing.has_usable_password()  # an existing password is never touched
-    assert existing.memberships.get().school == school
+    assert existing.has_usable_password()
+
+
+@pytest.mark.django_db
+def test_reimport_never_changes_an_account_that_also_belongs_to_another_school(school, other_school):
+    shared = factories.UserFactory(email="shared@example.org", display_name="Own Name", phone="+447911123456")
+    factories.MembershipFactory(user=shared, school=school, role="teacher")
+    factories.MembershipFactory(user=shared, school=other_school, role="teacher")
+    pupil = factories.PupilFactory(school=school, upn="P1")
+    result = roster_import(
+        school=school, csv_text=roster("guardian,P1,,,,,,,,shared@example.org,Other Name,+44 7911 123457,,mother,,,,")
+    )
+    assert result.ok
+    shared.refresh_from_db()
+    assert (shared.display_name, shared.phone) == ("Own Name", "+447911123456")
+    # Already linked to this school, so the new family link is the school's own business.
+    assert Guardianship.objects.filter(guardian=shared, pupil=pupil).exists()
 
 
 @pytest.mark.django_db
@@ -209,12 +251,14 @@ def test_pupils_are_matched_within_the_school_only(school, other_school):
 
 
 @pytest.mark.django_db
-def test_dry_run_counts_but_writes_nothing(school, good_file):
-    result = roster_import(school=school, csv_text=good_file, dry_run=True)
+def test_dry_run_counts_but_writes_nothing(school, good_file, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = roster_import(school=school, csv_text=good_file, dry_run=True)
     assert result.ok
     assert result.pupils_created == 2
     assert not Pupil.objects.exists()
     assert not AuditEntry.objects.exists()
+    assert not mailoutbox  # no invitation for an account that was never made
 
 
 @pytest.mark.django_db

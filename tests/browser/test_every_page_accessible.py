@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from accounts import policies
 from accounts.models import SendStatus
-from messaging.models import Conversation, MessageTranslation, Notification, SafeguardingPhrase
+from messaging.models import Conversation, Notification, SafeguardingPhrase, StoredTranslation
 from messaging.services import conversations
 from messaging.services import messages as message_services
 from tests.browser.axe import assert_accessible, axe_source
@@ -92,8 +92,9 @@ def _seed() -> tuple[World, dict]:
         attachments=[SimpleUploadedFile("arm.png", PNG, content_type="image/png")],
     )
     first = thread.messages.get()
-    MessageTranslation.objects.create(
-        message=first,
+    StoredTranslation.objects.create(
+        content_object=first,
+        field="body",
         language="en",
         body="Hello, Visible has a bruise on the arm. Thank you.",
         engine="test",

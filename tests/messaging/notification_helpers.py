@@ -15,7 +15,17 @@ MONDAY_NIGHT = datetime.datetime(2026, 1, 5, 23, 0, tzinfo=UTC)
 TUESDAY_MORNING = datetime.datetime(2026, 1, 6, 7, 5, tzinfo=UTC)
 KENYAN_MOBILE = "+254712345678"
 
-Kind = Notification.Kind
+
+class Kind:
+    """The stored names of the kinds accounts and messaging declare (their AppConfigs)."""
+
+    MESSAGE = "message"
+    SAFEGUARDING = "safeguarding"
+    SCHOOL_ALERT = "school_alert"
+    ANNOUNCEMENT = "announcement"
+    ACCOUNT = "account"
+
+
 Channel = NotificationPreference.Channel
 Frequency = NotificationPreference.Frequency
 

@@ -74,11 +74,27 @@ def run(scenario):
     return async_to_sync(scenario)()
 
 
+def signed_in_session(user, values: dict | None = None):
+    """A real session in the project's store in which `user` signed in (plus `values`), as the
+    browser's cookie would bring it to the socket."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session.update(values or {})
+    session.save()
+    return import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+
+
 async def connect(user, session=None):
+    """A socket of `user` opened under a new signed-in session (with `session`'s values added)."""
     communicator = WebsocketCommunicator(APP, "/ws/")
     communicator.scope["user"] = user
-    if session is not None:
-        communicator.scope["session"] = session
+    communicator.scope["session"] = await database_sync_to_async(signed_in_session)(user, session)
     connected, _code = await communicator.connect(timeout=3)
     assert connected, f"{user} could not connect"
     return communicator
@@ -109,7 +125,7 @@ def test_staff_with_a_second_factor_must_have_passed_it(world):
     async def scenario():
         communicator = WebsocketCommunicator(APP, "/ws/")
         communicator.scope["user"] = world.teacher
-        communicator.scope["session"] = {}
+        communicator.scope["session"] = await database_sync_to_async(signed_in_session)(world.teacher)
         connected, code = await communicator.connect(timeout=3)
         assert not connected
         assert code == 4401
@@ -142,13 +158,18 @@ def test_new_message_reaches_every_participant_and_nobody_else(world):
 
 
 def test_each_reader_gets_the_message_in_their_own_language(world, monkeypatch):
-    from messaging.models import MessageTranslation
+    from messaging.models import Message, StoredTranslation
     from messaging.services import language
 
     def translate_now(message_id, target):
         # What the translation worker does; with in-process jobs it is done before the push.
-        MessageTranslation.objects.create(
-            message_id=message_id, language=target, body="Hola, gracias", engine="test", source_language="en"
+        StoredTranslation.objects.create(
+            content_object=Message.objects.get(pk=message_id),
+            field="body",
+            language=target,
+            body="Hola, gracias",
+            engine="test",
+            source_language="en",
         )
 
     monkeypatch.setattr(language, "queue_translation", translate_now)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from messaging import selectors
-from messaging.models import Message, MessageRead, MessageTranslation, MessagingSettings, Participant
+from messaging.models import Message, MessageRead, MessagingSettings, Participant, StoredTranslation
 from messaging.services import AttachmentRejected, MessagingError, RetractWindowPassed, boundaries
 from messaging.services import messages as services
 from tests.messaging import world as messaging_world
@@ -176,8 +176,8 @@ def test_read_receipts_record_who_read_what_and_when(world):
 def test_reader_sees_a_stored_translation_labelled_with_the_original_kept(world):
     conversation = world.guardian_thread(body="Hola, gracias")
     message = conversation.messages.get()
-    MessageTranslation.objects.create(
-        message=message, language="en", body="Hello, thanks", engine="test", source_language="es"
+    StoredTranslation.objects.create(
+        content_object=message, field="body", language="en", body="Hello, thanks", engine="test", source_language="es"
     )
     shown = selectors.thread_page(conversation=conversation, reader=world.teacher).messages[0]
     assert (shown.shown_body, shown.translated_from, shown.body) == ("Hello, thanks", "Spanish", "Hola, gracias")
@@ -252,10 +252,12 @@ def test_pushed_fragments_are_byte_identical_to_rendering_for_each_reader(world,
     )
     MessageRead.objects.create(message=message, user=world.sendco)
     MessageRead.objects.create(message=message, user=world.parent)
-    MessageTranslation.objects.create(
-        message=message, language="es", body="Hola, gracias", engine="test", source_language="en"
+    StoredTranslation.objects.create(
+        content_object=message, field="body", language="es", body="Hola, gracias", engine="test", source_language="en"
     )
-    MessageTranslation.objects.create(message=message, language="pl", body="", engine="", source_language="en")
+    StoredTranslation.objects.create(
+        content_object=message, field="body", language="pl", body="", engine="", source_language="en"
+    )
     if retracted:
         services.message_retract(user=world.teacher, message=message)
     readers = list(selectors.readers_of(conversation))

@@ -47,8 +47,8 @@ def _held_until(notification) -> datetime.datetime | None:
 
 def test_quiet_hours_are_read_on_the_persons_own_clock_and_may_cross_midnight():
     quiet = QuietHours(**NINE_TO_SEVEN)
-    london = delivery.user_zone(factories.UserFactory.build(time_zone="Europe/London"))
-    nairobi = delivery.user_zone(factories.UserFactory.build(time_zone="Africa/Nairobi"))  # UTC+3
+    london = factories.UserFactory.build(time_zone="Europe/London").zone
+    nairobi = factories.UserFactory.build(time_zone="Africa/Nairobi").zone  # UTC+3
 
     assert delivery.is_quiet(quiet, zone=london, now=MONDAY_NIGHT)  # 23:00 in London
     assert delivery.is_quiet(quiet, zone=nairobi, now=MONDAY_NIGHT)  # 02:00 in Nairobi
@@ -61,12 +61,21 @@ def test_quiet_hours_are_read_on_the_persons_own_clock_and_may_cross_midnight():
     assert not delivery.is_quiet(None, zone=london, now=MONDAY_NIGHT)
 
 
+def test_a_time_zone_this_machine_does_not_know_reads_as_utc():
+    """Quiet hours and digests of someone whose saved zone is unknown follow UTC, never an error."""
+    assert factories.UserFactory.build(time_zone="Mars/Olympus_Mons").zone.key == "UTC"
+    assert factories.UserFactory.build(time_zone="").zone.key == "UTC"
+    assert factories.UserFactory.build(time_zone="Africa/Nairobi").zone.utcoffset(MONDAY_NOON) == datetime.timedelta(
+        hours=3
+    )
+
+
 def test_a_quiet_period_ends_on_the_persons_own_clock_in_utc():
     quiet = QuietHours(**NINE_TO_SEVEN)
     end = delivery.quiet_period_end
-    london = delivery.user_zone(factories.UserFactory.build(time_zone="Europe/London"))
-    nairobi = delivery.user_zone(factories.UserFactory.build(time_zone="Africa/Nairobi"))
-    new_york = delivery.user_zone(factories.UserFactory.build(time_zone="America/New_York"))
+    london = factories.UserFactory.build(time_zone="Europe/London").zone
+    nairobi = factories.UserFactory.build(time_zone="Africa/Nairobi").zone
+    new_york = factories.UserFactory.build(time_zone="America/New_York").zone
 
     # 23:00 Monday in London: the period crosses midnight and ends at 07:00 Tuesday.
     assert end(quiet, zone=london, now=MONDAY_NIGHT) == TUESDAY_SEVEN
@@ -271,9 +280,10 @@ def test_release_queries_do_not_grow_with_the_number_of_people(
     _notify(django_capture_on_commit_callbacks, user=factories.UserFactory(), kind=Kind.MESSAGE, title="Other")
     assert Notification.objects.filter(held_until__isnull=False).count() == people
 
-    # Savepoint, the due holds (with person, quiet hours, child), their choices, clearing the holds,
-    # stamping email, stamping texts, savepoint release: emails and texts themselves go per item.
-    with django_assert_max_num_queries(7):
+    # Savepoint, the due holds (with person, quiet hours, child), their choices, which of them their
+    # people may still see, clearing the holds, stamping email, stamping texts, savepoint release:
+    # emails and texts themselves go per item.
+    with django_assert_max_num_queries(8):
         released = services.held_notifications_release(now=TUESDAY_MORNING)
 
     assert released == people

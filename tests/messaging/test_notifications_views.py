@@ -8,13 +8,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from messaging.models import Notification, NotificationPreference, QuietHours
-from messaging.notifications import services
+from messaging.notifications import kinds, services
 from messaging.notifications.context_processors import unread_notifications
 from tests import factories
+from tests.messaging.notification_helpers import Kind
 
 pytestmark = pytest.mark.django_db
-
-Kind = Notification.Kind
 
 
 def _notify(user, title="Hello", **fields):
@@ -186,7 +185,7 @@ def test_the_inbox_is_paginated_newest_first(client, parent):
 
 
 def _form_data(**overrides):
-    data = {f"{kind}-{channel}": "instant" for kind in Kind for channel in ("email", "sms")}
+    data = {f"{kind.name}-{channel}": "instant" for kind in kinds.all_kinds() for channel in ("email", "sms")}
     data |= {"quiet_enabled": "", "quiet_start": "21:00", "quiet_end": "07:00"}
     data.update(overrides)
     return data

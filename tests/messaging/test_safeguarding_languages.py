@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from messaging.models import MessageTranslation, SafeguardingAlert, SafeguardingPhrase
+from messaging.models import SafeguardingAlert, SafeguardingPhrase, StoredTranslation
 from messaging.services import safeguarding
 from messaging.tasks import translate_message
 from messaging.translation import languages
@@ -48,7 +48,7 @@ def test_a_phrase_only_the_translation_contains_alerts_the_dsl_once(
         with django_capture_on_commit_callbacks(execute=True):
             translate_message.delay(message.pk, "en").get()
 
-    row = MessageTranslation.objects.get(message=message, language="en")
+    row = message.translations.get(field="body", language="en")
     assert (row.engine, row.body) == ("apertium", "She is scared to go home.")
     alert = SafeguardingAlert.objects.get()
     assert (alert.message, alert.matched_phrases) == (message, [FROM_SPANISH])
@@ -82,8 +82,13 @@ def test_the_translation_extends_the_alert_the_original_raised(world, outside, d
 def test_a_stored_translation_is_scanned_when_the_message_is(world, outside):
     SafeguardingPhrase.objects.create(school=world.school, phrase="scared to go home")
     message = world.guardian_thread(body="Hola").messages.get()
-    MessageTranslation.objects.create(
-        message=message, language="en", body="She is scared to go home.", engine="apertium", source_language="es"
+    StoredTranslation.objects.create(
+        content_object=message,
+        field="body",
+        language="en",
+        body="She is scared to go home.",
+        engine="apertium",
+        source_language="es",
     )
     alert = safeguarding.message_scan(message=message)
     assert alert.matched_phrases == [FROM_SPANISH]
@@ -119,7 +124,7 @@ def test_no_engine_for_the_pair_raises_nothing_and_breaks_nothing(
     with caplog.at_level(logging.INFO, logger="messaging.services.safeguarding"):
         row_id = translate_message.delay(message.pk, "en").get()
 
-    assert MessageTranslation.objects.get(pk=row_id).engine == "none"
+    assert StoredTranslation.objects.get(pk=row_id).engine == "none"
     assert not SafeguardingAlert.objects.exists()
     assert not _urgent(outside)
     assert "no machine translation from pl into en" in caplog.text

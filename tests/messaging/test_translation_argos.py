@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
-from messaging.models import GlossaryTerm, MessageTranslation
+from messaging.models import GlossaryTerm, StoredTranslation
 from messaging.tasks import translate_message
 from messaging.translation import available_pairs, translate
 from messaging.translation.cache import UNAVAILABLE
@@ -92,19 +92,20 @@ def test_a_message_is_cached_after_one_argos_translation(argosmodels, argos_only
         first = translate_message.delay(message.pk, "es").get()
         second = translate_message.delay(message.pk, "es").get()
     assert first == second
-    assert spy.call_count == 1
-    assert MessageTranslation.objects.get(pk=first).body == "hola, gracias"
+    assert [call.args[1] for call in spy.call_args_list].count("hello, thanks") == 1
+    assert StoredTranslation.objects.get(pk=first).body == "hola, gracias"
 
 
 def test_installing_a_model_forgets_messages_that_had_no_translation(argosmodels, argos_only, teacher, send):
     message = send(teacher, "hello", "en")
     row_id = translate_message.delay(message.pk, "pl").get()
-    assert MessageTranslation.objects.get(pk=row_id).engine == UNAVAILABLE
+    assert StoredTranslation.objects.get(pk=row_id).engine == UNAVAILABLE
 
     output = install(argosmodels[("en", "pl")])
-    assert "1 message(s) without a translation will be translated again" in output
+    # The message and its conversation's subject: neither had a translation into Polish.
+    assert "2 text(s) without a translation will be translated again" in output
     row_id = translate_message.delay(message.pk, "pl").get()
-    assert MessageTranslation.objects.get(pk=row_id).body == "cześć"
+    assert StoredTranslation.objects.get(pk=row_id).body == "cześć"
 
 
 def test_reinstalling_a_pair_replaces_the_old_package(argosmodels, argos_dir):

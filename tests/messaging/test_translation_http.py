@@ -4,10 +4,10 @@ from unittest import mock
 
 import pytest
 
-from messaging.models import GlossaryTerm, MessageTranslation
-from messaging.tasks import translate_message
+from messaging.models import GlossaryTerm, StoredTranslation
+from messaging.tasks import translate_field, translate_message
 from messaging.translation import available_pairs, translate
-from messaging.translation.cache import TranslationFailed, is_unavailable, message_translation_get_or_create
+from messaging.translation.cache import TranslationFailed, is_unavailable, translation_get_or_create
 from messaging.translation.engines.base import TranslationError
 from messaging.translation.engines.http import HttpEngine
 
@@ -37,8 +37,8 @@ def test_an_overloaded_server_raises_for_the_task_to_retry(libretranslate, teach
     libretranslate.fail_with = 503
     message = send(teacher, "hello", "en")
     with pytest.raises(TranslationFailed):
-        message_translation_get_or_create(message=message, language="es")
-    assert not MessageTranslation.objects.exists()
+        translation_get_or_create(obj=message, field="body", language="es")
+    assert not StoredTranslation.objects.exists()
     with pytest.raises(TranslationError, match="503"):
         HttpEngine().translate("hello", "en", "es")
 
@@ -59,17 +59,17 @@ def test_glossary_placeholders_pass_through_the_server(libretranslate, school):
 
 def test_the_task_stores_one_translation_and_asks_the_server_once(libretranslate, teacher, parent, send):
     message = send(teacher, "hello", "en")
-    first = translate_message.delay(message.pk, "es").get()
-    second = translate_message.delay(message.pk, "es").get()
+    first = translate_field.delay("messaging.message", message.pk, "body", "es").get()
+    second = translate_message.delay(message.pk, "es").get()  # the name jobs queued before had
     assert first == second
-    assert len(libretranslate.requests) == 1
-    row = MessageTranslation.objects.get(pk=first)
+    assert [request["q"] for request in libretranslate.requests].count("hello") == 1
+    row = StoredTranslation.objects.get(pk=first)
     assert (row.body, row.engine, row.source_language, row.language) == ("hola", "http", "en", "es")
 
 
 def test_a_pair_nobody_covers_is_remembered_as_unavailable(libretranslate, teacher, send):
     message = send(teacher, "hello", "en")
-    row = message_translation_get_or_create(message=message, language="sw")
+    row = translation_get_or_create(obj=message, field="body", language="sw")
     assert is_unavailable(row)
     assert row.body == ""
     assert libretranslate.requests == []

@@ -280,11 +280,16 @@ def test_upload_of_a_disguised_file_is_refused_with_422(client, world, thread):
 
 
 def test_translated_message_is_labelled_with_the_original_one_tap_away(client, world, thread):
-    from messaging.models import MessageTranslation
+    from messaging.models import StoredTranslation
 
     message = thread.messages.get()
-    MessageTranslation.objects.create(
-        message=message, language="en", body="Hello, thanks for the meeting", engine="test", source_language="es"
+    StoredTranslation.objects.create(
+        content_object=message,
+        field="body",
+        language="en",
+        body="Hello, thanks for the meeting",
+        engine="test",
+        source_language="es",
     )
     sign_in(client, world.teacher)
     body = client.get(url("thread", thread.pk)).content.decode()

@@ -11,6 +11,47 @@ from accounts.models import ClassGroup, Department, Guardianship, Membership, Pu
 
 DEMO_PASSWORD = "homeroom-demo"
 
+# What a school admin may do in Django admin, and nothing more: run their school's people and
+# settings. Accounts themselves (passwords, email, second factors) are the operator's and the
+# owner's; sign-in history and the audit log are there to read. Every model listed is scoped
+# to the admin's own school by its ModelAdmin.
+SCHOOL_ADMIN_PERMISSIONS = {
+    "accounts": {
+        "user": ["view", "add", "change"],
+        "school": ["view", "change"],
+        "department": ["view", "add", "change", "delete"],
+        "membership": ["view", "add", "change", "delete"],
+        "guardianship": ["view", "add", "change", "delete"],
+        "pupil": ["view", "add", "change"],
+        "classgroup": ["view", "add", "change", "delete"],
+        "loginattempt": ["view"],
+        "auditentry": ["view"],
+        "accountlink": ["view"],
+    },
+    "messaging": {
+        "messagingsettings": ["view", "add", "change"],
+        "glossaryterm": ["view", "add", "change", "delete"],
+        "safeguardingphrase": ["view", "add", "change", "delete"],
+        "messagetemplate": ["view", "add", "change", "delete"],
+    },
+}
+
+
+def school_admin_group() -> Group:
+    """The "School admins" group with exactly SCHOOL_ADMIN_PERMISSIONS (extra ones are removed)."""
+    group, _ = Group.objects.get_or_create(name="School admins")
+    wanted = [
+        Permission.objects.get(
+            content_type__app_label=app_label, content_type__model=model, codename=f"{action}_{model}"
+        )
+        for app_label, models in SCHOOL_ADMIN_PERMISSIONS.items()
+        for model, actions in models.items()
+        for action in actions
+    ]
+    group.permissions.set(wanted)
+    return group
+
+
 RIVERSIDE_STAFF = [
     # email, name, roles, department, class taught
     ("head@riverside.example", "Helen Okafor", [Role.LEADER], "Senior leadership", None),
@@ -88,7 +129,10 @@ URBAN_CHILDREN = [
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo schools, staff, pupils and families. Idempotent."
+    help = (
+        "Create or refresh the demo schools, staff, pupils and families. Idempotent. "
+        "Demo accounts get the demo password (an operator's choice, for a demo only)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
@@ -96,7 +140,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, quiet=False, **options):
         operator = self._user("admin@homeroom.example", "Homeroom Operator", is_staff=True, is_superuser=True)
-        school_admins = self._school_admin_group()
+        school_admins = school_admin_group()
         riverside = self._riverside(school_admins)
         urban = self._urban_home_school()
         # Apps above accounts add their own demo content without accounts importing them.
@@ -123,15 +167,6 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         return user
-
-    def _school_admin_group(self) -> Group:
-        group, _ = Group.objects.get_or_create(name="School admins")
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="accounts").exclude(
-                content_type__model__in=["auditentry", "totpdevice", "smsdevice", "backupcodedevice", "backupcode"]
-            )
-        )
-        return group
 
     def _pupil(self, school, first, last, year_group, born, **extra):
         pupil, _ = Pupil.objects.update_or_create(

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if installed:
             forgotten = unavailable_translations_forget()
             if forgotten:
-                self.stdout.write(f"{forgotten} message(s) without a translation will be translated again.")
+                self.stdout.write(f"{forgotten} text(s) without a translation will be translated again.")
             if not argos_installed():
                 self.stdout.write(
                     self.style.WARNING(

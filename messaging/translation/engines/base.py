@@ -10,7 +10,7 @@ class TranslationError(Exception):
 class Engine(ABC):
     """A machine translation engine. Codes are ISO 639-1 primary subtags ("en", "es")."""
 
-    #: The engine's name in settings.TRANSLATION_ENGINES and in MessageTranslation.engine.
+    #: The engine's name in settings.TRANSLATION_ENGINES and in StoredTranslation.engine.
     name: str = ""
 
     def is_available(self) -> bool:

@@ -1,0 +1,345 @@
+"""The transactional outbox: side effects of a write survive Redis, worker and database faults.
+
+A service records each side effect in the same transaction as the write it follows from::
+
+    @transaction.atomic
+    def message_send(*, sender: User, conversation: Conversation, body: str) -> Message:
+        message = Message.objects.create(...)
+        outbox.record("message.deliver", target=message)
+        return message
+
+A rolled-back write records nothing. After the commit a Celery task (`hub.tasks.outbox_run`)
+is published on the effect's queue; if publishing fails (Redis down) the row stays pending and
+the sweeper (`hub.tasks.outbox_sweep`, beat) publishes it again. Without a broker (the demo)
+the entry runs in-process right after the commit.
+
+Apps register one handler per effect, in a module their AppConfig.ready() imports::
+
+    @outbox.handler("message.deliver", queue="realtime")
+    def deliver(entry: OutboxEntry) -> None:
+        deliver_message(message_id=entry.object_id)
+
+The handler contract:
+
+- It is called with the claimed `OutboxEntry` (`entry.object_id`, `entry.target`,
+  `entry.payload`, `entry.attempts`), inside a transaction that holds the entry's row lock, so
+  one entry never runs twice at the same time, and its database writes commit together with
+  "done" (or roll back together, for a retry). Outbox entries it records itself are published
+  after that commit.
+- It returns normally when the effect has happened; the entry is marked done only then.
+  Any exception means "try again later": backoff with jitter, then `failed` after the
+  handler's `max_attempts` (operators see it with `manage.py outbox`).
+- It is idempotent: it may run again after it has (partly) happened, e.g. a worker killed
+  between sending an email and the commit. Check state before acting where you can (a
+  notification row, a stored translation); where you cannot (SMTP), make the repeat
+  recognisable (a Message-ID derived from the entry id) and keep the work after the send small.
+- It computes recipients from current access, at the moment it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models import Q
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from hub.models import OutboxEntry
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEntry], object]
+
+DEFAULT_QUEUE = "default"
+DEFAULT_MAX_ATTEMPTS = 10
+
+
+class UnknownEffect(LookupError):
+    """record() was asked for an effect no app has registered a handler for."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    effect: str
+    fn: Handler
+    queue: str
+    max_attempts: int
+
+
+_handlers: dict[str, Registered] = {}
+
+
+def register(effect: str, fn: Handler, *, queue: str = DEFAULT_QUEUE, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    """Make `fn` the handler of `effect`, run by workers consuming `queue`. Registering the same
+    function again is harmless (a module imported twice); a different one for a taken effect is
+    a programming error and raises ValueError."""
+    existing = _handlers.get(effect)
+    if existing is not None and _qualname(existing.fn) != _qualname(fn):
+        raise ValueError(f"outbox effect {effect!r} already has a handler: {_qualname(existing.fn)}")
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    _handlers[effect] = Registered(effect=effect, fn=fn, queue=queue, max_attempts=max_attempts)
+
+
+def handler(
+    effect: str, *, queue: str = DEFAULT_QUEUE, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> Callable[[Handler], Handler]:
+    """Decorator form of register()."""
+
+    def decorate(fn: Handler) -> Handler:
+        register(effect, fn, queue=queue, max_attempts=max_attempts)
+        return fn
+
+    return decorate
+
+
+def unregister(effect: str) -> None:
+    """Forget `effect`'s handler (tests that register their own effects)."""
+    _handlers.pop(effect, None)
+
+
+def registered(effect: str) -> Registered:
+    try:
+        return _handlers[effect]
+    except KeyError:
+        raise UnknownEffect(f"no outbox handler is registered for {effect!r}") from None
+
+
+def _qualname(fn: Handler) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def record(
+    effect: str,
+    *,
+    target: models.Model | None = None,
+    payload: dict | None = None,
+    key: str | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> OutboxEntry:
+    """Record that `effect` must happen for `target` (a saved model instance, optional) with
+    `payload` (JSON), as part of the current transaction; returns the entry.
+
+    Deduplication: the entry is unique per (effect, target, key). Without `key`, one target has
+    the effect once (recording it again returns the existing entry, whatever its status); pass
+    `key` when one target may need the effect several times (a language, a recipient, a
+    version). Without a target, pass `key` to deduplicate; without either, every call records.
+
+    Raises TransactionManagementError outside `transaction.atomic()` (an effect recorded
+    outside the write's transaction could outlive a rolled-back write, or be lost), and
+    UnknownEffect when no handler is registered for `effect`.
+    """
+    if not transaction.get_connection(using).in_atomic_block:
+        raise TransactionManagementError(
+            f"outbox.record({effect!r}) must be called inside transaction.atomic(), with the write it follows from"
+        )
+    registration = registered(effect)
+    content_type = object_id = None
+    if target is not None:
+        if target.pk is None:
+            raise ValueError("outbox.record() needs a saved target")
+        content_type = ContentType.objects.db_manager(using).get_for_model(target, for_concrete_model=False)
+        object_id = target.pk
+        dedupe_key = f"{content_type.app_label}.{content_type.model}:{object_id}"
+        if key is not None:
+            dedupe_key = f"{dedupe_key}:{key}"
+    elif key is not None:
+        dedupe_key = key
+    else:
+        import uuid
+
+        dedupe_key = f"uuid:{uuid.uuid4()}"
+    if len(dedupe_key) > 255:
+        raise ValueError("outbox dedupe key is longer than 255 characters")
+    now = timezone.now()
+    entry, created = OutboxEntry.objects.using(using).get_or_create(
+        effect=effect,
+        dedupe_key=dedupe_key,
+        defaults={
+            "content_type": content_type,
+            "object_id": object_id,
+            "payload": payload or {},
+            "queue": registration.queue,
+            "next_attempt_at": now,
+            # Counted as published now; if publishing fails the sweeper republishes after its grace.
+            "enqueued_at": now,
+            "created_at": now,
+        },
+    )
+    if created:
+        transaction.on_commit(partial(publish, entry.pk, entry.queue), using=using, robust=True)
+    return entry
+
+
+# After a failed publish, this process does not try again for a few seconds: a write recording
+# several effects while Redis is down pays for one failed connection, not one per effect.
+BROKER_BACKOFF_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def publish(entry_id: int, queue: str, *, countdown: float | None = None) -> bool:
+    """Publish the task that runs entry `entry_id`. Never raises: a broker that is down is logged,
+    and the sweeper publishes again later. Returns whether the message was published."""
+    global _broker_down_until
+    from hub.tasks import outbox_run
+
+    if time.monotonic() < _broker_down_until:
+        logger.info("outbox: broker was down a moment ago; entry %s is left to the sweeper", entry_id)
+        return False
+    try:
+        outbox_run.apply_async(
+            args=[entry_id],
+            queue=queue,
+            countdown=countdown,
+            # Give up quickly: the writer is waiting, and the row is safe in the database.
+            retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.5},
+        )
+    except Exception:  # any broker failure: the sweeper will find the row
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        logger.warning("outbox: could not publish entry %s on queue %s; the sweeper will retry", entry_id, queue)
+        return False
+    return True
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Delay before attempt `attempts + 1`: exponential from OUTBOX_RETRY_BASE_SECONDS, capped at
+    OUTBOX_RETRY_MAX_SECONDS, with jitter (50-100 %) so entries that failed together spread out."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    ceiling = settings.OUTBOX_RETRY_MAX_SECONDS
+    delay = min(ceiling, base * (2 ** max(0, attempts - 1)))
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not security)
+
+
+def run(entry_id: int) -> str:
+    """Claim entry `entry_id` (pending, due, not locked by another worker), run its handler, and
+    mark it done only after the handler returned. Returns "done", "retry", "failed", or
+    "skipped" (already done, not due, or being run elsewhere). Database errors that leave the
+    connection unusable propagate, so the Celery task retries; the entry stays pending."""
+    now = timezone.now()
+    retry_in = None
+    with transaction.atomic():
+        entry = (
+            OutboxEntry.objects.select_for_update(skip_locked=True)
+            .filter(pk=entry_id, status=OutboxEntry.Status.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if entry is None:
+            return "skipped"
+        registration = _handlers.get(entry.effect)
+        if registration is None:
+            # A worker running older code, or an app not installed here: leave it for another.
+            entry.last_error = f"no handler for {entry.effect!r} in this worker"
+            entry.next_attempt_at = now + timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
+            entry.enqueued_at = None
+            entry.save(update_fields=["last_error", "next_attempt_at", "enqueued_at"])
+            logger.error("outbox: %s", entry.last_error)
+            return "skipped"
+        entry.attempts += 1
+        try:
+            with transaction.atomic():
+                registration.fn(entry)
+        except Exception as error:
+            if transaction.get_connection().needs_rollback:
+                # The database connection itself failed (the savepoint could not roll back):
+                # nothing can be written now; the task's own retry (or the sweeper) comes back.
+                raise
+            entry.last_error = "".join(traceback.format_exception_only(error)).strip()[:2000]
+            if entry.attempts >= registration.max_attempts:
+                entry.status = OutboxEntry.Status.FAILED
+                outcome = "failed"
+                logger.error(
+                    "outbox: %s gave up after %s attempts: %s", entry, entry.attempts, entry.last_error, exc_info=error
+                )
+            else:
+                delay = backoff_seconds(entry.attempts)
+                entry.next_attempt_at = now + timedelta(seconds=delay)
+                if delay <= settings.OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS and not _eager():
+                    # Short waits are published with a countdown; longer ones are left to the
+                    # sweeper (a countdown longer than the visibility timeout is redelivered early).
+                    retry_in = delay
+                    entry.enqueued_at = entry.next_attempt_at
+                else:
+                    entry.enqueued_at = None
+                outcome = "retry"
+                logger.warning("outbox: %s failed (attempt %s), retrying: %s", entry, entry.attempts, entry.last_error)
+            entry.save(update_fields=["attempts", "last_error", "next_attempt_at", "enqueued_at", "status"])
+        else:
+            entry.status = OutboxEntry.Status.DONE
+            entry.done_at = timezone.now()
+            entry.last_error = ""
+            entry.save(update_fields=["attempts", "status", "done_at", "last_error"])
+            outcome = "done"
+    if retry_in is not None:
+        publish(entry_id, entry.queue, countdown=retry_in)
+    return outcome
+
+
+def sweep(*, batch_size: int | None = None) -> int:
+    """Publish pending entries that are due and were never picked up (published more than
+    OUTBOX_SWEEP_GRACE_SECONDS ago, or not at all: broker down at commit, worker killed, retry
+    left to the sweeper). Several sweepers may run at once: rows are claimed with SKIP LOCKED.
+    Returns how many entries were published (or, eagerly, run)."""
+    now = timezone.now()
+    grace = timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
+    batch_size = batch_size or settings.OUTBOX_SWEEP_BATCH
+    with transaction.atomic():
+        due = list(
+            OutboxEntry.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxEntry.Status.PENDING, next_attempt_at__lte=now)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - grace))
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", "queue")[:batch_size]
+        )
+        OutboxEntry.objects.filter(pk__in=[pk for pk, _queue in due]).update(enqueued_at=now)
+    published = 0
+    for pk, queue in due:
+        published += publish(pk, queue)
+    if due:
+        logger.info("outbox sweep: published %s of %s pending entries", published, len(due))
+    return published
+
+
+def retry_failed(*, effect: str | None = None) -> int:
+    """Give failed entries (of `effect`, or all) a fresh set of attempts, starting now."""
+    failed = OutboxEntry.objects.filter(status=OutboxEntry.Status.FAILED)
+    if effect:
+        failed = failed.filter(effect=effect)
+    with transaction.atomic():
+        ids = list(failed.select_for_update().values_list("pk", "queue"))
+        OutboxEntry.objects.filter(pk__in=[pk for pk, _queue in ids]).update(
+            status=OutboxEntry.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), enqueued_at=timezone.now()
+        )
+        for pk, queue in ids:
+            transaction.on_commit(partial(publish, pk, queue), robust=True)
+    return len(ids)
+
+
+def reset_broker_backoff() -> None:
+    """Forget a recent publishing failure (tests that bring the broker back)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
+def purge_done(*, older_than: timedelta) -> int:
+    """Delete done entries finished more than `older_than` ago. Their effects can then be
+    recorded again under the same key, so keep them longer than any retry of a write."""
+    deleted, _by_model = OutboxEntry.objects.filter(
+        status=OutboxEntry.Status.DONE, done_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted
+
+
+def _eager() -> bool:
+    from hub.celery import app
+
+    return bool(app.conf.task_always_eager)

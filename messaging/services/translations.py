@@ -1,0 +1,64 @@
+"""What messaging machine-translates (messaging.translation.registry), and what happens when a
+translation is stored: message bodies and conversation subjects, under the conversation's
+school's glossary. Nothing here is imported by the other services: MessagingConfig.ready()
+registers it, and the translation worker calls back into it.
+"""
+
+from accounts.models import School
+from messaging.models import Conversation, Message, StoredTranslation
+from messaging.services import language as languages
+from messaging.services.messages import translation_ready
+from messaging.services.safeguarding import message_translation_scan
+from messaging.translation import registry
+from messaging.translation.cache import is_unavailable, stored_translations
+
+
+def register_translated_fields() -> None:
+    """Declare messaging's translated fields. Called from MessagingConfig.ready()."""
+    registry.register(
+        Message,
+        "body",
+        school=_school_of_message,
+        source_language=lambda message: message.language,
+        translatable=lambda message: not message.is_retracted,
+        on_stored=message_translation_stored,
+        select_related=("conversation__school",),
+    )
+    registry.register(
+        Conversation,
+        "subject",
+        school=lambda conversation: conversation.school,
+        source_language=subject_language,
+        select_related=("school",),
+    )
+
+
+def _school_of_message(message: Message) -> School:
+    return message.conversation.school
+
+
+def subject_language(conversation: Conversation) -> str:
+    """The language a subject is written in: its first message's (detected from a whole message,
+    and confirmable by the writer, where a few words of a subject are too short to tell)."""
+    first = conversation.messages.order_by("created_at", "pk").values_list("language", flat=True).first()
+    return languages.base(first)
+
+
+def message_translation_stored(message: Message, translation: StoredTranslation) -> None:
+    """In the translation worker, once a message's translation is stored (again when a job runs
+    twice: each step is idempotent)."""
+    if not is_unavailable(translation):
+        # Open pages swap "translating..." for the translation.
+        translation_ready(message_id=message.pk, language=translation.language)
+    message_translation_scan(message=message, translation=translation)
+    # The conversation's subject follows its messages into each reader's language: queued with the
+    # first message's translations when a conversation starts, and for anyone who joins later.
+    subject_is_current = (
+        stored_translations(message.conversation, "subject")
+        .filter(language=translation.language, glossary_version=translation.glossary_version)
+        .exists()
+    )
+    if not subject_is_current and translation.language != subject_language(message.conversation):
+        languages.queue_field_translation(
+            "messaging.conversation", message.conversation_id, "subject", translation.language
+        )

@@ -1,0 +1,206 @@
+"""The outbox in-process (jobs run eagerly, as in the demo): what is recorded, when it runs, what
+a failure leaves for operators. Faults against a real worker and Redis are in tests/faults/."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from hub import outbox
+from hub.models import OutboxEntry
+from tests import factories
+from tests.conftest import force_verified_login
+
+pytestmark = pytest.mark.django_db
+
+EFFECT = "test.welcome_email"
+FLAKY = "test.flaky"
+
+
+def _send_welcome(entry: OutboxEntry) -> None:
+    person = entry.target
+    mail.send_mail(f"Welcome {person.display_name}", entry.payload.get("text", ""), None, [person.email])
+
+
+@pytest.fixture(autouse=True)
+def effects():
+    outbox.register(EFFECT, _send_welcome, queue="email", max_attempts=3)
+    failures = {"left": 0}
+
+    def flaky(entry):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionRefusedError("SMTP server not answering")
+        mail.send_mail("Flaky", "", None, ["flaky@example.org"])
+
+    outbox.register(FLAKY, flaky, max_attempts=3)
+    yield failures
+    outbox.unregister(EFFECT)
+    outbox.unregister(FLAKY)
+
+
+@pytest.mark.django_db(transaction=True)  # no test-wide transaction: the service forgot atomic()
+def test_recording_outside_a_transaction_is_refused():
+    person = factories.UserFactory()
+    with pytest.raises(TransactionManagementError):
+        outbox.record(EFFECT, target=person)
+    assert not OutboxEntry.objects.exists()
+
+
+def test_an_unknown_effect_is_refused_when_recorded():
+    with pytest.raises(outbox.UnknownEffect), transaction.atomic():
+        outbox.record("test.nobody_handles_this", payload={})
+
+
+def test_a_committed_effect_runs_once_after_the_commit(django_capture_on_commit_callbacks):
+    person = factories.UserFactory(display_name="Amina")
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            entry = outbox.record(EFFECT, target=person, payload={"text": "Hello"})
+            assert mail.outbox == []  # nothing happens before the commit
+    assert [m.subject for m in mail.outbox] == ["Welcome Amina"]
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.DONE
+    assert entry.attempts == 1
+    assert entry.queue == "email"
+    assert entry.done_at is not None
+
+
+def test_recording_the_same_effect_twice_keeps_one_entry_and_sends_once(django_capture_on_commit_callbacks):
+    person = factories.UserFactory()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = outbox.record(EFFECT, target=person)
+        second = outbox.record(EFFECT, target=person)
+    # A retried request records it again, after the first ran.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        third = outbox.record(EFFECT, target=person)
+    assert first.pk == second.pk == third.pk
+    assert len(mail.outbox) == 1
+    # A key makes a second effect for the same target distinct.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.record(EFFECT, target=person, key="reminder")
+    assert len(mail.outbox) == 2
+    assert OutboxEntry.objects.count() == 2
+
+
+def test_a_rolled_back_write_records_and_sends_nothing(django_capture_on_commit_callbacks):
+    person = factories.UserFactory()
+
+    @transaction.atomic
+    def write_that_fails():
+        outbox.record(EFFECT, target=person)
+        raise RuntimeError("the write failed after recording")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        write_that_fails()
+    assert callbacks == []
+    assert not OutboxEntry.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_failing_handler_backs_off_then_succeeds_once(effects, django_capture_on_commit_callbacks):
+    effects["left"] = 1
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        entry = outbox.record(FLAKY, key="one")
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.PENDING
+    assert entry.attempts == 1
+    assert "ConnectionRefusedError: SMTP server not answering" in entry.last_error
+    assert entry.next_attempt_at > timezone.now()  # backoff: not before its time...
+    assert outbox.run(entry.pk) == "skipped"
+    assert mail.outbox == []
+
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.sweep() == 1  # ...then the sweeper runs it (in-process without a broker)
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.DONE
+    assert entry.attempts == 2
+    assert entry.last_error == ""
+    assert len(mail.outbox) == 1
+    assert outbox.run(entry.pk) == "skipped"  # a duplicate delivery of the task does nothing
+    assert len(mail.outbox) == 1
+
+
+def test_after_its_last_attempt_an_entry_fails_for_operators_to_retry(effects, django_capture_on_commit_callbacks):
+    effects["left"] = 3
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        entry = outbox.record(FLAKY, key="two")
+    for _attempt in range(2):
+        OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+        outbox.run(entry.pk)
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.FAILED
+    assert entry.attempts == 3
+    assert mail.outbox == []
+
+    call_command("outbox")
+    call_command("outbox", "--failed")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("outbox", "--retry-failed", "--effect", FLAKY)
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.DONE
+    assert len(mail.outbox) == 1
+
+
+def test_the_operator_command_counts_by_effect_and_status(capsys, effects, django_capture_on_commit_callbacks):
+    effects["left"] = 3
+    person = factories.UserFactory()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.record(EFFECT, target=person)
+        outbox.record(FLAKY, key="three")
+    OutboxEntry.objects.filter(effect=FLAKY).update(
+        status=OutboxEntry.Status.FAILED, last_error="ConnectionRefusedError"
+    )
+    call_command("outbox")
+    summary = capsys.readouterr().out
+    assert f"{EFFECT}  done" in summary.replace("   ", "  ")
+    assert "failed" in summary
+    call_command("outbox", "--failed")
+    listing = capsys.readouterr().out
+    assert FLAKY in listing
+    assert "ConnectionRefusedError" in listing
+    assert "1 failed entries." in listing
+
+
+def test_the_sweeper_runs_an_entry_whose_task_was_never_picked_up():
+    person = factories.UserFactory(display_name="Bo")
+    with transaction.atomic():  # the commit's callback is lost (as if Redis was down)
+        entry = outbox.record(EFFECT, target=person)
+    assert outbox.sweep() == 0  # published a moment ago: give the worker its grace period
+    OutboxEntry.objects.filter(pk=entry.pk).update(enqueued_at=timezone.now() - timedelta(minutes=1))
+    assert outbox.sweep() == 1
+    assert [m.subject for m in mail.outbox] == ["Welcome Bo"]
+    assert outbox.sweep() == 0
+
+
+def test_only_superusers_see_the_outbox_in_admin(client):
+    staff = factories.UserFactory(is_staff=True)
+    force_verified_login(client, staff)
+    assert client.get("/admin/hub/outboxentry/").status_code == 403
+
+    operator = factories.UserFactory(is_staff=True, is_superuser=True)
+    force_verified_login(client, operator)
+    with transaction.atomic():
+        entry = outbox.record(EFFECT, target=operator)
+    assert client.get("/admin/hub/outboxentry/").status_code == 200
+    assert client.get(f"/admin/hub/outboxentry/{entry.pk}/change/").status_code == 200
+    assert client.get("/admin/hub/outboxentry/add/").status_code == 403
+    assert client.post(f"/admin/hub/outboxentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert OutboxEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_operators_purge_entries_done_long_ago(django_capture_on_commit_callbacks):
+    person = factories.UserFactory()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        old = outbox.record(EFFECT, target=person)
+        recent = outbox.record(EFFECT, target=person, key="recent")
+        pending = outbox.record(FLAKY, key="pending")
+    OutboxEntry.objects.filter(pk=old.pk).update(done_at=timezone.now() - timedelta(days=40))
+    OutboxEntry.objects.filter(pk=pending.pk).update(status=OutboxEntry.Status.PENDING, done_at=None)
+    call_command("outbox", "--purge-done-days", "30")
+    assert set(OutboxEntry.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}

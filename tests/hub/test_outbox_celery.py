@@ -1,0 +1,43 @@
+"""Guards on the Celery configuration the fault tests rely on: every task of the project is
+acknowledged late, redelivered when its worker dies, retried on transient errors, time-limited
+below the broker's visibility timeout, and routed to its queue."""
+
+from django.conf import settings
+
+from hub.celery import ReliableTask, app
+
+
+def test_every_project_task_is_reliable_and_time_limited():
+    app.loader.import_default_modules()
+    tasks = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert "hub.tasks.outbox_run" in tasks
+    for name, task in tasks.items():
+        assert isinstance(task, ReliableTask), name
+        assert task.acks_late, name
+        assert task.reject_on_worker_lost, name
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit < visibility <= 60
+    # Retries of transient errors wait less than the visibility timeout (or they arrive twice).
+    assert ReliableTask.transient_backoff_max < visibility
+    assert settings.OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS < visibility
+    # kombu looks for a dead worker's jobs every interval x throttle seconds.
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 10
+    assert settings.EMAIL_TIMEOUT <= 10
+
+
+def test_slow_work_has_its_own_queues():
+    def queue_of(task_name: str) -> str:
+        return app.amqp.router.route({}, task_name)["queue"].name
+
+    assert queue_of("messaging.tasks.translate_message") == "translation"
+    assert queue_of("messaging.notifications.tasks.deliver_notification") == "email"
+    assert queue_of("hub.tasks.outbox_sweep") == "default"
+    assert {queue.name for queue in settings.CELERY_TASK_QUEUES} == {
+        "safeguarding",
+        "realtime",
+        "translation",
+        "email",
+        "default",
+    }
+    assert "hub-outbox-sweep" in settings.CELERY_BEAT_SCHEDULE
