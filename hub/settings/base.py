@@ -99,6 +99,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # (a slower page) instead of failing. Size it so (web processes x max size) + workers stays
 # below PostgreSQL's max_connections. hub/concurrency.py bounds requests in flight to match.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# With the pool, this makes psycopg check each connection before handing it out: after a
+# database restart, failover or terminated backends, a request gets a fresh connection instead
+# of "the connection is closed".
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),

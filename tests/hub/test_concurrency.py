@@ -121,3 +121,26 @@ def test_django_pages_under_a_burst_all_answer_within_the_pool(settings):
         assert pool["timeout"] > 0
         # This test's own connection, plus at most the pool's.
         assert _backends_on_this_database() <= pool["max_size"] + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_still_answer_after_the_pools_connections_were_terminated():
+    """A database restart or failover kills the pool's idle connections; the pool checks each
+    before handing it out, so the next pages get fresh ones instead of 500s."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the connection pool is PostgreSQL's")
+    app = InFlightLimit(get_asgi_application(), limit=4, queue_timeout=60)
+    # /healthz queries the database (the sign-in page, for a visitor, does not).
+    assert [r.status_code for r in _get_all(app, ["/healthz"] * 8)] == [200] * 8
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+    responses = _get_all(app, ["/healthz"] * 8)
+    assert [response.json()["checks"]["database"]["ok"] for response in responses] == [True] * 8
