@@ -269,7 +269,7 @@ async def person(*, index: int, room: dict, seat: int, websocket, bases, tally: 
                 "send",
                 "POST",
                 f"{next(bases)}/messages/{conversation}/send/",
-                data={"body": token, "idempotency_key": uuid.uuid4().hex},
+                data={"body": token, "client_key": uuid.uuid4().hex},
                 headers={"X-CSRFToken": CSRF, "HX-Request": "true", "Referer": "http://127.0.0.1/"},
             )
             if not sent:
@@ -309,7 +309,7 @@ async def warm_up(*, plan: list[dict], ports: list[int]) -> None:
             await client.get(f"{base}/messages/{room['conversation']}/")
             await client.post(
                 f"{base}/messages/{room['conversation']}/send/",
-                data={"body": "Warming up", "idempotency_key": uuid.uuid4().hex},
+                data={"body": "Warming up", "client_key": uuid.uuid4().hex},
                 headers={"X-CSRFToken": CSRF, "HX-Request": "true"},
             )
             await client.get(f"{base}/healthz")
@@ -421,7 +421,19 @@ def main() -> None:
             )
         processes.append(
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "celery", "-A", "hub", "worker", "--concurrency=1", "--loglevel=WARNING"],
+                # As docker-compose.yml runs it: every queue, two processes.
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "hub",
+                    "worker",
+                    "--concurrency=2",
+                    "--loglevel=WARNING",
+                    "-Q",
+                    "safeguarding,realtime,translation,email,default",
+                ],
                 cwd=ROOT,
                 env=environment,
             )
