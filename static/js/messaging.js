@@ -4,6 +4,11 @@
  *
  * - live: htmx's ws extension keeps one socket per tab; on (re)connect we ask for the messages
  *   this page missed, tell the server what we have read, and announce typing (throttled);
+ * - once, in order: a message can reach the page twice (a live push and the catch-up after a
+ *   reconnect, both appended; the catch-up also re-reads the last minute on purpose) and out of
+ *   order (pushes from several writers, or a push that overtook the catch-up); after every swap
+ *   each thread keeps one element per message id, in sent order (the time in the message, then
+ *   its id), as the server renders the page;
  * - listen: reads a message aloud with speechSynthesis (buttons stay hidden without it);
  * - dictate: fills the message box from the microphone with SpeechRecognition (hidden without it).
  */
@@ -47,16 +52,78 @@
     if (last && document.visibilityState === "visible") send({ type: "read", message: last });
   }
 
+  // --- once, in order ---------------------------------------------------------------------------
+  // The sort key of a message element: its sent time in microseconds (Date.parse keeps only
+  // milliseconds, so the fraction is read from the ISO string), then its id.
+  function sentKey(item) {
+    var id = parseInt(item.getAttribute("data-message-id"), 10) || 0;
+    var time = item.querySelector(".homeroom-message__meta time[datetime]");
+    var stamp = time ? time.getAttribute("datetime") : "";
+    var millis = Date.parse(stamp);
+    if (isNaN(millis)) return [0, id];
+    var fraction = /T[0-9:]+\.(\d+)/.exec(stamp);
+    var micros = fraction ? parseInt((fraction[1] + "000000").slice(0, 6), 10) : 0;
+    return [Math.floor(millis / 1000) * 1e6 + micros, id];
+  }
+
+  function before(a, b) { return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]); }
+
+  // Messages already on the page stay where they are (and keep any update pushed to them since);
+  // a later copy of the same id is removed, and a message that arrived out of order is moved
+  // before the first one sent after it. Runs in the same task as the swap, so nobody sees (or
+  // hears, in the live region) the duplicate or the wrong order.
+  function tidyThread(list) {
+    var seen = {};
+    var kept = [];
+    Array.prototype.forEach.call(list.querySelectorAll(":scope > li[data-message-id]"), function (item) {
+      var id = item.getAttribute("data-message-id");
+      if (seen[id]) { item.remove(); return; }
+      seen[id] = true;
+      kept.push({ item: item, key: sentKey(item) });
+    });
+    var ordered = [];
+    kept.forEach(function (entry) {
+      var at = ordered.length;
+      while (at > 0 && before(entry.key, ordered[at - 1].key)) at -= 1;
+      if (at < ordered.length) list.insertBefore(entry.item, ordered[at].item);
+      ordered.splice(at, 0, entry);
+    });
+  }
+
+  function tidyThreads() {
+    document.querySelectorAll("ol.homeroom-thread[id^='messages-']").forEach(tidyThread);
+  }
+
+  // Where to catch up from. Not simply the newest message shown: a message is stamped when its
+  // transaction starts and pushed when it commits, so with several writers one stamped earlier
+  // than the newest shown can commit (and be pushed) while the socket was down, and "after the
+  // newest" would skip it for good. So ask from a minute before the newest shown (no transaction
+  // lasts that long); what comes back twice is dropped by tidyThread.
+  var CATCH_UP_MARGIN_MICROS = 60 * 1e6;
+
+  function catchUpAfter() {
+    var list = document.getElementById("messages-" + conversationId());
+    var items = list ? list.querySelectorAll(":scope > li[data-message-id]") : [];
+    if (!items.length) return lastMessageId();
+    var newest = sentKey(items[items.length - 1]);
+    for (var at = items.length - 1; at >= 0; at -= 1) {
+      var key = sentKey(items[at]);
+      if (key[0] <= newest[0] - CATCH_UP_MARGIN_MICROS) return key[1];
+    }
+    return sentKey(items[0])[1];
+  }
+
   document.addEventListener("htmx:wsOpen", function (event) {
     socket = event.detail.socketWrapper;
     socketOpen = true;
     var id = conversationId();
-    if (id) send({ type: "catch_up", conversation: id, after: lastMessageId() });
+    if (id) send({ type: "catch_up", conversation: id, after: catchUpAfter() });
     markRead();
   });
   document.addEventListener("htmx:wsClose", function () { socketOpen = false; });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
+    tidyThreads();
     var id = conversationId();
     if (!id) return;
     var typing = document.getElementById("typing-" + id);
@@ -131,5 +198,5 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); markRead(); });
-  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) { tidyThreads(); enhance(event.target); });
 })();
