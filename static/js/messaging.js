@@ -120,7 +120,17 @@
     if (id) send({ type: "catch_up", conversation: id, after: catchUpAfter() });
     markRead();
   });
-  document.addEventListener("htmx:wsClose", function () { socketOpen = false; });
+  document.addEventListener("htmx:wsClose", function (event) {
+    socketOpen = false;
+    // 4403: the server closed this socket because the person lost access to something. Whatever
+    // they may still see keeps coming live over a new socket (the server decides again on
+    // connect). 4401 (signed out, session over) stays closed. htmx itself reconnects only after
+    // network-level closes (1006, 1011-1013).
+    var closed = event.detail && event.detail.event;
+    if (closed && closed.code === 4403 && event.detail.socketWrapper) {
+      window.setTimeout(event.detail.socketWrapper.reconnect, 500 + Math.random() * 1500);
+    }
+  });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
     tidyThreads();
