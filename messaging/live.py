@@ -81,6 +81,17 @@ def push_message(*, message: Message, readers, partial: str) -> None:
             realtime.push_to_users([reader.pk for reader in same], html=html)
 
 
+def send_refused_html(*, conversation_id: int, form, reader: User) -> str:
+    """Why a message sent over the socket was not saved (`form`'s errors), for the writer's own
+    tab only: the GOV.UK error summary put at the top of their composer, whose text stays."""
+    with reader_locale(reader):
+        summary = render_to_string("components/form_errors.html", {"form": form})
+    return (
+        f'<div hx-swap-oob="afterbegin:#composer-{conversation_id}">'
+        f'<div id="composer-refused-{conversation_id}" tabindex="-1">{summary}</div></div>'
+    )
+
+
 def typing_html(*, conversation_id: int, typist: User, reader: User) -> str:
     return _render("typing_oob", {"conversation_id": conversation_id, "typist": typist}, reader)
 

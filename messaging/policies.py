@@ -81,12 +81,20 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
 def access_conversation(*, user: User, conversation_id: int) -> Conversation:
     """The conversation if `user` takes part in it; otherwise Http404, whatever the reason."""
     try:
-        return conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
+        conversation = conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
     except (Conversation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    # The same request (a post, a socket event) asks again in the service it calls next: that
+    # second visibility query (the largest messaging builds) would answer what this one just did.
+    conversation.visible_to_user_id = user.pk
+    return conversation
 
 
 def can_view_conversation(*, user: User, conversation: Conversation | int) -> bool:
+    """Whether `user` takes part in `conversation` and may see it; answered without a query for a
+    conversation `access_conversation` just returned to this same user."""
+    if user.is_authenticated and getattr(conversation, "visible_to_user_id", None) == user.pk:
+        return True
     return conversations_visible_to(user).filter(pk=getattr(conversation, "pk", conversation)).exists()
 
 

@@ -12,7 +12,8 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -370,8 +371,37 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
 
 
 def message_mark_read(*, user: User, message_id: int) -> int:
-    """A live "I have seen this message" from an open page; ignored for messages the user cannot see."""
+    """A live "I have seen this message" from an open page; Http404 for messages the user cannot see.
+
+    Every open tab says this after each live fragment (someone typing, a receipt, its own message):
+    when nothing up to `message_id` is new to `user`, that is found in one query and nothing is
+    written.
+    """
+    if not _anything_new_up_to(user=user, message_id=message_id):
+        return 0
     message = policies.access_message(user=user, message_id=message_id)
     if message.status != Message.Status.SENT:
         return 0
     return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
+
+
+def _anything_new_up_to(*, user: User, message_id: int) -> bool:
+    """Whether a sent message from someone else, up to `message_id` in its conversation, has no
+    receipt from `user` yet (one query). Http404 when `user` may not see that message."""
+    unread = (
+        Message.objects.filter(conversation_id=OuterRef("conversation_id"), status=Message.Status.SENT)
+        .exclude(sender=user)
+        .filter(Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lte=OuterRef("pk")))
+        .filter(~Exists(MessageRead.objects.filter(message_id=OuterRef("pk"), user=user)))
+    )
+    found = (
+        Message.objects.filter(
+            pk=message_id, status=Message.Status.SENT, conversation__in=policies.conversations_visible_to(user)
+        )
+        .annotate(anything_new=Exists(unread))
+        .values_list("anything_new", flat=True)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
