@@ -341,7 +341,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         raise PermissionDenied
     sent = selectors.sent_messages(conversation)
     if up_to is None:
-        up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at").first()
+        up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at", "conversation_id", "status").first()
     if up_to is None or up_to.conversation_id != conversation.pk or up_to.status != Message.Status.SENT:
         return 0
     current = participant.last_read_message
