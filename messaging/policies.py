@@ -6,6 +6,8 @@ Every answer is read from the database on each call, so a revoked viewing right,
 or a deactivated membership takes effect on the next request.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -59,26 +61,35 @@ def _conversations_visible_to(user: User) -> QuerySet[Conversation]:
     return conversations_allowed_for(user).filter(pk__in=mine)
 
 
-# Building `_conversations_visible_to` through the ORM costs about 3 ms of CPU (pupils, classes,
-# memberships and guardianships in a dozen subqueries), and one message asks it several times: the
-# access check, its notifications, the badge count on every page. Its SQL differs between people
-# only in the person's id, so it is compiled once per process for a stand-in id and reused with the
-# real one; the database still answers from current rows on every call.
-_STAND_IN_USER_ID = -7_345_019_283  # no user has a negative id
-_visible_sql: tuple[str, tuple] | None = None
+# The rules above and below cost about 3 ms of CPU each to build through the ORM (pupils, classes,
+# memberships and guardianships in a dozen subqueries), and one message asks them several times:
+# the access check, the readers of each push and notification, each reader's notification check,
+# the badge count on every page. Their SQL differs between people and conversations only in the
+# ids, so it is compiled once per process and shape, for stand-in ids, and reused with the real
+# ones as parameters; the database still answers from current rows on every call.
+_STAND_INS = (-7_345_019_283, -7_345_019_284, -7_345_019_285)  # no row has a negative id
+_compiled_sql: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _reused_sql(shape: tuple, build: Callable[..., QuerySet], *ids: int) -> RawSQL | QuerySet:
+    """What `build(*ids)` selects (one column), its SQL compiled once per `shape` (whatever else
+    decides how `build` writes it) and reused with `ids` as parameters."""
+    stand_ins = _STAND_INS[: len(ids)]
+    compiled = _compiled_sql.get(shape)
+    if compiled is None:
+        sql, params = build(*stand_ins).query.sql_with_params()
+        if any(stand_in not in params and str(stand_in) in sql for stand_in in stand_ins):
+            return build(*ids)  # an id was written into the SQL itself: do not cache what we cannot fill
+        compiled = _compiled_sql[shape] = (sql, tuple(params))
+    sql, params = compiled
+    real = dict(zip(stand_ins, ids, strict=True))
+    filled = tuple(real.get(param, param) if type(param) is int else param for param in params)
+    # The ORM wrote this SQL; the ids go in as parameters like every other value.
+    return RawSQL(sql, filled)  # noqa: S611
 
 
 def _visible_ids(user: User) -> RawSQL | QuerySet:
-    global _visible_sql
-    if _visible_sql is None:
-        stand_in = User(pk=_STAND_IN_USER_ID)
-        sql, params = _conversations_visible_to(stand_in).values("pk").query.sql_with_params()
-        if _STAND_IN_USER_ID not in params:  # the rules changed shape: do not cache what we cannot fill
-            return _conversations_visible_to(user).values("pk")
-        _visible_sql = (sql, tuple(params))
-    sql, params = _visible_sql
-    # The ORM wrote this SQL; the person's id goes in as a parameter like every other value.
-    return RawSQL(sql, tuple(user.pk if param == _STAND_IN_USER_ID else param for param in params))  # noqa: S611
+    return _reused_sql(("visible",), lambda user_id: _conversations_visible_to(User(pk=user_id)).values("pk"), user.pk)
 
 
 def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
@@ -89,6 +100,19 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
     moment it is delivered, never from a list kept earlier, so rights withdrawn a second ago mean
     nothing new arrives.
     """
+    kind, about_a_pupil = conversation.kind, conversation.pupil_id is not None
+
+    def build(conversation_id: int, school_id: int, pupil_id: int | None = None) -> QuerySet:
+        stand_in = Conversation(pk=conversation_id, school_id=school_id, pupil_id=pupil_id, kind=kind)
+        return _readers_of_conversation(stand_in).values("pk")
+
+    ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
+    readers = _reused_sql(("readers", kind, about_a_pupil), build, *ids)
+    return User.objects.filter(pk__in=readers).order_by("pk")
+
+
+def _readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
+    """The rules of `readers_of_conversation`, as an ORM query (built anew on each call)."""
     readers = User.objects.filter(
         is_active=True,
         pk__in=Participant.objects.filter(conversation_id=conversation.pk, left_at__isnull=True).values("user_id"),
@@ -103,7 +127,7 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
             "guardian_id"
         )
         readers = readers.filter(Q(pk__in=staff_here) | Q(pk__in=families_here))
-    return readers.order_by("pk")
+    return readers
 
 
 def access_conversation(*, user: User, conversation_id: int) -> Conversation:

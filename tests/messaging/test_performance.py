@@ -183,3 +183,66 @@ def test_a_read_with_nothing_new_costs_one_query_and_writes_nothing(world, djang
     reply = services.message_send(sender=world.sendco, conversation=conversation, body="Recibido")
     assert services.message_mark_read(user=world.teacher, message_id=reply.pk) == 1
     assert MessageRead.objects.filter(message=reply, user=world.teacher).exists()
+
+
+def test_visibility_rules_answer_the_same_with_their_sql_reused(world):
+    """The access rules' SQL is compiled once and reused with other ids (messaging.policies): each
+    person and conversation gets exactly what the rules built afresh would give them."""
+    from messaging import policies
+    from messaging.models import Conversation
+    from messaging.services import conversations as conversation_services
+
+    threads = [
+        world.guardian_thread(recipients=[world.teacher, world.sendco]),
+        world.far_thread(),
+        conversation_services.conversation_start(
+            starter=world.teacher,
+            kind=Conversation.Kind.STAFF_TEAM,
+            pupil=world.child,
+            subject="Staff only",
+            body="Between us",
+            recipient_ids=[world.sendco.pk],
+        ),
+        conversation_services.conversation_start(
+            starter=world.parent,
+            kind=Conversation.Kind.FAMILY,
+            pupil=world.child,
+            subject="Family",
+            body="Hola",
+            recipient_ids=[world.co_parent.pk],
+        ),
+        conversation_services.conversation_start(
+            starter=world.parent,
+            kind=Conversation.Kind.SUPPORT,
+            school=world.school,
+            subject="Office",
+            body="Hola",
+            recipient_ids=[],
+        ),
+    ]
+    people = [
+        world.parent,
+        world.co_parent,
+        world.no_rights_parent,
+        world.other_parent,
+        world.teacher,
+        world.other_teacher,
+        world.sendco,
+        world.office,
+        world.far_parent,
+        world.far_teacher,
+    ]
+    # A right withdrawn: the co-parent's viewing rights, the SENDCO's membership.
+    world.co_parent.guardianships.update(can_view=False)
+    world.sendco.memberships.update(is_active=False)
+
+    for person in people:
+        reused = set(policies.conversations_visible_to(person).values_list("pk", flat=True))
+        fresh = set(policies._conversations_visible_to(person).values_list("pk", flat=True))
+        assert reused == fresh, person
+    for thread in threads:
+        reused = list(policies.readers_of_conversation(thread).values_list("pk", flat=True))
+        fresh = sorted(policies._readers_of_conversation(thread).values_list("pk", flat=True))
+        assert reused == fresh, thread.kind
+        assert reused, thread.kind
+    assert world.sendco.pk not in policies.readers_of_conversation(threads[0]).values_list("pk", flat=True)
