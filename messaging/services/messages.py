@@ -377,17 +377,16 @@ def message_mark_read(*, user: User, message_id: int) -> int:
     when nothing up to `message_id` is new to `user`, that is found in one query and nothing is
     written.
     """
-    if not _anything_new_up_to(user=user, message_id=message_id):
-        return 0
-    message = policies.access_message(user=user, message_id=message_id)
-    if message.status != Message.Status.SENT:
+    message = _message_if_anything_new(user=user, message_id=message_id)
+    if message is None:
         return 0
     return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
 
 
-def _anything_new_up_to(*, user: User, message_id: int) -> bool:
-    """Whether a sent message from someone else, up to `message_id` in its conversation, has no
-    receipt from `user` yet (one query). Http404 when `user` may not see that message."""
+def _message_if_anything_new(*, user: User, message_id: int) -> Message | None:
+    """The sent message `message_id` (with its conversation) when a sent message from someone else,
+    up to it in its conversation, has no receipt from `user` yet; None when nothing is new. One
+    query. Http404 when `user` may not see that message."""
     unread = (
         Message.objects.filter(conversation_id=OuterRef("conversation_id"), status=Message.Status.SENT)
         .exclude(sender=user)
@@ -398,10 +397,10 @@ def _anything_new_up_to(*, user: User, message_id: int) -> bool:
         Message.objects.filter(
             pk=message_id, status=Message.Status.SENT, conversation__in=policies.conversations_visible_to(user)
         )
+        .select_related("conversation")
         .annotate(anything_new=Exists(unread))
-        .values_list("anything_new", flat=True)
         .first()
     )
     if found is None:
         raise Http404
-    return found
+    return found if found.anything_new else None

@@ -114,6 +114,9 @@ def test_fragments_are_rendered_once_per_way_of_seeing_them(world, pushes, djang
 # person, the conversation, the newest page of messages with their attachments, translations and
 # receipts, the subject's translation, templates, the read mark and its outbox entry, the header.
 THREAD_PAGE_QUERY_BUDGET = 30
+# Then, after the commit, the "read by" lines pushed to the writers: the outbox entry claimed, run
+# and marked done, the conversation, its readers, and each writer's messages with their receipts.
+RECEIPTS_PUSH_QUERY_BUDGET = 10
 
 
 def thread_with(world, *, unread: int, read: int, readers: int):
@@ -132,35 +135,49 @@ def thread_with(world, *, unread: int, read: int, readers: int):
     return conversation
 
 
-def page_queries(client, url: str) -> int:
+def page_queries(client, url: str, pushes: list) -> int:
+    """Queries for one page and for what it leads to (the receipts its reading pushes to writers,
+    run by the outbox after the commit)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.get("/")  # the session and the header's caches are warm, as on any later page
+    pushes.clear()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url)
     assert response.status_code == 200
     return len(queries)
 
 
-def test_thread_page_queries_do_not_grow_with_unread_messages_readers_or_length(world, client):
+def django_capture_on_commit_callbacks(*, execute: bool):
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=execute)
+
+
+def test_thread_page_queries_do_not_grow_with_unread_messages_readers_or_length(world, client, pushes):
     from tests.messaging.world import sign_in
 
     small = thread_with(world, unread=5, read=0, readers=1)
     big = thread_with(world, unread=50, read=70, readers=5)
 
     sign_in(client, world.teacher)
-    first_view = [page_queries(client, f"/messages/{conversation.pk}/") for conversation in (small, big)]
+    first_view = [page_queries(client, f"/messages/{conversation.pk}/", pushes) for conversation in (small, big)]
     assert first_view[0] == first_view[1], first_view
-    assert first_view[0] <= THREAD_PAGE_QUERY_BUDGET
-    # Opening it marked everything read: the teacher has nothing unread left in either.
+    assert first_view[0] <= THREAD_PAGE_QUERY_BUDGET + RECEIPTS_PUSH_QUERY_BUDGET
+    # Opening it marked everything read, and the parent's open pages were told, in one push.
     for conversation in (small, big):
         assert not conversation.messages.exclude(sender=world.teacher).exclude(reads__user=world.teacher).exists()
+    receipts = [html for user_ids, html in pushes if user_ids == [world.parent.pk]]
+    assert len(receipts) == 1
+    assert receipts[0].count('id="receipt-') == 50
+    assert world.teacher.display_name in receipts[0]
 
     # The writer's view: every message of theirs shows who read it (one to five readers each).
     client.logout()
     sign_in(client, world.parent)
-    writer_view = [page_queries(client, f"/messages/{conversation.pk}/") for conversation in (small, big)]
+    writer_view = [page_queries(client, f"/messages/{conversation.pk}/", pushes) for conversation in (small, big)]
     assert writer_view[0] == writer_view[1], writer_view
     assert writer_view[0] <= THREAD_PAGE_QUERY_BUDGET
 
