@@ -51,11 +51,11 @@ sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").r
 CSRF = "b" * 32
 
 
-def configure_environment(database_url: str, redis_url: str) -> None:
+def configure_environment(database_url: str, redis_url: str, *, eager: bool = True) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "hub.settings.base"
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true" if eager else "false"
     # Notification emails are built and handed to Django's in-memory backend, not printed: the
     # console backend's writes would be measured as messaging.
     os.environ["EMAIL_URL"] = "memorymail://"
@@ -368,16 +368,31 @@ async def send_socket(room, sender, token):
     )
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU time the server process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def server_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the server processes (and their children: a worker's pool) have
+    used so far (Linux /proc)."""
+    total = 0.0
+    seen = set()
+    waiting = list(pids)
+    while waiting:
+        pid = waiting.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                waiting.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def measure(pid: int, label: str, scenario) -> dict:
-    cpu_before = server_cpu_seconds(pid)
+def measure(pids: list[int], label: str, scenario) -> dict:
+    cpu_before = server_cpu_seconds(pids)
     latencies, elapsed = asyncio.run(scenario)
-    cpu = server_cpu_seconds(pid) - cpu_before
+    cpu = server_cpu_seconds(pids) - cpu_before
     figures = {
         "label": label,
         "p50_ms": statistics.median(latencies) * 1000,
@@ -417,32 +432,59 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=40, help="WebSocket clients (two per conversation)")
     parser.add_argument("--messages", type=int, default=50, help="messages each conversation sends")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="carry out the outbox in a Celery worker (2 processes), as in production, instead of in the web process",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
     if args.serve:
-        configure_environment(os.environ["DATABASE_URL"], redis_url)
+        configure_environment(os.environ["DATABASE_URL"], redis_url, eager=not args.worker)
         serve(args.port)
         return
 
     workdir = tempfile.mkdtemp(prefix="homeroom-bench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
-    configure_environment(database_url, redis_url)
+    configure_environment(database_url, redis_url, eager=not args.worker)
     rooms = max(1, args.clients // 2)
     plan = prepare(rooms)
     env = dict(os.environ)
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, __file__, "--serve", "--port", str(args.port)], env=env, cwd=str(ROOT)
-    )
+    command = [sys.executable, __file__, "--serve", "--port", str(args.port)] + (["--worker"] if args.worker else [])
+    server = subprocess.Popen(command, env=env, cwd=str(ROOT))  # noqa: S603 - our own interpreter and script
+    processes = [server]
+    if args.worker:
+        queues = "safeguarding,realtime,translation,email,default"
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "hub",
+                "worker",
+                "-Q",
+                queues,
+                "--concurrency=2",
+                "--loglevel=WARNING",
+            ],
+            env=env,
+            cwd=str(ROOT),
+        )
+        processes.append(worker)
     try:
         wait_for_port(args.port)
         base, ws_base = f"http://127.0.0.1:{args.port}", f"ws://127.0.0.1:{args.port}"
+        where = "a Celery worker (2 processes)" if args.worker else "the web process (jobs in-process)"
         print(
             f"{rooms * 2} WebSocket clients in {rooms} conversations, {args.messages} messages each, Redis layer, "
-            f"{os.cpu_count()} CPUs"
+            f"{os.cpu_count()} CPUs; the outbox carried out in {where}"
         )
-        pid = server.pid
+        if args.worker:
+            time.sleep(5)  # the worker connects to Redis and PostgreSQL
+        pid = [process.pid for process in processes]
         run = functools.partial(run_rooms, ws_base, plan, args.messages)
         echo = measure(pid, "echo floor (Channels group_send)", run(send_echo, socket_path=echo_path, reads=False))
         push = measure(
@@ -475,13 +517,15 @@ def main() -> None:
         print(f"{'Homeroom form post ÷ bare insert+render+push':<46} {ratios(form_post, insert)}")
         print(f"{'Homeroom over the WebSocket ÷ bare insert+…':<46} {ratios(socket_send, insert)}")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            # uvicorn waits for open sockets to close; the figures are printed already.
-            server.kill()
-            server.wait(timeout=10)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                # uvicorn waits for open sockets to close; the figures are printed already.
+                process.kill()
+                process.wait(timeout=10)
 
 
 if __name__ == "__main__":
