@@ -71,7 +71,7 @@ _STAND_INS = (-7_345_019_283, -7_345_019_284, -7_345_019_285)  # no row has a ne
 _compiled_sql: dict[tuple, tuple[str, tuple]] = {}
 
 
-def _reused_sql(shape: tuple, build: Callable[..., QuerySet], *ids: int) -> RawSQL | QuerySet:
+def _reused_sql(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> RawSQL | QuerySet:
     """What `build(*ids)` selects (one column), its SQL compiled once per `shape` (whatever else
     decides how `build` writes it) and reused with `ids` as parameters."""
     stand_ins = _STAND_INS[: len(ids)]
@@ -89,7 +89,9 @@ def _reused_sql(shape: tuple, build: Callable[..., QuerySet], *ids: int) -> RawS
 
 
 def _visible_ids(user: User) -> RawSQL | QuerySet:
-    return _reused_sql(("visible",), lambda user_id: _conversations_visible_to(User(pk=user_id)).values("pk"), user.pk)
+    return _reused_sql(
+        user.pk, shape=("visible",), build=lambda user_id: _conversations_visible_to(User(pk=user_id)).values("pk")
+    )
 
 
 def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
@@ -107,7 +109,7 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
         return _readers_of_conversation(stand_in).values("pk")
 
     ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
-    readers = _reused_sql(("readers", kind, about_a_pupil), build, *ids)
+    readers = _reused_sql(*ids, shape=("readers", kind, about_a_pupil), build=build)
     return User.objects.filter(pk__in=readers).order_by("pk")
 
 
