@@ -9,6 +9,10 @@
  *   order (pushes from several writers, or a push that overtook the catch-up); after every swap
  *   each thread keeps one element per message id, in sent order (the time in the message, then
  *   its id), as the server renders the page;
+ * - send: while the socket is open, the composer's text goes over it (no attachment or "send
+ *   later": those post the form). The text stays until the server says it was saved; a refusal
+ *   arrives as the composer's error summary; no answer within SEND_WAIT_MS posts the form with the
+ *   same idempotency key, so the message is saved once whichever way got through.
  * - listen: reads a message aloud with speechSynthesis (buttons stay hidden without it);
  * - dictate: fills the message box from the microphone with SpeechRecognition (hidden without it).
  */
@@ -49,6 +53,9 @@
 
   function markRead() {
     var last = lastMessageId();
+    var newest = last && document.getElementById("message-" + last);
+    // Our own message is read already: saying so again would cost the server for nothing.
+    if (newest && newest.classList.contains("homeroom-message--own")) return;
     if (last && document.visibilityState === "visible") send({ type: "read", message: last });
   }
 
@@ -112,6 +119,77 @@
     }
     return sentKey(items[0])[1];
   }
+  // --- sending over the socket ---------------------------------------------------------------
+  var SEND_WAIT_MS = 5000;
+  var pending = {}; // client key → {form, timer}
+
+  function newKey() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function settle(key) {
+    var waiting = pending[key];
+    if (!waiting) return null;
+    clearTimeout(waiting.timer);
+    delete pending[key];
+    var button = waiting.form.querySelector("button[type='submit']");
+    if (button) button.disabled = false;
+    return waiting.form;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("homeroom-composer__form") || form._postForm) return;
+    var box = form.querySelector("textarea[name='body']");
+    var key = form.querySelector("input[name='client_key']");
+    var file = form.querySelector("input[type='file']");
+    var later = form.querySelector("input[name='send_at']");
+    if (!socketOpen || !box || !key || !key.value || (file && file.files.length) || (later && later.value)) return;
+    var id = parseInt(form.getAttribute("data-conversation"), 10);
+    var sent = send({ type: "send", conversation: id, body: box.value, client_key: key.value });
+    if (!sent) return;
+    event.preventDefault();
+    event.stopPropagation(); // htmx would post it too
+    var refused = document.getElementById("composer-refused-" + id);
+    if (refused) refused.remove();
+    var button = form.querySelector("button[type='submit']");
+    if (button) button.disabled = true;
+    var sentKey = key.value;
+    pending[sentKey] = {
+      form: form,
+      timer: setTimeout(function () {
+        // No answer: post the form; the same key means the message is saved once.
+        if (settle(sentKey)) { form._postForm = true; form.requestSubmit(); form._postForm = false; }
+      }, SEND_WAIT_MS),
+    };
+  }, true);
+
+  document.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var text = event.detail.message;
+    if (typeof text !== "string" || text.charAt(0) !== "{") return;
+    var answer;
+    try { answer = JSON.parse(text); } catch (error) { return; }
+    if (answer.event !== "message_sent" || !answer.data) return;
+    event.preventDefault(); // an answer for this tab, not a fragment to swap
+    var form = settle(answer.data.client_key);
+    if (!form) return;
+    form.querySelector("textarea[name='body']").value = "";
+    form.querySelector("input[name='client_key']").value = newKey();
+  });
+
+  document.addEventListener("htmx:wsAfterMessage", function (event) {
+    // A refusal came as the composer's error summary: the text stays, the writer may try again.
+    var message = event.detail.message;
+    var match = typeof message === "string" && message.match(/id="composer-refused-(\d+)"/);
+    if (!match) return;
+    Object.keys(pending).forEach(function (key) {
+      if (pending[key].form.getAttribute("data-conversation") === match[1]) settle(key);
+    });
+    var summary = document.querySelector("#composer-refused-" + match[1] + " .govuk-error-summary");
+    if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); }
+  });
 
   document.addEventListener("htmx:wsOpen", function (event) {
     socket = event.detail.socketWrapper;
