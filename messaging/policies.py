@@ -132,12 +132,14 @@ def _readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
     return readers
 
 
-def access_conversation(*, user: User, conversation_id: int) -> Conversation:
+def access_conversation(*, user: User, conversation_id: int, for_update: bool = False) -> Conversation:
     """The conversation if `user` takes part in it; otherwise Http404, whatever the reason."""
     try:
         conversation = conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
     except (Conversation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if for_update:
+        conversation = people.locked(conversation, "school", "pupil")
     # The same request (a post, a socket event) asks again in the service it calls next: that
     # second visibility query (the largest messaging builds) would answer what this one just did.
     conversation.visible_to_user_id = user.pk
@@ -171,10 +173,10 @@ def can_close_conversation(*, user: User, conversation: Conversation) -> bool:
 # --- messages and attachments ---------------------------------------------------------------
 
 
-def access_message(*, user: User, message_id: int) -> Message:
+def access_message(*, user: User, message_id: int, for_update: bool = False) -> Message:
     """A sent message (or the viewer's own scheduled one) in a conversation `user` may see."""
     try:
-        return (
+        message = (
             Message.objects.filter(conversation__in=conversations_visible_to(user))
             .filter(Q(status=Message.Status.SENT) | Q(sender=user))
             .select_related("conversation", "conversation__school")
@@ -182,20 +184,21 @@ def access_message(*, user: User, message_id: int) -> Message:
         )
     except (Message.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(message, "conversation", "conversation__school") if for_update else message
 
 
-def access_own_scheduled_message(*, user: User, message_id: int) -> Message:
+def access_own_scheduled_message(*, user: User, message_id: int, for_update: bool = False) -> Message:
     """A message `user` scheduled and that has not gone yet; otherwise Http404."""
-    message = access_message(user=user, message_id=message_id)
+    message = access_message(user=user, message_id=message_id, for_update=for_update)
     if message.sender_id != user.pk or message.status != Message.Status.SCHEDULED:
         raise Http404
     return message
 
 
-def access_attachment(*, user: User, attachment_id: int) -> Attachment:
+def access_attachment(*, user: User, attachment_id: int, for_update: bool = False) -> Attachment:
     """An attachment of a visible, not retracted message; otherwise Http404."""
     try:
-        return (
+        attachment = (
             Attachment.objects.filter(
                 message__conversation__in=conversations_visible_to(user), message__retracted_at__isnull=True
             )
@@ -204,6 +207,7 @@ def access_attachment(*, user: User, attachment_id: int) -> Attachment:
         )
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(attachment) if for_update else attachment
 
 
 def can_retract_message(*, user: User, message: Message) -> bool:
@@ -283,8 +287,10 @@ def alerts_visible_to(user: User) -> QuerySet[SafeguardingAlert]:
     return SafeguardingAlert.objects.filter(school_id__in=dsl_schools)
 
 
-def access_safeguarding_alert(*, user: User, alert_id: int) -> SafeguardingAlert:
+def access_safeguarding_alert(*, user: User, alert_id: int, for_update: bool = False) -> SafeguardingAlert:
+    """An alert of a school where `user` is the designated safeguarding lead; otherwise Http404."""
     try:
-        return alerts_visible_to(user).select_related("message", "message__conversation").get(pk=alert_id)
+        alert = alerts_visible_to(user).select_related("message", "message__conversation").get(pk=alert_id)
     except (SafeguardingAlert.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(alert, "message", "message__conversation") if for_update else alert
