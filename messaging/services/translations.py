@@ -5,7 +5,7 @@ registers it, and the translation worker calls back into it.
 """
 
 from accounts.models import School
-from messaging.models import Conversation, Message, StoredTranslation
+from messaging.models import Conversation, Message, MessageTemplate, StoredTranslation
 from messaging.services import language as languages
 from messaging.services.messages import translation_ready
 from messaging.services.safeguarding import message_translation_scan
@@ -31,6 +31,17 @@ def register_translated_fields() -> None:
         source_language=subject_language,
         select_related=("school",),
     )
+    # A school's own templates, into each writer's language (the built-in ones are in the catalogue).
+    for field in ("title", "body"):
+        registry.register(
+            MessageTemplate,
+            field,
+            school=lambda template: template.school,
+            source_language=lambda template: template.language,
+            translatable=lambda template: template.is_active,
+            select_related=("school",),
+            changed_at=lambda template: template.updated_at,
+        )
 
 
 def _school_of_message(message: Message) -> School:
