@@ -390,5 +390,5 @@ def translation_check(request, translation_id):
             school=translation.school_id,
             message=translation.object_id,
         )
-    context = {"translation": translation, "message": translation.message, "form": form}
+    context = {"translation": translation, "message": translation.source_message, "form": form}
     return render(request, "messaging/translation_check.html", context, status=422 if form.errors else 200)
