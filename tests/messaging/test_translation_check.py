@@ -204,3 +204,25 @@ def test_guessed_message_and_translation_ids_are_404(client, world, thread, tran
     client.logout()
     sign_in(client, world.teacher)
     assert client.get(url("check_translation", translated.pk)).status_code == 404
+
+
+# --- subjects carry the right lang attribute ---------------------------------------------------
+
+
+def test_translated_subjects_are_marked_up_in_the_readers_language_with_the_original_in_its_own(client, world, thread):
+    StoredTranslation.objects.create(
+        content_object=thread,
+        field="subject",
+        language="en",
+        body="About Visible, translated",
+        engine="test",
+        source_language="es",
+        school=world.school,
+    )
+    sign_in(client, world.teacher)
+    inbox = client.get(url("inbox")).content.decode()
+    assert f'href="{url("thread", thread.pk)}" lang="en-gb">About Visible, translated</a>' in inbox
+    assert '<div class="govuk-details__text" lang="es">About Visible</div>' in inbox
+    page = client.get(url("thread", thread.pk)).content.decode()
+    assert '<h1 class="govuk-heading-l homeroom-subject" lang="en-gb">About Visible, translated</h1>' in page
+    assert '<div class="govuk-details__text" lang="es">About Visible</div>' in page
