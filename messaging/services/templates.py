@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -307,6 +308,30 @@ def template_translations_queue(*, school: School, language: str) -> int:
     for template_id, name in wanted:
         languages.queue_field_translation("messaging.messagetemplate", template_id, name, normalise(language))
     return len(wanted)
+
+
+def school_languages(school: School | int) -> set[str]:
+    """The languages the school's families and staff read (primary subtags)."""
+    school_id = getattr(school, "pk", school)
+    codes = (
+        User.objects.filter(
+            Q(memberships__school_id=school_id, memberships__is_active=True)
+            | Q(guardianships__pupil__school_id=school_id)
+        )
+        .values_list("preferred_language", flat=True)
+        .distinct()
+    )
+    return {normalise(code) for code in codes if code}
+
+
+def template_saved(*, template: MessageTemplate) -> None:
+    """After a school saves a template: ask the worker for it in every language read at the school,
+    so writers find it translated the first time. (Opening a template asks again, for a request
+    lost on the way.)"""
+    if not template.is_active:
+        return
+    for language in school_languages(template.school_id) - {normalise(template.language)}:
+        template_translations_queue(school=template.school, language=language)
 
 
 @transaction.atomic

@@ -4,6 +4,9 @@ school's glossary. Nothing here is imported by the other services: MessagingConf
 registers it, and the translation worker calls back into it.
 """
 
+from django.db import transaction
+from django.db.models.signals import post_save
+
 from accounts.models import School
 from messaging.models import Conversation, Message, MessageTemplate, StoredTranslation
 from messaging.services import language as languages
@@ -42,6 +45,14 @@ def register_translated_fields() -> None:
             select_related=("school",),
             changed_at=lambda template: template.updated_at,
         )
+    post_save.connect(_template_saved, sender=MessageTemplate, dispatch_uid="messaging.translations.template_saved")
+
+
+def _template_saved(sender, instance: MessageTemplate, **kwargs) -> None:
+    from messaging.services.templates import template_saved
+
+    # After the commit: the worker must find the new words, and a rolled-back edit asks for nothing.
+    transaction.on_commit(lambda: template_saved(template=instance))
 
 
 def _school_of_message(message: Message) -> School:

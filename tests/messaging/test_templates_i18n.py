@@ -143,3 +143,18 @@ def test_dates_in_english_are_written_the_english_way(client, world, thread):
         url("template", thread.pk, "absence"), {"date": "2026-12-03", "reason": "ill", "return_date": "2026-12-07"}
     ).content.decode()
     assert "Visible will not be in school on 3 Dec 2026 because they are ill." in filled
+
+
+@pytest.mark.usefixtures("isolated_translation")
+def test_a_template_the_school_saves_is_translated_into_the_languages_its_families_read(
+    world, libretranslate, django_capture_on_commit_callbacks
+):
+    libretranslate.DICTIONARY = {("en", "es"): {"hello": "hola", "meeting": "reunión"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        row = MessageTemplate.objects.create(
+            school=world.school, purpose="other", title="meeting", body="hello {pupil}", language="en"
+        )
+    stored = dict(StoredTranslation.objects.filter(message_template=row, language="es").values_list("field", "body"))
+    assert stored == {"title": "reunión", "body": "hola {pupil}"}
+    # Nobody at the school reads Polish: nothing is translated into it.
+    assert not StoredTranslation.objects.filter(message_template=row, language="pl").exists()
