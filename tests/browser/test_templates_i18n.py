@@ -66,7 +66,7 @@ def test_a_spanish_speaking_parent_reports_an_absence_with_a_date_picker(new_con
     assert_accessible(phone)
 
 
-def test_a_teacher_sees_who_reads_through_a_machine_and_previews_it_in_place(new_context, live_url, sign_in, settings):
+def _teacher_writing_to_a_spanish_speaking_parent(settings):
     from messaging.translation.engines import clear_caches
     from messaging.translation.engines.apertium import ApertiumEngine
     from tests.conftest import require
@@ -92,7 +92,11 @@ def test_a_teacher_sees_who_reads_through_a_machine_and_previews_it_in_place(new
         body="Hello",
         recipient_ids=[maria.pk],
     )
+    return grace, thread
 
+
+def test_a_teacher_sees_who_reads_through_a_machine_and_previews_it_in_place(new_context, live_url, sign_in, settings):
+    grace, thread = _teacher_writing_to_a_spanish_speaking_parent(settings)
     phone = new_context(viewport=dict(PHONE)).new_page()
     sign_in(grace, phone)
     phone.goto(f"{live_url}/messages/{thread.pk}/")
@@ -106,5 +110,33 @@ def test_a_teacher_sees_who_reads_through_a_machine_and_previews_it_in_place(new
     assert phone.url.endswith(f"/messages/{thread.pk}/")  # in place: the draft is still there
     assert phone.locator("textarea[name=body]").input_value() == "The library is open on Friday."
     assert Message.objects.filter(conversation=thread).count() == 1
+    assert_accessible(phone)
+    assert wider_than(phone, PHONE["width"]) == []
+
+
+def test_without_javascript_the_preview_is_a_page_of_its_own(new_context, live_url, sign_in, settings):
+    grace, thread = _teacher_writing_to_a_spanish_speaking_parent(settings)
+    phone = new_context(viewport=dict(PHONE), java_script_enabled=False).new_page()
+    sign_in(grace, phone)
+    phone.goto(f"{live_url}/messages/{thread.pk}/")
+    phone.locator("textarea[name=body]").fill("The library is open on Friday.")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Preview the translation").click()
+    assert phone.url.endswith(f"/messages/{thread.pk}/translation-preview/")
+    assert "viernes" in phone.locator("main [lang=es]").first.inner_text()
+    assert phone.locator("textarea[name=body]").input_value() == "The library is open on Friday."
+    assert Message.objects.filter(conversation=thread).count() == 1
+    assert wider_than(phone, PHONE["width"]) == []  # (axe needs JavaScript: it runs on this page below)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Send", exact=True).click()
+    assert Message.objects.filter(conversation=thread).count() == 2
+
+
+def test_the_preview_page_is_accessible(new_context, live_url, sign_in, settings):
+    grace, thread = _teacher_writing_to_a_spanish_speaking_parent(settings)
+    phone = new_context(viewport=dict(PHONE)).new_page()
+    sign_in(grace, phone)
+    phone.goto(f"{live_url}/messages/{thread.pk}/translation-preview/?body=The+library+is+open+on+Friday.")
+    assert "viernes" in phone.locator("main [lang=es]").first.inner_text()
     assert_accessible(phone)
     assert wider_than(phone, PHONE["width"]) == []
