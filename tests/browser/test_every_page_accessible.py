@@ -37,8 +37,8 @@ from django.utils import timezone
 
 from accounts import policies
 from accounts.models import SendStatus
-from messaging.models import Conversation, Notification, SafeguardingPhrase, StoredTranslation
-from messaging.services import conversations
+from messaging.models import Conversation, MessagingSettings, Notification, SafeguardingPhrase, StoredTranslation
+from messaging.services import conversations, translation_checks
 from messaging.services import messages as message_services
 from tests.browser.axe import assert_accessible, axe_source
 from tests.browser.test_pages_accessible import wider_than
@@ -93,9 +93,8 @@ def _seed() -> tuple[World, dict]:
         attachments=[SimpleUploadedFile("arm.png", PNG, content_type="image/png")],
     )
     first = thread.messages.get()
-    # The send already asked for this translation (the outbox runs in-process here): whatever the
-    # engines on this machine answered, the page shows this one.
-    StoredTranslation.objects.update_or_create(
+    # update_or_create: the send's outbox may already have stored what the engines made of it.
+    translation, _ = StoredTranslation.objects.update_or_create(
         content_type=ContentType.objects.get_for_model(first),
         object_id=first.pk,
         field="body",
@@ -104,8 +103,12 @@ def _seed() -> tuple[World, dict]:
             "body": "Hello, Visible has a bruise on the arm. Thank you.",
             "engine": "test",
             "source_language": "es",
+            "school": world.school,
         },
     )
+    # The teacher asks the school's named checker to check it (the check pages).
+    MessagingSettings.objects.create(school=world.school, translation_checker=world.other_teacher)
+    translation_checks.translation_check_request(reader=world.teacher, message=first)
     message_services.message_send(sender=world.teacher, conversation=thread, body="Thank you, I will look today.")
     scheduled = message_services.message_send(
         sender=world.parent,
@@ -136,6 +139,7 @@ def _seed() -> tuple[World, dict]:
         "message_id": [scheduled.pk, first.pk],
         "attachment_id": [attachment.pk],
         "alert_id": [alert.pk],
+        "translation_id": [translation.pk],
         "notification_id": list(Notification.objects.values_list("pk", flat=True)),
         # A template's key (messaging) or an email confirmation key (allauth).
         "key": [EmailConfirmationHMAC(email).key, "meeting", "praise"],
