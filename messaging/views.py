@@ -145,6 +145,9 @@ def _thread_context(request, conversation, *, form=None):
 def thread(request, conversation_id):
     conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
     context = _thread_context(request, conversation)
+    if request.htmx and not context["is_latest_page"]:
+        # "Older messages" with JavaScript: the older page's messages go above those shown.
+        return render(request, "messaging/thread.html#older_page", context)
     if context["is_latest_page"] and context["thread"].messages:
         message_services.conversation_mark_read(user=request.user, conversation=conversation)
     return render(request, "messaging/thread.html", context)

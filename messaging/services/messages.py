@@ -21,6 +21,7 @@ from accounts.models import User
 from hub import crypto, outbox
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
+from messaging.notifications import services as notifications
 from messaging.services import (
     AttachmentRejected,
     ConversationClosed,
@@ -333,11 +334,16 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     """Record that `user` has read `up_to` (default: the newest message) and everything before it.
 
     Writes one receipt per newly read message from someone else and pushes the updated
-    "read by" line to the senders. Returns how many messages were newly read.
+    "read by" line to the senders. The reader's notifications about the conversation are marked
+    read with it (their badge updates on open pages): what they have read no longer waits for them.
+    Returns how many messages were newly read.
     """
     participant = Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True).first()
     if participant is None:
         raise PermissionDenied
+    # Before the "nothing new" return: a notification written just after the messages were read
+    # (its delivery raced the reader) is cleared by the next read too.
+    notifications.notifications_mark_read_about(user=user, target=conversation)
     sent = selectors.sent_messages(conversation)
     if up_to is None:
         up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at").first()

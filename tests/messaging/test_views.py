@@ -47,7 +47,7 @@ def test_thread_page_renders_without_javascript_and_marks_read(client, world, th
     body = response.content.decode()
     assert response.status_code == 200
     assert "Hola, gracias por la reunión" in body
-    assert f'action="{url("send", thread.pk)}"' in body
+    assert f'action="{url("send", thread.pk)}#composer-errors-{thread.pk}"' in body
     assert 'method="post"' in body
     assert f'<label class="govuk-label" for="c{thread.pk}-body">' in body
     assert MessageRead.objects.filter(user=world.teacher, message__conversation=thread).count() == 1

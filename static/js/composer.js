@@ -1,0 +1,115 @@
+/*
+ * The conversation page's composer and reading position. Optional like everything else: without
+ * it the form posts, a refused message's page opens at its error summary, "Older messages" opens
+ * a page of older ones, and the inbox links open the thread at its newest message.
+ *
+ * - errors: a refused message answers 422 with the composer and its error summary. htmx 2 swaps
+ *   nothing on a 4xx by default, so the text would just sit there; here a 422 for a composer is
+ *   swapped in, and the summary (role=alert) takes the focus so screen readers announce it.
+ * - sending: "Sending…" on the button while the post is on its way (htmx disables the button,
+ *   see hx-disabled-elt); if the connection fails the text stays in the box and a message says so.
+ * - reading position: the page opens with the newest message and the reply box in view.
+ */
+(function () {
+  "use strict";
+
+  function isComposer(element) {
+    return Boolean(element && element.id && element.id.indexOf("composer-") === 0);
+  }
+
+  function composerForm(event) {
+    var element = event.detail && event.detail.elt;
+    return element && element.classList && element.classList.contains("homeroom-composer__form") ? element : null;
+  }
+
+  // A refused message (422: empty, a refused file, a time in the past) replaces the composer.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 422 && isComposer(event.detail.target)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.id) return;
+    var composer = document.getElementById(target.id);
+    if (!isComposer(composer)) return;
+    var summary = composer.querySelector(".govuk-error-summary");
+    if (summary) {
+      summary.setAttribute("tabindex", "-1");
+      summary.focus();
+    }
+  });
+
+  function button(form) { return form.querySelector("button[type='submit']"); }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = composerForm(event);
+    if (!form) return;
+    var send = button(form);
+    var failed = form.querySelector(".homeroom-composer__failed");
+    if (failed) failed.hidden = true;
+    if (send && send.getAttribute("data-sending-text")) {
+      send.setAttribute("data-idle-text", send.textContent);
+      send.textContent = send.getAttribute("data-sending-text");
+    }
+  });
+
+  function restore(form) {
+    var send = button(form);
+    if (send && send.getAttribute("data-idle-text")) {
+      send.textContent = send.getAttribute("data-idle-text");
+    }
+  }
+
+  // The connection failed or the server broke (htmx swaps nothing): the text stays, say so.
+  function failed(event) {
+    var form = composerForm(event);
+    if (!form) return;
+    restore(form);
+    var notice = form.querySelector(".homeroom-composer__failed");
+    if (notice) notice.hidden = false;
+  }
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) return;
+    failed(event);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = composerForm(event);
+    if (form && document.body.contains(form)) restore(form);
+  });
+
+  // Older messages load above the ones shown, keeping the reader's place.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.classList && target.classList.contains("homeroom-thread")) {
+      target.setAttribute("data-height-before", String(document.documentElement.scrollHeight));
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.getAttribute || !target.getAttribute("data-height-before")) return;
+    var before = parseInt(target.getAttribute("data-height-before"), 10);
+    target.removeAttribute("data-height-before");
+    window.scrollBy(0, document.documentElement.scrollHeight - before);
+  });
+
+  // Open at the newest message with the reply box in view, unless the address asks for a place.
+  function openAtNewest() {
+    var root = document.querySelector(".homeroom-live[data-conversation]");
+    if (!root || root.getAttribute("data-latest-page") !== "true") return;
+    // Links from the inbox name the newest message (#message-<id>) so the page opens there without
+    // JavaScript too; any other place in the address is kept.
+    var hash = window.location.hash;
+    if (hash && hash !== "#message-" + root.getAttribute("data-last-message")) return;
+    var composer = document.getElementById("composer-" + root.getAttribute("data-conversation"));
+    if (composer) composer.scrollIntoView({ block: "end" });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openAtNewest);
+  } else {
+    openAtNewest();
+  }
+})();
