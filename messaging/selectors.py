@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -18,9 +19,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import policies as people
-from accounts.models import Membership, Pupil, School, User
+from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
 from messaging import policies
 from messaging.models import (
     Conversation,
@@ -293,6 +295,85 @@ def scheduled_by(*, conversation: Conversation, user: User) -> QuerySet[Message]
     return Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.SCHEDULED).order_by(
         "send_at"
     )
+
+
+def attach_previews(conversations: list[Conversation], *, reader: User) -> list[Conversation]:
+    """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
+    sees it (`shown_body` in their language when a translation is stored, see
+    `describe_for_reader`), or None. Two queries however many conversations and messages."""
+    newest = (
+        Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
+        .order_by("-sent_at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = dict(
+        Conversation.objects.filter(pk__in=[conversation.pk for conversation in conversations])
+        .annotate(newest_id=Subquery(newest))
+        .values_list("pk", "newest_id")
+    )
+    reader_language = normalise(reader.preferred_language)
+    messages = {
+        message.pk: describe_for_reader(message, reader)
+        for message in Message.objects.filter(pk__in=[pk for pk in ids.values() if pk])
+        .select_related("sender")
+        .prefetch_related(
+            Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations")
+        )
+    }
+    for conversation in conversations:
+        conversation.preview = messages.get(ids.get(conversation.pk))
+    return conversations
+
+
+# How a member of staff is named beside their name, most telling first (a class teacher is
+# "class teacher" whatever else they are).
+ROLE_ORDER = ("sendco", "dsl", "leader", "teacher", "school_admin", "facilitator")
+
+
+def roles_of(*, school: School | int | None, pupil: Pupil | None, user_ids) -> dict[int, str]:
+    """What each of `user_ids` is, in words for a "With …" line: "class teacher" (teaches `pupil`
+    through a class group), their job title, their role at `school` ("SENDCO"), or how they are
+    related to `pupil` ("Lucía's mother"). Two queries however many people."""
+    user_ids = set(user_ids)
+    roles: dict[int, str] = {}
+    if not user_ids or school is None:
+        return roles
+    school_id = getattr(school, "pk", school)
+    if pupil is not None:
+        guardianships = Guardianship.objects.filter(pupil=pupil, guardian_id__in=user_ids)
+        for guardianship in guardianships:
+            roles[guardianship.guardian_id] = _("%(pupil)s's %(relationship)s") % {
+                "pupil": pupil.known_as,
+                "relationship": guardianship.get_relationship_display().lower(),
+            }
+    memberships = Membership.objects.filter(school_id=school_id, user_id__in=user_ids - set(roles), is_active=True)
+    if pupil is not None:
+        teaches = ClassGroup.objects.filter(school_id=school_id, pupils=pupil, staff=OuterRef("user_id"))
+        memberships = memberships.annotate(teaches_pupil=Exists(teaches))
+    for membership in sorted(memberships, key=_role_rank):
+        if membership.user_id not in roles:
+            if getattr(membership, "teaches_pupil", False):
+                roles[membership.user_id] = _("class teacher")
+            else:
+                roles[membership.user_id] = membership.job_title or _role_words(membership.role)
+    return roles
+
+
+def _role_rank(membership: Membership) -> tuple[int, int]:
+    role = ROLE_ORDER.index(membership.role) if membership.role in ROLE_ORDER else len(ROLE_ORDER)
+    return (0 if getattr(membership, "teaches_pupil", False) else 1, role)
+
+
+def _role_words(role: str) -> str:
+    words = {
+        "teacher": _("teacher"),
+        "sendco": _("SENDCO"),
+        "dsl": _("designated safeguarding lead"),
+        "leader": _("school leader"),
+        "school_admin": _("school office"),
+        "facilitator": _("community facilitator"),
+    }
+    return words.get(role, "")
 
 
 def participants_of(conversation: Conversation) -> QuerySet[Participant]:

@@ -44,6 +44,7 @@ def _int_or_none(value) -> int | None:
 @login_required
 def inbox(request):
     page = Paginator(selectors.inbox_for(request.user), 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_previews(list(page.object_list), reader=request.user)
     return render(request, "messaging/inbox.html", {"page": page, "conversations": page.object_list})
 
 
@@ -96,14 +97,27 @@ def _start(request, *, kind, pupil=None, school=None):
             if notice:
                 flash.info(request, notice)
             return redirect("messaging:thread", conversation.pk)
+    school = school or (pupil.school if pupil else None)
+    roles = selectors.roles_of(school=school, pupil=pupil, user_ids=[person.pk for person in reachable])
+    staff_writing_to_family = policies.recipients_need_a_guardian(user=user, kind=kind, pupil=pupil)
+    groups = [(None, reachable)]
+    if staff_writing_to_family:
+        # The family apart from colleagues: two fieldsets of one list of checkboxes.
+        guardians = set(people.guardians_with_viewing_rights(pupil).values_list("pk", flat=True))
+        groups = [
+            (_("Parents and carers"), [person for person in reachable if person.pk in guardians]),
+            (_("Colleagues"), [person for person in reachable if person.pk not in guardians]),
+        ]
     context = {
         "form": form,
         "kind": kind,
         "pupil": pupil,
-        "school": school or (pupil.school if pupil else None),
+        "school": school,
         "people": reachable,
+        "roles": roles,
+        "groups": [(legend, members) for legend, members in groups if members],
         "chosen": set(form["recipients"].value() or []) if choose else set(),
-        "staff_writing_to_family": policies.recipients_need_a_guardian(user=user, kind=kind, pupil=pupil),
+        "staff_writing_to_family": staff_writing_to_family,
     }
     return render(request, "messaging/start.html", context, status=422 if form.errors else 200)
 
@@ -127,11 +141,15 @@ def _thread_context(request, conversation, *, form=None):
     before = _int_or_none(request.GET.get("before"))
     page = selectors.thread_page(conversation=conversation, reader=user, before_id=before)
     staff_side = policies.is_staff_side(user=user, conversation=conversation)
+    participants = list(selectors.participants_of(conversation))
+    people_shown = {participant.user_id for participant in participants}
+    people_shown.update(message.sender_id for message in page.messages)
     return {
         "conversation": conversation,
         "thread": page,
         "viewer": user,
-        "participants": selectors.participants_of(conversation),
+        "participants": participants,
+        "roles": selectors.roles_of(school=conversation.school_id, pupil=conversation.pupil, user_ids=people_shown),
         "scheduled": selectors.scheduled_by(conversation=conversation, user=user),
         "form": form or MessageForm(conversation_id=conversation.pk),
         "templates": message_templates.templates_offered(school=conversation.school, staff_side=staff_side),
