@@ -220,7 +220,14 @@ def _sent(request, conversation, message):
 @login_required
 @require_POST
 def message_retract(request, message_id):
+    """Retract one's own message, after saying yes on a page that shows it (the "Retract" button
+    posts without `confirm`; the confirm page posts with it): a slip of the thumb retracts nothing."""
     message = policies.access_message(user=request.user, message_id=message_id)
+    if request.POST.get("confirm") != "yes":
+        if message.sender_id != request.user.pk:
+            raise Http404
+        context = {"message": message, "conversation": message.conversation}
+        return render(request, "messaging/retract.html", context)
     try:
         message_services.message_retract(user=request.user, message=message)
     except MessagingError as error:

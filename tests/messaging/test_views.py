@@ -184,7 +184,11 @@ def test_retract_from_the_page(client, world, thread):
     reads_english(world.parent)  # the assertions below read the English wording
     sign_in(client, world.parent)
     message = thread.messages.get()
-    client.post(url("retract", message.pk))
+    confirm = client.post(url("retract", message.pk))
+    assert "Retract this message?" in confirm.content.decode()
+    message.refresh_from_db()
+    assert not message.is_retracted
+    client.post(url("retract", message.pk), {"confirm": "yes"})
     message.refresh_from_db()
     assert message.is_retracted
     assert "Message retracted" in client.get(url("thread", thread.pk)).content.decode()
