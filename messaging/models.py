@@ -162,6 +162,11 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def is_photo(self) -> bool:
+        """A picture the page shows as a thumbnail (the type was sniffed from the file at upload)."""
+        return self.content_type in ("image/jpeg", "image/png", "image/gif", "image/webp")
+
 
 class StoredTranslation(models.Model):
     """A machine translation of one field of one object (a message's body, a conversation's

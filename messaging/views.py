@@ -25,7 +25,7 @@ from messaging.forms import (
     TemplateFieldsForm,
 )
 from messaging.models import Conversation
-from messaging.services import MessagingError, boundaries, conversations, safeguarding
+from messaging.services import MessagingError, boundaries, conversations, safeguarding, thumbnails
 from messaging.services import messages as message_services
 from messaging.services import templates as message_templates
 
@@ -303,6 +303,8 @@ def template_use(request, conversation_id, key):
 @login_required
 def attachment_download(request, attachment_id):
     attachment = policies.access_attachment(user=request.user, attachment_id=attachment_id)
+    if request.GET.get("size") == "thumbnail":
+        return _thumbnail(attachment)
     audit.record(
         actor=request.user, action="attachment.downloaded", target=attachment, message_id=attachment.message_id
     )
@@ -320,6 +322,19 @@ def attachment_download(request, attachment_id):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+def _thumbnail(attachment):
+    """A photo's small preview, for the thread page. Not audited one by one: it is part of reading
+    the conversation (opening the photo itself is audited)."""
+    with_thumbnail = thumbnails.attachment_thumbnail(attachment=attachment)
+    if with_thumbnail is None:
+        raise Http404
+    response = FileResponse(with_thumbnail.thumbnail.open("rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -3,6 +3,7 @@ read (and a thread's notifications fold into one), people shown with their role,
 at its newest message, inbox previews in the reader's language, retract confirmed, thumbnails."""
 
 import datetime
+import io
 import re
 
 import pytest
@@ -249,3 +250,89 @@ def test_inbox_queries_are_constant_in_conversations_and_messages(
     with django_assert_max_num_queries(len(small.captured_queries)):
         body = client.get(url("inbox")).content.decode()
     assert body.count("homeroom-card__preview") == 14
+
+
+# --- Feedback while sending; retract; attachments --------------------------------------------
+
+
+def test_retract_asks_to_confirm_first(client, world, thread):
+    reads_english(world.parent)
+    sign_in(client, world.parent)
+    message = thread.messages.get()
+    confirm = client.post(url("retract", message.pk))
+    body = confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "Retract this message?" in body
+    assert "Hola, gracias por la reunión" in body
+    message.refresh_from_db()
+    assert not message.is_retracted
+    client.post(url("retract", message.pk), {"confirm": "yes"})
+    message.refresh_from_db()
+    assert message.is_retracted
+    # Someone else's message: no confirm page either.
+    sign_in(client, world.teacher)
+    assert client.post(url("retract", message.pk)).status_code == 404
+
+
+def test_the_attachment_control_is_the_gov_uk_file_upload_component(client, world, thread):
+    sign_in(client, world.teacher)
+    body = client.get(url("thread", thread.pk)).content.decode()
+    assert '<input type="file" name="attachment" class="govuk-file-upload"' in body
+    # Outside the "Send later" details: in view at full size, not folded away.
+    assert body.index('name="attachment"') < body.index('<details class="govuk-details"')
+
+
+def photo(width=1200, height=900) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_photos_show_as_small_thumbnails_served_only_to_those_who_may_see_them(
+    client, world, thread, settings, tmp_path
+):
+    from PIL import Image
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    sign_in(client, world.teacher)
+    original = photo()
+    sent = client.post(
+        url("send", thread.pk),
+        {"body": "Our trip", "attachment": SimpleUploadedFile("trip.jpg", original, content_type="image/jpeg")},
+    )
+    assert sent.status_code == 302, re.findall(r'govuk-error-summary__list">(.*?)</ul', sent.content.decode(), re.S)
+    attachment = Message.objects.filter(conversation=thread).latest("pk").attachments.get()
+    page = client.get(url("thread", thread.pk)).content.decode()
+    thumbnail_url = f"{url('attachment', attachment.pk)}?size=thumbnail"
+    assert f'src="{thumbnail_url}"' in page
+    assert 'alt="Photo: trip.jpg (opens full size)"' in page
+
+    response = client.get(thumbnail_url)
+    data = b"".join(response.streaming_content)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert len(data) < len(original) / 4
+    with Image.open(io.BytesIO(data)) as image:
+        assert max(image.size) <= 320
+    attachment.refresh_from_db()
+    assert "trip" not in attachment.thumbnail.name
+    assert attachment.thumbnail.name != attachment.file.name
+
+    client.logout()
+    sign_in(client, world.other_parent)
+    assert client.get(thumbnail_url).status_code == 404
+
+
+def test_a_file_that_is_not_a_photo_has_no_thumbnail(client, world, thread, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    sign_in(client, world.teacher)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    client.post(
+        url("send", thread.pk),
+        {"body": "A form", "attachment": SimpleUploadedFile("form.pdf", pdf, content_type="application/pdf")},
+    )
+    attachment = Message.objects.filter(conversation=thread).latest("pk").attachments.get()
+    assert 'alt="Photo:' not in client.get(url("thread", thread.pk)).content.decode()
+    assert client.get(f"{url('attachment', attachment.pk)}?size=thumbnail").status_code == 404
