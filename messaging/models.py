@@ -106,6 +106,9 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "status", "id"]),
             models.Index(fields=["status", "send_at"]),
+            # A thread reads its newest page, the next page up and what came after an anchor, all
+            # by (sent_at, id) within the conversation.
+            models.Index(fields=["conversation", "sent_at", "id"], name="message_conversation_time"),
         ]
         constraints = [
             models.UniqueConstraint(

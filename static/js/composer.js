@@ -6,8 +6,9 @@
  * - errors: a refused message answers 422 with the composer and its error summary. htmx 2 swaps
  *   nothing on a 4xx by default, so the text would just sit there; here a 422 for a composer is
  *   swapped in, and the summary (role=alert) takes the focus so screen readers announce it.
- * - sending: "Sending…" on the button while the post is on its way (htmx disables the button,
- *   see hx-disabled-elt); if the connection fails the text stays in the box and a message says so.
+ * - sending: "Sending…" on the button while it is disabled for a message on its way (htmx's
+ *   hx-disabled-elt for a post, messaging.js for the socket); if the post cannot get through the
+ *   text stays in the box and a message says so.
  * - reading position: the page opens with the newest message and the reply box in view.
  */
 (function () {
@@ -44,23 +45,30 @@
 
   function button(form) { return form.querySelector("button[type='submit']"); }
 
+  // "Sending…" whenever the Send button is disabled while a message is on its way: by htmx
+  // (hx-disabled-elt) for a form post, or by messaging.js while it waits for the socket's answer.
+  var watching = new WeakSet();
+  function watch(root) {
+    (root || document).querySelectorAll(".homeroom-composer__form button[data-sending-text]").forEach(function (send) {
+      if (watching.has(send)) return;
+      watching.add(send);
+      var idle = send.textContent;
+      new MutationObserver(function () {
+        send.textContent = send.disabled ? send.getAttribute("data-sending-text") : idle;
+      }).observe(send, { attributes: true, attributeFilter: ["disabled"] });
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { watch(event.detail && event.detail.elt); });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = composerForm(event);
-    if (!form) return;
-    var send = button(form);
-    var failed = form.querySelector(".homeroom-composer__failed");
+    var failed = form && form.querySelector(".homeroom-composer__failed");
     if (failed) failed.hidden = true;
-    if (send && send.getAttribute("data-sending-text")) {
-      send.setAttribute("data-idle-text", send.textContent);
-      send.textContent = send.getAttribute("data-sending-text");
-    }
   });
 
   function restore(form) {
     var send = button(form);
-    if (send && send.getAttribute("data-idle-text")) {
-      send.textContent = send.getAttribute("data-idle-text");
-    }
+    if (send) send.disabled = false;
   }
 
   // The connection failed or the server broke (htmx swaps nothing): the text stays, say so.
@@ -107,9 +115,10 @@
     var composer = document.getElementById("composer-" + root.getAttribute("data-conversation"));
     if (composer) composer.scrollIntoView({ block: "end" });
   }
+  function start() { watch(document); openAtNewest(); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", openAtNewest);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    openAtNewest();
+    start();
   }
 })();

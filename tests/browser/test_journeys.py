@@ -128,3 +128,26 @@ def test_a_thread_opens_at_its_newest_message_with_the_reply_box_in_view(world, 
     assert in_view(page, f"#c{thread.pk}-body")
     assert not in_view(page, "h1")
     assert_accessible(page)
+
+
+def test_sending_on_a_slow_link_says_so_and_a_failed_send_keeps_the_text(world, new_context, live_url, sign_in):
+    thread = world.guardian_thread(body="Hello from home")
+    page = phone_page(new_context, sign_in, world.parent)
+    page.goto(f"{live_url}/messages/{thread.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    held = []
+    page.route("**/send/", lambda route: held.append(route))
+    page.fill(f"#c{thread.pk}-body", "See you on Friday")
+    send = page.locator(f"#composer-{thread.pk} button[type=submit]")
+    send.click()
+    page.wait_for_function("() => document.querySelector('.homeroom-composer__form button[type=submit]').disabled")
+    assert send.inner_text() == "Sending…"
+    while not held:  # the post is held on its way: a very slow link
+        page.wait_for_timeout(50)
+    held[0].abort("internetdisconnected")
+    page.locator(".homeroom-composer__failed").wait_for()
+    assert send.inner_text() == "Send"
+    assert send.is_enabled()
+    assert page.locator(f"#c{thread.pk}-body").input_value() == "See you on Friday"
+    assert Message.objects.filter(conversation=thread).count() == 1
+    assert_accessible(page)
