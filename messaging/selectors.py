@@ -5,6 +5,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
+    CharField,
     Count,
     Exists,
     F,
@@ -353,35 +355,53 @@ ROLE_ORDER = ("sendco", "dsl", "leader", "teacher", "school_admin", "facilitator
 def roles_of(*, school: School | int | None, pupil: Pupil | None, user_ids) -> dict[int, str]:
     """What each of `user_ids` is, in words for a "With …" line: "class teacher" (teaches `pupil`
     through a class group), their job title, their role at `school` ("SENDCO"), or how they are
-    related to `pupil` ("Lucía's mother"). Two queries however many people."""
+    related to `pupil` ("Lucía's mother"). One query however many people."""
     user_ids = set(user_ids)
-    roles: dict[int, str] = {}
     if not user_ids or school is None:
-        return roles
+        return {}
     school_id = getattr(school, "pk", school)
-    if pupil is not None:
-        guardianships = Guardianship.objects.filter(pupil=pupil, guardian_id__in=user_ids)
-        for guardianship in guardianships:
-            roles[guardianship.guardian_id] = _("%(pupil)s's %(relationship)s") % {
-                "pupil": pupil.known_as,
-                "relationship": guardianship.get_relationship_display().lower(),
-            }
-    memberships = Membership.objects.filter(school_id=school_id, user_id__in=user_ids - set(roles), is_active=True)
-    if pupil is not None:
+    memberships = Membership.objects.filter(school_id=school_id, user_id__in=user_ids, is_active=True)
+    if pupil is None:
+        rows = list(memberships.values("user_id", "role", "job_title"))
+    else:
         teaches = ClassGroup.objects.filter(school_id=school_id, pupils=pupil, staff=OuterRef("user_id"))
-        memberships = memberships.annotate(teaches_pupil=Exists(teaches))
-    for membership in sorted(memberships, key=_role_rank):
-        if membership.user_id not in roles:
-            if getattr(membership, "teaches_pupil", False):
-                roles[membership.user_id] = _("class teacher")
+        # Guardians hold no membership: their rows join by UNION (one query), the relationship
+        # carried in `job_title` and an empty role.
+        guardians = (
+            Guardianship.objects.filter(pupil=pupil, guardian_id__in=user_ids)
+            .annotate(
+                user_id=F("guardian_id"),
+                role=Value("", output_field=CharField()),
+                job_title=F("relationship"),
+                teaches_pupil=Value(False, output_field=BooleanField()),
+            )
+            .values("user_id", "role", "job_title", "teaches_pupil")
+        )
+        rows = list(
+            memberships.annotate(teaches_pupil=Exists(teaches))
+            .values("user_id", "role", "job_title", "teaches_pupil")
+            .union(guardians, all=True)
+        )
+    roles: dict[int, str] = {}
+    labels = dict(Guardianship._meta.get_field("relationship").choices)
+    for row in rows:
+        if row["role"] == "" and pupil is not None:  # a guardian's row: job_title holds the relationship
+            roles[row["user_id"]] = _("%(pupil)s's %(relationship)s") % {
+                "pupil": pupil.known_as,
+                "relationship": str(labels.get(row["job_title"], row["job_title"])).lower(),
+            }
+    for row in sorted((row for row in rows if row["role"]), key=_role_rank):
+        if row["user_id"] not in roles:
+            if row.get("teaches_pupil"):
+                roles[row["user_id"]] = _("class teacher")
             else:
-                roles[membership.user_id] = membership.job_title or _role_words(membership.role)
+                roles[row["user_id"]] = row["job_title"] or _role_words(row["role"])
     return roles
 
 
-def _role_rank(membership: Membership) -> tuple[int, int]:
-    role = ROLE_ORDER.index(membership.role) if membership.role in ROLE_ORDER else len(ROLE_ORDER)
-    return (0 if getattr(membership, "teaches_pupil", False) else 1, role)
+def _role_rank(row: dict) -> tuple[int, int]:
+    role = ROLE_ORDER.index(row["role"]) if row["role"] in ROLE_ORDER else len(ROLE_ORDER)
+    return (0 if row.get("teaches_pupil") else 1, role)
 
 
 def _role_words(role: str) -> str:

@@ -173,11 +173,11 @@ def _fold_into_unread(
     return notification
 
 
-@transaction.atomic
 def notifications_mark_read_about(*, user: User, target: Model) -> int:
     """Mark read the person's unread notifications about `target` (a conversation they have just
     read), so the badge and the inbox agree with what they saw; whatever of them still waits for
-    quiet hours to end or for the digest is not sent. Returns how many were unread: one UPDATE."""
+    quiet hours to end or for the digest is not sent. Returns how many were unread: one UPDATE
+    (atomic by itself: no savepoint of its own)."""
     count = Notification.objects.filter(
         user=user, read_at__isnull=True, target_type=targets.label_of(target), target_id=target.pk
     ).update(read_at=timezone.now(), held_until=None, digest_pending=False)

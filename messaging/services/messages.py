@@ -342,9 +342,6 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     participant = Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True).first()
     if participant is None:
         raise PermissionDenied
-    # Before the "nothing new" return: a notification written just after the messages were read
-    # (its delivery raced the reader) is cleared by the next read too.
-    notifications.notifications_mark_read_about(user=user, target=conversation)
     sent = selectors.sent_messages(conversation)
     if up_to is None:
         up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at", "conversation_id", "status").first()
@@ -362,6 +359,8 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     )
     if not unread:
         return 0
+    # Only when something new was read, so a read with nothing new stays free.
+    notifications.notifications_mark_read_about(user=user, target=conversation)
     now = timezone.now()
     MessageRead.objects.bulk_create(
         [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
