@@ -150,6 +150,9 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
+    # A small JPEG of a photo, made on the server the first time a page shows it (random name too;
+    # served only through the access-checked attachment view). Empty for anything else.
+    thumbnail = models.FileField(upload_to=attachment_path, blank=True)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -161,6 +164,11 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def is_photo(self) -> bool:
+        """A picture the page shows as a thumbnail (the type was sniffed from the file at upload)."""
+        return self.content_type in ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 class StoredTranslation(models.Model):
@@ -337,6 +345,9 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20)
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     title = models.CharField(max_length=200)
+    # How many events this one notification stands for: a thread's new messages, while unread,
+    # fold into one ("3 new messages from María García") rather than piling up.
+    count = models.PositiveIntegerField(default=1)
     body = EncryptedTextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     urgent = models.BooleanField(default=False)

@@ -5,7 +5,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
+    CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -18,9 +21,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import policies as people
-from accounts.models import Membership, Pupil, School, User
+from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
 from messaging import policies
 from messaging.models import (
     Conversation,
@@ -313,6 +317,103 @@ def scheduled_by(*, conversation: Conversation, user: User) -> QuerySet[Message]
     return Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.SCHEDULED).order_by(
         "send_at"
     )
+
+
+def attach_previews(conversations: list[Conversation], *, reader: User) -> list[Conversation]:
+    """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
+    sees it (`shown_body` in their language when a translation is stored, see
+    `describe_for_reader`), or None. Two queries however many conversations and messages."""
+    newest = (
+        Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
+        .order_by("-sent_at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = dict(
+        Conversation.objects.filter(pk__in=[conversation.pk for conversation in conversations])
+        .annotate(newest_id=Subquery(newest))
+        .values_list("pk", "newest_id")
+    )
+    reader_language = normalise(reader.preferred_language)
+    messages = {
+        message.pk: describe_for_reader(message, reader)
+        for message in Message.objects.filter(pk__in=[pk for pk in ids.values() if pk])
+        .select_related("sender")
+        .prefetch_related(
+            Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations")
+        )
+    }
+    for conversation in conversations:
+        conversation.preview = messages.get(ids.get(conversation.pk))
+    return conversations
+
+
+# How a member of staff is named beside their name, most telling first (a class teacher is
+# "class teacher" whatever else they are).
+ROLE_ORDER = ("sendco", "dsl", "leader", "teacher", "school_admin", "facilitator")
+
+
+def roles_of(*, school: School | int | None, pupil: Pupil | None, user_ids) -> dict[int, str]:
+    """What each of `user_ids` is, in words for a "With …" line: "class teacher" (teaches `pupil`
+    through a class group), their job title, their role at `school` ("SENDCO"), or how they are
+    related to `pupil` ("Lucía's mother"). One query however many people."""
+    user_ids = set(user_ids)
+    if not user_ids or school is None:
+        return {}
+    school_id = getattr(school, "pk", school)
+    memberships = Membership.objects.filter(school_id=school_id, user_id__in=user_ids, is_active=True)
+    if pupil is None:
+        rows = list(memberships.values("user_id", "role", "job_title"))
+    else:
+        teaches = ClassGroup.objects.filter(school_id=school_id, pupils=pupil, staff=OuterRef("user_id"))
+        # Guardians hold no membership: their rows join by UNION (one query), the relationship
+        # carried in `job_title` and an empty role.
+        guardians = (
+            Guardianship.objects.filter(pupil=pupil, guardian_id__in=user_ids)
+            .annotate(
+                user_id=F("guardian_id"),
+                role=Value("", output_field=CharField()),
+                job_title=F("relationship"),
+                teaches_pupil=Value(False, output_field=BooleanField()),
+            )
+            .values("user_id", "role", "job_title", "teaches_pupil")
+        )
+        rows = list(
+            memberships.annotate(teaches_pupil=Exists(teaches))
+            .values("user_id", "role", "job_title", "teaches_pupil")
+            .union(guardians, all=True)
+        )
+    roles: dict[int, str] = {}
+    labels = dict(Guardianship._meta.get_field("relationship").choices)
+    for row in rows:
+        if row["role"] == "" and pupil is not None:  # a guardian's row: job_title holds the relationship
+            roles[row["user_id"]] = _("%(pupil)s's %(relationship)s") % {
+                "pupil": pupil.known_as,
+                "relationship": str(labels.get(row["job_title"], row["job_title"])).lower(),
+            }
+    for row in sorted((row for row in rows if row["role"]), key=_role_rank):
+        if row["user_id"] not in roles:
+            if row.get("teaches_pupil"):
+                roles[row["user_id"]] = _("class teacher")
+            else:
+                roles[row["user_id"]] = row["job_title"] or _role_words(row["role"])
+    return roles
+
+
+def _role_rank(row: dict) -> tuple[int, int]:
+    role = ROLE_ORDER.index(row["role"]) if row["role"] in ROLE_ORDER else len(ROLE_ORDER)
+    return (0 if row.get("teaches_pupil") else 1, role)
+
+
+def _role_words(role: str) -> str:
+    words = {
+        "teacher": _("teacher"),
+        "sendco": _("SENDCO"),
+        "dsl": _("designated safeguarding lead"),
+        "leader": _("school leader"),
+        "school_admin": _("school office"),
+        "facilitator": _("community facilitator"),
+    }
+    return words.get(role, "")
 
 
 def participants_of(conversation: Conversation) -> QuerySet[Participant]:

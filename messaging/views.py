@@ -27,7 +27,7 @@ from messaging.forms import (
     TranslationPreviewForm,
 )
 from messaging.models import Conversation
-from messaging.services import MessagingError, boundaries, conversations, safeguarding, translation_checks
+from messaging.services import MessagingError, boundaries, conversations, safeguarding, thumbnails, translation_checks
 from messaging.services import messages as message_services
 from messaging.services import templates as message_templates
 
@@ -46,6 +46,7 @@ def _int_or_none(value) -> int | None:
 @login_required
 def inbox(request):
     page = Paginator(selectors.inbox_for(request.user), 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_previews(list(page.object_list), reader=request.user)
     return render(request, "messaging/inbox.html", {"page": page, "conversations": page.object_list})
 
 
@@ -98,14 +99,27 @@ def _start(request, *, kind, pupil=None, school=None):
             if notice:
                 flash.info(request, notice)
             return redirect("messaging:thread", conversation.pk)
+    school = school or (pupil.school if pupil else None)
+    roles = selectors.roles_of(school=school, pupil=pupil, user_ids=[person.pk for person in reachable])
+    staff_writing_to_family = policies.recipients_need_a_guardian(user=user, kind=kind, pupil=pupil)
+    groups = [(None, reachable)]
+    if staff_writing_to_family:
+        # The family apart from colleagues: two fieldsets of one list of checkboxes.
+        guardians = set(people.guardians_with_viewing_rights(pupil).values_list("pk", flat=True))
+        groups = [
+            (_("Parents and carers"), [person for person in reachable if person.pk in guardians]),
+            (_("Colleagues"), [person for person in reachable if person.pk not in guardians]),
+        ]
     context = {
         "form": form,
         "kind": kind,
         "pupil": pupil,
-        "school": school or (pupil.school if pupil else None),
+        "school": school,
         "people": reachable,
+        "roles": roles,
+        "groups": [(legend, members) for legend, members in groups if members],
         "chosen": set(form["recipients"].value() or []) if choose else set(),
-        "staff_writing_to_family": policies.recipients_need_a_guardian(user=user, kind=kind, pupil=pupil),
+        "staff_writing_to_family": staff_writing_to_family,
     }
     return render(request, "messaging/start.html", context, status=422 if form.errors else 200)
 
@@ -129,11 +143,15 @@ def _thread_context(request, conversation, *, form=None):
     before = _int_or_none(request.GET.get("before"))
     page = selectors.thread_page(conversation=conversation, reader=user, before_id=before)
     staff_side = policies.is_staff_side(user=user, conversation=conversation)
+    participants = list(selectors.participants_of(conversation))
+    people_shown = {participant.user_id for participant in participants}
+    people_shown.update(message.sender_id for message in page.messages)
     return {
         "conversation": conversation,
         "thread": page,
         "viewer": user,
-        "participants": selectors.participants_of(conversation),
+        "participants": participants,
+        "roles": selectors.roles_of(school=conversation.school_id, pupil=conversation.pupil, user_ids=people_shown),
         "scheduled": selectors.scheduled_by(conversation=conversation, user=user),
         "form": form or MessageForm(conversation_id=conversation.pk),
         "templates": message_templates.templates_offered(school=conversation.school, staff_side=staff_side),
@@ -147,6 +165,9 @@ def _thread_context(request, conversation, *, form=None):
 def thread(request, conversation_id):
     conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
     context = _thread_context(request, conversation)
+    if request.htmx and not context["is_latest_page"]:
+        # "Older messages" with JavaScript: the older page's messages go above those shown.
+        return render(request, "messaging/thread.html#older_page", context)
     if context["is_latest_page"] and context["thread"].messages:
         message_services.conversation_mark_read(user=request.user, conversation=conversation)
     return render(request, "messaging/thread.html", context)
@@ -201,7 +222,14 @@ def _sent(request, conversation, message):
 @login_required
 @require_POST
 def message_retract(request, message_id):
+    """Retract one's own message, after saying yes on a page that shows it (the "Retract" button
+    posts without `confirm`; the confirm page posts with it): a slip of the thumb retracts nothing."""
     message = policies.access_message(user=request.user, message_id=message_id)
+    if request.POST.get("confirm") != "yes":
+        if message.sender_id != request.user.pk:
+            raise Http404
+        context = {"message": message, "conversation": message.conversation}
+        return render(request, "messaging/retract.html", context)
     try:
         message_services.message_retract(user=request.user, message=message)
     except MessagingError as error:
@@ -285,6 +313,8 @@ def template_use(request, conversation_id, key):
 @login_required
 def attachment_download(request, attachment_id):
     attachment = policies.access_attachment(user=request.user, attachment_id=attachment_id)
+    if request.GET.get("size") == "thumbnail":
+        return _thumbnail(attachment)
     audit.record(
         actor=request.user, action="attachment.downloaded", target=attachment, message_id=attachment.message_id
     )
@@ -302,6 +332,19 @@ def attachment_download(request, attachment_id):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+def _thumbnail(attachment):
+    """A photo's small preview, for the thread page. Not audited one by one: it is part of reading
+    the conversation (opening the photo itself is audited)."""
+    with_thumbnail = thumbnails.attachment_thumbnail(attachment=attachment)
+    if with_thumbnail is None:
+        raise Http404
+    response = FileResponse(with_thumbnail.thumbnail.open("rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -96,8 +96,16 @@ def notify(
     pupil: Pupil | None = None,
     urgent: bool = False,
     target: Model | None = None,
+    repeat_title: Callable[[int], str] | None = None,
 ) -> Notification:
     """Put one notification in `user`'s inbox, then (after commit) update their badge and deliver it.
+
+    With `repeat_title` (and a `target`), repeats fold: while the person has an unread notification
+    of this kind about this target, it is updated instead of a new one added (its `count` grows,
+    its title becomes `repeat_title(count)`, evaluated in their language, and it moves to the top).
+    Its email and text are not sent again: if they have not gone yet (waiting in the outbox, held
+    for quiet hours or for the digest) they carry the new title; if they have, the person already
+    knows there is something new there, and reading it starts afresh. Urgent ones never fold.
 
     `title` and `body` may be lazy translations (`gettext_lazy`, `format_lazy`): they are
     evaluated in the recipient's language. `target` is what it is about when the recipient may
@@ -114,9 +122,13 @@ def notify(
     if target is not None and not targets.can_see_target(user, target):
         raise PermissionDenied("The recipient may not see what this notification is about.")
     with translation.override(user.preferred_language):
-        title_text, body_text = str(title).strip(), str(body)
-    if len(title_text) > _TITLE_MAX:
-        title_text = title_text[: _TITLE_MAX - 1] + "…"
+        title_text, body_text = _clipped(str(title)), str(body)
+    if repeat_title is not None and target is not None and not urgent:
+        folded = _fold_into_unread(
+            user=user, kind=kind, target_type=target_type, target_id=target.pk, repeat_title=repeat_title, body=body
+        )
+        if folded is not None:
+            return folded
     notification = Notification.objects.create(
         user=user,
         kind=kind,
@@ -132,6 +144,46 @@ def notify(
     outbox.record(BADGE, target=notification, payload={"user": user.pk})
     delivery_record(notification)
     return notification
+
+
+def _clipped(title: str) -> str:
+    title = title.strip()
+    return title[: _TITLE_MAX - 1] + "…" if len(title) > _TITLE_MAX else title
+
+
+def _fold_into_unread(
+    *, user: User, kind: str, target_type: str, target_id: int, repeat_title: Callable[[int], str], body
+) -> Notification | None:
+    """The person's unread notification of `kind` about the target, updated to stand for one more
+    event; None when there is none. Locked, so two messages arriving together count two."""
+    notification = (
+        Notification.objects.select_for_update()
+        .filter(user=user, kind=kind, target_type=target_type, target_id=target_id, read_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if notification is None:
+        return None
+    notification.count += 1
+    with translation.override(user.preferred_language):
+        notification.title = _clipped(str(repeat_title(notification.count)))
+        notification.body = str(body)
+    notification.created_at = timezone.now()
+    notification.save(update_fields=["count", "title", "body", "created_at"])
+    return notification
+
+
+def notifications_mark_read_about(*, user: User, target: Model) -> int:
+    """Mark read the person's unread notifications about `target` (a conversation they have just
+    read), so the badge and the inbox agree with what they saw; whatever of them still waits for
+    quiet hours to end or for the digest is not sent. Returns how many were unread: one UPDATE
+    (atomic by itself: no savepoint of its own)."""
+    count = Notification.objects.filter(
+        user=user, read_at__isnull=True, target_type=targets.label_of(target), target_id=target.pk
+    ).update(read_at=timezone.now(), held_until=None, digest_pending=False)
+    if count:
+        _push_badge_on_commit(user.pk)
+    return count
 
 
 # Outbox effects (handlers in messaging.effects). Urgent notifications (safeguarding, school

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hub import outbox
 from messaging import policies, selectors
@@ -126,6 +127,15 @@ def _notify(message: Message, reader) -> None:
             url=reverse("messaging:thread", args=[conversation.pk]),
             pupil=conversation.pupil,
             target=conversation,
+            # While the thread is unread, its new messages fold into this one notification.
+            repeat_title=lambda count: (
+                ngettext(
+                    "%(count)d new message from %(sender)s: %(subject)s",
+                    "%(count)d new messages from %(sender)s: %(subject)s",
+                    count,
+                )
+                % {"count": count, "sender": message.sender, "subject": conversation.subject}
+            ),
         )
     except PermissionDenied:
         # Access lost a moment ago (notify checks again): nothing to tell them.

@@ -22,6 +22,7 @@ from accounts.models import User
 from hub import crypto, outbox
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
+from messaging.notifications import services as notifications
 from messaging.services import (
     AttachmentRejected,
     ConversationClosed,
@@ -334,7 +335,9 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     """Record that `user` has read `up_to` (default: the newest message) and everything before it.
 
     Writes one receipt per newly read message from someone else and pushes the updated
-    "read by" line to the senders. Returns how many messages were newly read.
+    "read by" line to the senders. The reader's notifications about the conversation are marked
+    read with it (their badge updates on open pages): what they have read no longer waits for them.
+    Returns how many messages were newly read.
     """
     participant = Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True).first()
     if participant is None:
@@ -356,6 +359,8 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     )
     if not unread:
         return 0
+    # Only when something new was read, so a read with nothing new stays free.
+    notifications.notifications_mark_read_about(user=user, target=conversation)
     now = timezone.now()
     MessageRead.objects.bulk_create(
         [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True

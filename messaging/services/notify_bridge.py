@@ -5,10 +5,27 @@ Kept thin so the call sites stay stable while notifications evolve; tests replac
 
 
 def notify(
-    *, user, kind: str, title: str, body: str = "", url: str = "", pupil=None, urgent: bool = False, target=None
+    *,
+    user,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    pupil=None,
+    urgent: bool = False,
+    target=None,
+    repeat_title=None,
 ):
     from messaging.notifications import notify as notifications_notify
 
     return notifications_notify(
-        user=user, kind=kind, title=title, body=body, url=url, pupil=pupil, urgent=urgent, target=target
+        user=user,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        pupil=pupil,
+        urgent=urgent,
+        target=target,
+        repeat_title=repeat_title,
     )

@@ -76,7 +76,10 @@ def test_injected_script_does_not_run_but_the_pages_own_scripts_do(outside, live
     assert "govuk-frontend-supported" in classes
     assert page.locator("[data-govuk-skip-link-init]").count() == 1
 
-    # htmx still works: the boosted "Retract" form is sent by htmx (HX-Request) and swapped in.
+    # htmx still works: the boosted "Retract" form, then its confirmation, are sent by htmx
+    # (HX-Request) and swapped in.
+    page.locator('form[action$="/retract/"] button').first.click()
+    page.locator('input[name="confirm"]').wait_for(state="attached")
     with page.expect_request(lambda request: "/retract/" in request.url) as sent:
         page.locator('form[action$="/retract/"] button').first.click()
     assert sent.value.headers.get("hx-request") == "true"
