@@ -200,6 +200,11 @@ def publish(entry_id: int, queue: str, *, countdown: float | None = None) -> boo
         logger.info("outbox: broker was down a moment ago; entry %s is left to the sweeper", entry_id)
         return False
     try:
+        if eager:
+            # Run in this process without touching a broker connection (apply_async would still
+            # take a producer from the connection pool, even though it sends nothing).
+            outbox_run.apply(args=[entry_id])
+            return True
         outbox_run.apply_async(
             args=[entry_id],
             queue=queue,

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from hub import outbox
 from hub.celery import app
@@ -57,6 +58,9 @@ def _forget_connections() -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps its own registry of connection and producer pools per broker URL: without this,
+    # the next test publishing to the usual broker would be handed the pool closed above.
+    kombu_pools.reset()
 
 
 @pytest.fixture
