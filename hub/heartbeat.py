@@ -29,7 +29,13 @@ def heartbeat_age() -> float | None:
 
 
 # Short expiry and time limit: a heartbeat that waited minutes in a queue tells nothing new.
-@shared_task(name="hub.heartbeat.beat", ignore_result=True, expires=HEARTBEAT_EVERY_SECONDS, time_limit=30)
+@shared_task(
+    name="hub.heartbeat.beat",
+    ignore_result=True,
+    expires=HEARTBEAT_EVERY_SECONDS,
+    soft_time_limit=20,  # below the hard limit, or Celery refuses to send it at all
+    time_limit=30,
+)
 def beat() -> None:
     heartbeat_record()
 
