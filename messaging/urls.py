@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from messaging import views
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("attachment/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("safeguarding/", views.safeguarding_alerts, name="safeguarding_alerts"),
     path("safeguarding/<int:alert_id>/", views.safeguarding_alert, name="safeguarding_alert"),
+    path("announcements/", include("messaging.announcements.urls")),
 ]
