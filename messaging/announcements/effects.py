@@ -9,11 +9,11 @@ from hub.models import OutboxEntry
 from messaging.announcements import services
 from messaging.translation.cache import translation_store
 
-TRANSLATED_FIELDS = ("title", "body")
+TRANSLATED_FIELDS = ("title", "body", "question")
 
 
 def translate(announcement_id: int, language: str) -> None:
-    """Store the announcement's title and body in `language`: once per language, however many
+    """Store the announcement's title, body and question in `language`: once per language, however many
     families read it. TranslationFailed means "try again later"."""
     for field in TRANSLATED_FIELDS:
         translation_store(label=services.LABEL, object_id=announcement_id, field=field, language=language)

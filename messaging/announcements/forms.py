@@ -14,9 +14,12 @@ class AnnouncementForm(forms.Form):
         label=_("Who is it for?"),
         choices=Announcement.Audience.choices,
         initial=Announcement.Audience.CLASSES,
+        widget=forms.RadioSelect,
         error_messages={"required": _("Choose who it is for.")},
     )
-    class_groups = forms.TypedMultipleChoiceField(label=_("Classes"), coerce=int, required=False)
+    class_groups = forms.TypedMultipleChoiceField(
+        label=_("Classes"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
     year_group = forms.ChoiceField(
         label=_("Year group"), required=False, widget=forms.Select(attrs={"class": "govuk-select"})
     )
@@ -34,7 +37,10 @@ class AnnouncementForm(forms.Form):
         error_messages={"required": _("Write the announcement.")},
     )
     response = forms.ChoiceField(
-        label=_("Do you need a reply?"), choices=Announcement.Response.choices, initial=Announcement.Response.NONE
+        label=_("Do you need a reply?"),
+        choices=Announcement.Response.choices,
+        initial=Announcement.Response.NONE,
+        widget=forms.RadioSelect,
     )
     question = forms.CharField(
         label=_("Question (for a yes or no question, or a question with choices)"),
@@ -87,7 +93,9 @@ class AnnouncementForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.ChoiceField(label=_("Your answer"), error_messages={"required": _("Choose an answer.")})
+    answer = forms.ChoiceField(
+        label=_("Your answer"), widget=forms.RadioSelect, error_messages={"required": _("Choose an answer.")}
+    )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -70,6 +70,7 @@ class AnnouncementPage:
     announcement: Announcement
     title: Shown
     body: Shown
+    question: Shown
     attachments: list
     receipt: AnnouncementReceipt | None
     is_recipient: bool
@@ -88,6 +89,7 @@ def announcement_page(*, user: User, announcement: Announcement, original: bool 
         announcement=announcement,
         title=shown(announcement, "title", original=original),
         body=shown(announcement, "body", original=original),
+        question=shown(announcement, "question", original=original),
         attachments=list(announcement.attachments.all()),
         receipt=receipt,
         is_recipient=policies.is_recipient(user=user, announcement=announcement),

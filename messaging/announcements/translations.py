@@ -1,12 +1,12 @@
 """Announcements' translated fields (messaging.translation.registry), registered by
-MessagingConfig.ready(): the title and body, under the school's glossary."""
+MessagingConfig.ready(): the title, body and question, under the school's glossary."""
 
 from messaging.announcements.models import Announcement
 from messaging.translation import registry
 
 
 def register_translated_fields() -> None:
-    for field in ("title", "body"):
+    for field in ("title", "body", "question"):
         registry.register(
             Announcement,
             field,
