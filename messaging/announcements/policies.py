@@ -40,12 +40,21 @@ def _audience_includes(pupils: QuerySet[Pupil]) -> Q:
 
 def announcements_visible_to(user: User) -> QuerySet[Announcement]:
     """Sent announcements whose audience includes one of the user's children now; and, for staff,
-    their schools' sent announcements and their own scheduled ones."""
+    their own (scheduled too) and their school's sent ones, except a class's that they do not
+    teach, unless their role sees every pupil of the school."""
     if not user.is_authenticated:
         return Announcement.objects.none()
-    staff_schools = Membership.objects.filter(user=user, is_active=True).values("school_id")
+    memberships = Membership.objects.filter(user=user, is_active=True)
+    whole_school = memberships.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("school_id")
+    taught = Announcement.class_groups.through.objects.filter(classgroup__staff=user).values("announcement_id")
     family = Q(status=Status.SENT) & _audience_includes(_current_children(user))
-    staff = Q(school_id__in=staff_schools) & (Q(status=Status.SENT) | Q(author=user))
+    # Staff: what they wrote; and, sent, their school's whole-school and year-group news, the
+    # classes they teach, and everything where their role sees every pupil (as accounts.policies).
+    staff = Q(school_id__in=memberships.values("school_id")) & (
+        Q(author=user)
+        | Q(status=Status.SENT)
+        & (Q(audience__in=[Audience.SCHOOL, Audience.YEAR_GROUP]) | Q(pk__in=taught) | Q(school_id__in=whole_school))
+    )
     return Announcement.objects.filter(family | staff)
 
 

@@ -191,10 +191,11 @@ def test_a_family_sees_only_announcements_for_their_childrens_classes_and_school
         )
     # A family does not see the figures of the announcement they may read.
     assert client.get(reverse("messaging:announcement_figures", args=[own.pk])).status_code == 404
-    # Another teacher of the school reads it, but only its author and leaders follow it up.
+    # A teacher of another class neither reads it nor follows it up; leaders do both.
     other = as_user(world.other_teacher)
-    assert other.get(reverse("messaging:announcement", args=[own.pk])).status_code == 200
+    assert other.get(reverse("messaging:announcement", args=[own.pk])).status_code == 404
     assert other.get(reverse("messaging:announcement_figures", args=[own.pk])).status_code == 404
+    assert "Own trip" not in other.get(reverse("messaging:announcements")).content.decode()
     assert as_user(world.leader).get(reverse("messaging:announcement_figures", args=[own.pk])).status_code == 200
 
 
