@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -339,8 +340,6 @@ def announcement_remind_deliver(*, announcement_id: int, at: datetime.datetime) 
     announcement = Announcement.objects.select_related("school").filter(pk=announcement_id).first()
     if announcement is None:
         return 0
-    from django.db.models import Q
-
     batch = list(
         pending_receipts(announcement)
         .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=at))

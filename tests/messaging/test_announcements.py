@@ -3,10 +3,13 @@ PostgreSQL. Who may post to what, who may read what, who receives the fan-out (d
 runs), read and answer figures, reminders to just the families who have not answered, scheduled
 posts, private replies, and query counts constant in the number of families."""
 
+import base64
 import datetime
 
 import pytest
-from django.db import connection
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -94,9 +97,9 @@ def test_a_teacher_cannot_post_to_another_class_the_school_or_another_school(
     assert not Announcement.objects.exists()
     # The service refuses the same, whatever a form would have offered.
     for kwargs in ({"audience": "classes", "class_group_ids": [secret_class().pk]}, {"audience": "school"}):
-        with pytest.raises(services.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             services.announcement_post(author=world.teacher, school_id=world.school.pk, title="x", body="y", **kwargs)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.announcement_post(
             author=world.teacher,
             school_id=world.far_school.pk,
@@ -138,7 +141,7 @@ def test_an_urgent_announcement_is_a_school_alert_and_only_leaders_send_one(
     post(client, workers=django_capture_on_commit_callbacks, audience="school", urgent="on", title="Closed today")
     assert {(call["kind"], call["urgent"]) for call in outside.notifications} == {("school_alert", True)}
     assert str(outside.notifications[0]["title"]) == "Urgent: Closed today"
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.announcement_post(
             author=world.teacher,
             school_id=world.school.pk,
@@ -428,3 +431,43 @@ def test_list_and_figures_pages_cost_the_same_queries_for_3_or_40_families(
     assert few["figures"] <= 30
     assert few["family list"] <= 25
     assert few["staff list"] <= 25
+
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+def test_an_attached_file_reaches_the_audience_only(world, as_user, django_capture_on_commit_callbacks):
+    client = as_user(world.teacher)
+    upload = SimpleUploadedFile("consent-form.png", PNG, content_type="image/png")
+    post(client, workers=django_capture_on_commit_callbacks, class_groups=[own_class().pk], attachment=upload)
+    attachment = Announcement.objects.get().attachments.get()
+    url = reverse("messaging:announcement_attachment", args=[attachment.pk])
+    parent = as_user(world.parent)
+    assert (
+        "consent-form.png"
+        in parent.get(reverse("messaging:announcement", args=[attachment.announcement_id])).content.decode()
+    )
+    response = parent.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert as_user(world.other_parent).get(url).status_code == 404
+
+
+def test_a_rolled_back_post_announces_nothing(world, outside, django_capture_on_commit_callbacks):
+    def post_then_fail():
+        with transaction.atomic():
+            services.announcement_post(
+                author=world.teacher,
+                school_id=world.school.pk,
+                audience="classes",
+                class_group_ids=[own_class().pk],
+                title="Never sent",
+                body="Rolled back",
+            )
+            raise RuntimeError("the request failed after the save")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        post_then_fail()
+    assert not Announcement.objects.exists()
+    assert not OutboxEntry.objects.filter(effect=services.FANOUT).exists()
+    assert outside.notifications == []
