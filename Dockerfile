@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=hub.settings.production \
-    WEB_CONCURRENCY=2
+    WEB_CONCURRENCY=2 \
+    UVICORN_TIMEOUT_KEEP_ALIVE=75
 
 # Pango, HarfBuzz and fonts for WeasyPrint (PDF reports); gettext to compile the UI translations;
 # Apertium for machine translation of messages (English <-> Spanish).
@@ -45,5 +46,9 @@ USER homeroom
 EXPOSE 8000
 
 # Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers. uvicorn reads its
-# number of worker processes from WEB_CONCURRENCY.
+# number of worker processes from WEB_CONCURRENCY, and keeps idle connections for
+# UVICORN_TIMEOUT_KEEP_ALIVE seconds: longer than the load balancer's idle timeout (often 60 s),
+# so uvicorn never closes a connection the balancer is about to reuse (seen as failed requests
+# under load with uvicorn's default of 5 s). Each process serves at most MAX_REQUESTS_IN_FLIGHT
+# requests at once, with DB_POOL_MAX_SIZE database connections (hub/concurrency.py, settings).
 CMD ["uvicorn", "hub.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*"]

@@ -17,6 +17,9 @@ install: $(VENV)/.installed
 
 demo: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	@# Hashed, precompressed static files, served cached and compressed as in production.
+	DEBUG=true $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@# Last before the server starts, so the demo logins it prints are what a newcomer sees.
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "Homeroom is running on http://127.0.0.1:8000  (Ctrl+C to stop)"
 	DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
@@ -47,5 +50,5 @@ assets:
 
 # Refresh the .po catalogues after changing UI strings, then compile them.
 messages:
-	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=node_modules --ignore=static
+	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=node_modules --ignore=static --ignore=tests --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv

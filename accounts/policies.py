@@ -6,7 +6,7 @@ role or viewing right takes effect on the next request.
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Model, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
@@ -144,12 +144,20 @@ def dsls_at(school: School | int) -> QuerySet[User]:
     return role_holders(Role.DSL, school=school)
 
 
-def access_pupil(*, user: User, pupil_id: int) -> Pupil:
+def locked(found: Model, *related: str) -> Model:
+    """`found` read again with its row locked until the transaction ends (`for_update=True` of the
+    `access_*` functions): visibility is decided first, by the visibility queryset (which may use
+    DISTINCT or outer joins, where a row lock is not allowed), then only this one row is locked."""
+    return type(found)._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=found.pk)
+
+
+def access_pupil(*, user: User, pupil_id: int, for_update: bool = False) -> Pupil:
     """The pupil if `user` may see them; otherwise Http404, whatever the reason."""
     try:
-        return pupils_visible_to(user).select_related("school").get(pk=pupil_id)
-    except (Pupil.DoesNotExist, ValueError):
+        pupil = pupils_visible_to(user).select_related("school").get(pk=pupil_id)
+    except (Pupil.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return locked(pupil, "school") if for_update else pupil
 
 
 def requires_two_factor(user: User) -> bool:

@@ -1,18 +1,26 @@
-"""Live messaging under load: our path against a bare Channels echo, in the same run.
+"""Live messaging under load: our two ways of sending beside the floors they are built on, in one run.
 
-    .venv/bin/python bench/messaging.py --clients 40 --messages 50
+    .venv/bin/python bench/messaging.py --clients 20 --messages 20
 
-One ASGI process (uvicorn, in a subprocess) serves both:
+One ASGI process (uvicorn, in a subprocess, jobs in-process) serves every path; each is timed
+from the moment a client sends until the other participant's socket has the message, and the
+server process's CPU time is read before and after each path (PostgreSQL's and Redis's own CPU
+are not in it):
 
-- ours: a client POSTs a message to /messages/<id>/send/ (view → service → encrypted row →
-  safeguarding scan → after-commit render per reader → Redis channel layer → each participant's
-  UserConsumer → their socket); we time until every other participant has the fragment;
-- bare: a client sends a frame to a minimal AsyncWebsocketConsumer that group_sends it to the
-  room (Redis layer) and each member's consumer forwards it; we time until every other member has it.
+- echo floor: a minimal AsyncWebsocketConsumer group_sends each frame to its room (Redis layer);
+- bare Django, POST → push: a signed-in POST to a minimal view that pushes the text to both
+  participants' UserConsumer sockets (the project's middleware, no query of its own);
+- bare Django, POST → insert + render + push: the same view also inserts the message row
+  (encrypted, as ours) and renders it once from a small template before pushing it;
+- ours over the WebSocket: {"type": "send"} on the writer's open socket (access check, service,
+  audit, safeguarding scan, outbox, notification per reader, per-reader render, push);
+- ours as a form post: the composer's htmx POST to /messages/<id>/send/, the same service.
 
-Clients are paired into rooms (a parent and a teacher per conversation); every room sends
-closed-loop (next message once the last arrived), all rooms at once. Printed: p50/p95 latency,
-messages per second, and our figures as a ratio of the bare ones.
+In our two paths the reader's tab then says "read", as the page's script does, and the writer's
+tab gets the receipt, so their cost is in the figures too. Clients are paired into rooms (a
+parent and a teacher per conversation); every room sends closed-loop (the next message once the
+last arrived), all rooms at once. Printed: p50/p95 latency, messages per second, server CPU per
+message, and each as a ratio of the echo floor (and the form post of the bare insert view).
 
 Uses REDIS_URL (default redis://127.0.0.1:6379/15) and DATABASE_URL (default: a fresh SQLite
 file in a temporary directory, migrated at start). Translation is off (one language) so the
@@ -22,7 +30,10 @@ in-memory email backend, so printing them is not measured either.
 
 import argparse
 import asyncio
+import functools
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +41,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,11 +51,11 @@ sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").r
 CSRF = "b" * 32
 
 
-def configure_environment(database_url: str, redis_url: str) -> None:
+def configure_environment(database_url: str, redis_url: str, *, eager: bool = True) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "hub.settings.base"
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true" if eager else "false"
     # Notification emails are built and handed to Django's in-memory backend, not printed: the
     # console backend's writes would be measured as messaging.
     os.environ["EMAIL_URL"] = "memorymail://"
@@ -129,11 +141,67 @@ def install_urlconf() -> None:
     from hub import urls as hub_urls
 
     module = types.ModuleType("bench_urls")
-    patterns = list(hub_urls.urlpatterns)
+    patterns = [path("bench/push/", bare_push), path("bench/insert/<int:conversation_id>/", bare_insert)]
+    patterns += list(hub_urls.urlpatterns)
     if not any(getattr(entry, "namespace", None) == "messaging" for entry in patterns):
         patterns.append(path("messages/", include("messaging.urls")))
     module.urlpatterns = patterns
     sys.modules["bench_urls"] = module
+
+
+def bare_push(request):
+    """The floor of a Django POST that pushes: the project's middleware (session, sign-in, CSRF)
+    and one push to each participant's sockets."""
+    from django.http import HttpResponse, HttpResponseForbidden
+    from django.utils.html import format_html
+
+    from messaging import realtime
+
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    text = request.POST.get("body", "")
+    readers = [int(pk) for pk in request.POST.getlist("to")]
+    realtime.push_to_users(readers, html=format_html("<p>{}</p>", text))
+    return HttpResponse(status=200)
+
+
+_TEMPLATE = None
+
+
+def bare_insert(request, conversation_id):
+    """The floor of saving a message: the same, plus the row inserted (encrypted body, in a
+    transaction) and rendered once from a small template."""
+    from django.db import transaction
+    from django.http import HttpResponse, HttpResponseForbidden
+    from django.template import engines
+    from django.utils import timezone
+
+    from messaging import realtime
+    from messaging.models import Message
+
+    global _TEMPLATE
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    if _TEMPLATE is None:
+        _TEMPLATE = engines["django"].from_string(
+            '<ol hx-swap-oob="beforeend:#messages-{{ m.conversation_id }}"><li id="message-{{ m.pk }}">'
+            "<p>{{ m.sender.display_name }}</p><p>{{ m.body|linebreaksbr }}</p>"
+            '<time datetime="{{ m.sent_at|date:"c" }}">{{ m.sent_at|date:"j M, H:i" }}</time></li></ol>'
+        )
+    readers = [int(pk) for pk in request.POST.getlist("to")]
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation_id=conversation_id,
+            sender=request.user,
+            body=request.POST.get("body", ""),
+            status=Message.Status.SENT,
+            sent_at=now,
+            created_at=now,
+            language="en",
+        )
+    realtime.push_to_users(readers, html=_TEMPLATE.render({"m": message}))
+    return HttpResponse(status=200)
 
 
 # --- setup -----------------------------------------------------------------------------------------
@@ -191,7 +259,14 @@ def prepare(rooms: int):
         Participant.objects.bulk_create(
             [Participant(conversation=conversation, user=parent), Participant(conversation=conversation, user=teacher)]
         )
-        plan.append({"conversation": conversation.pk, "sender": session_for(teacher), "reader": session_for(parent)})
+        plan.append(
+            {
+                "conversation": conversation.pk,
+                "sender": session_for(teacher),
+                "reader": session_for(parent),
+                "to": [teacher.pk, parent.pk],
+            }
+        )
     return plan
 
 
@@ -213,10 +288,10 @@ async def open_socket(url: str, session: str | None):
     return await websockets.connect(url, additional_headers=headers, max_size=2**22)
 
 
-def post_message(base: str, conversation: int, session: str, body: str) -> int:
-    data = urllib.parse.urlencode({"body": body}).encode()
+def post(base: str, path: str, session: str, fields: list[tuple[str, str]]) -> int:
+    data = urllib.parse.urlencode(fields).encode()
     request = urllib.request.Request(  # noqa: S310 - a local URL we built
-        f"{base}/messages/{conversation}/send/",
+        f"{base}{path}",
         data=data,
         headers={
             "Cookie": f"sessionid={session}; csrftoken={CSRF}",
@@ -226,13 +301,18 @@ def post_message(base: str, conversation: int, session: str, body: str) -> int:
         },
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return response.status
 
 
-async def run_ours(base: str, ws_base: str, plan: list[dict], messages: int) -> tuple[list[float], float]:
-    readers = [await open_socket(f"{ws_base}/ws/", room["reader"]) for room in plan]
-    senders = [await open_socket(f"{ws_base}/ws/", room["sender"]) for room in plan]
+MESSAGE_ID = re.compile(r'id="message-(\d+)"')
+
+
+async def run_rooms(ws_base: str, plan: list[dict], messages: int, send, *, socket_path, reads: bool):
+    """Open a reader's and a writer's socket per room, then have every room send `messages`
+    closed-loop with `send(room, writer_socket, token)`; the latencies and the elapsed time."""
+    readers = [await open_socket(ws_base + socket_path(index, room), room["reader"]) for index, room in enumerate(plan)]
+    senders = [await open_socket(ws_base + socket_path(index, room), room["sender"]) for index, room in enumerate(plan)]
     latencies: list[float] = []
 
     async def room_loop(index: int, room: dict):
@@ -240,59 +320,99 @@ async def run_ours(base: str, ws_base: str, plan: list[dict], messages: int) -> 
         for number in range(messages):
             token = f"bench-{index}-{number}-end"
             started = time.perf_counter()
-            status = await asyncio.to_thread(post_message, base, room["conversation"], room["sender"], token)
-            assert status == 200, status
-            while token not in await reader.recv():
+            await send(room, sender, token)
+            while token not in (frame := await reader.recv()):
                 pass
             latencies.append(time.perf_counter() - started)
-            # The sender's own tabs get it too; drain so the socket does not back up.
+            if reads and (found := MESSAGE_ID.search(frame)):
+                # What the reader's page does after every fragment: "I have read up to here".
+                await reader.send(json.dumps({"type": "read", "message": int(found.group(1))}))
+            # The writer's own tabs get it too; drain so the socket does not back up.
             while token not in await sender.recv():
                 pass
 
     started = time.perf_counter()
     await asyncio.gather(*(room_loop(index, room) for index, room in enumerate(plan)))
     elapsed = time.perf_counter() - started
+    await asyncio.sleep(0.5)  # the last receipts
     for socket in readers + senders:
         await socket.close()
     return latencies, elapsed
 
 
-async def run_bare(ws_base: str, rooms: int, messages: int) -> tuple[list[float], float]:
-    readers = [await open_socket(f"{ws_base}/echo/{index}/", None) for index in range(rooms)]
-    senders = [await open_socket(f"{ws_base}/echo/{index}/", None) for index in range(rooms)]
-    latencies: list[float] = []
-
-    async def room_loop(index: int):
-        reader, sender = readers[index], senders[index]
-        for number in range(messages):
-            token = f"bench-{index}-{number}-end"
-            started = time.perf_counter()
-            await sender.send(token)
-            while token not in await reader.recv():
-                pass
-            latencies.append(time.perf_counter() - started)
-            while token not in await sender.recv():
-                pass
-
-    started = time.perf_counter()
-    await asyncio.gather(*(room_loop(index) for index in range(rooms)))
-    elapsed = time.perf_counter() - started
-    for socket in readers + senders:
-        await socket.close()
-    return latencies, elapsed
+def echo_path(index, room):
+    return f"/echo/{index}/"
 
 
-def report(label: str, latencies: list[float], elapsed: float) -> dict:
+def user_path(index, room):
+    return "/ws/"
+
+
+async def send_echo(room, sender, token):
+    await sender.send(token)
+
+
+def send_http(base: str, path_for):
+    async def send(room, sender, token):
+        fields = [("body", token)] + [("to", str(pk)) for pk in room["to"]]
+        status = await asyncio.to_thread(post, base, path_for(room), room["sender"], fields)
+        assert status == 200, status
+
+    return send
+
+
+async def send_socket(room, sender, token):
+    key = "k" + uuid.uuid4().hex
+    await sender.send(
+        json.dumps({"type": "send", "conversation": room["conversation"], "body": token, "client_key": key})
+    )
+
+
+def server_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the server processes (and their children: a worker's pool) have
+    used so far (Linux /proc)."""
+    total = 0.0
+    seen = set()
+    waiting = list(pids)
+    while waiting:
+        pid = waiting.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                waiting.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measure(pids: list[int], label: str, scenario) -> dict:
+    cpu_before = server_cpu_seconds(pids)
+    latencies, elapsed = asyncio.run(scenario)
+    cpu = server_cpu_seconds(pids) - cpu_before
     figures = {
+        "label": label,
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": percentile(latencies, 0.95) * 1000,
         "per_second": len(latencies) / elapsed,
+        "cpu_ms": cpu * 1000 / len(latencies),
     }
     print(
-        f"{label:<34} p50 {figures['p50_ms']:8.1f} ms   p95 {figures['p95_ms']:8.1f} ms   "
-        f"{figures['per_second']:8.1f} messages/s   ({len(latencies)} in {elapsed:.1f} s)"
+        f"{label:<40} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms  "
+        f"{figures['per_second']:6.1f} msg/s  CPU {figures['cpu_ms']:6.1f} ms/msg",
+        flush=True,
     )
     return figures
+
+
+def ratios(figures: dict, floor: dict) -> str:
+    return (
+        f"p50 ×{figures['p50_ms'] / floor['p50_ms']:.1f}  p95 ×{figures['p95_ms'] / floor['p95_ms']:.1f}  "
+        f"CPU ×{figures['cpu_ms'] / floor['cpu_ms']:.1f}"
+    )
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:
@@ -312,42 +432,100 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=40, help="WebSocket clients (two per conversation)")
     parser.add_argument("--messages", type=int, default=50, help="messages each conversation sends")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="carry out the outbox in a Celery worker (2 processes), as in production, instead of in the web process",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
     if args.serve:
-        configure_environment(os.environ["DATABASE_URL"], redis_url)
+        configure_environment(os.environ["DATABASE_URL"], redis_url, eager=not args.worker)
         serve(args.port)
         return
 
     workdir = tempfile.mkdtemp(prefix="homeroom-bench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
-    configure_environment(database_url, redis_url)
+    configure_environment(database_url, redis_url, eager=not args.worker)
     rooms = max(1, args.clients // 2)
     plan = prepare(rooms)
     env = dict(os.environ)
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, __file__, "--serve", "--port", str(args.port)], env=env, cwd=str(ROOT)
-    )
+    command = [sys.executable, __file__, "--serve", "--port", str(args.port)] + (["--worker"] if args.worker else [])
+    server = subprocess.Popen(command, env=env, cwd=str(ROOT))  # noqa: S603 - our own interpreter and script
+    processes = [server]
+    if args.worker:
+        queues = "safeguarding,realtime,translation,email,default"
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "hub",
+                "worker",
+                "-Q",
+                queues,
+                "--concurrency=2",
+                "--loglevel=WARNING",
+            ],
+            env=env,
+            cwd=str(ROOT),
+        )
+        processes.append(worker)
     try:
         wait_for_port(args.port)
         base, ws_base = f"http://127.0.0.1:{args.port}", f"ws://127.0.0.1:{args.port}"
-        print(f"{rooms * 2} WebSocket clients in {rooms} conversations, {args.messages} messages each, Redis layer")
-        bare = report("bare Channels echo (group_send)", *asyncio.run(run_bare(ws_base, rooms, args.messages)))
-        ours = report("Homeroom message (POST → push)", *asyncio.run(run_ours(base, ws_base, plan, args.messages)))
+        where = "a Celery worker (2 processes)" if args.worker else "the web process (jobs in-process)"
         print(
-            f"{'overhead (ours ÷ bare)':<34} p50 ×{ours['p50_ms'] / bare['p50_ms']:.1f}   "
-            f"p95 ×{ours['p95_ms'] / bare['p95_ms']:.1f}   throughput ×{bare['per_second'] / ours['per_second']:.1f} lower"
+            f"{rooms * 2} WebSocket clients in {rooms} conversations, {args.messages} messages each, Redis layer, "
+            f"{os.cpu_count()} CPUs; the outbox carried out in {where}"
         )
+        if args.worker:
+            time.sleep(5)  # the worker connects to Redis and PostgreSQL
+        pid = [process.pid for process in processes]
+        run = functools.partial(run_rooms, ws_base, plan, args.messages)
+        echo = measure(pid, "echo floor (Channels group_send)", run(send_echo, socket_path=echo_path, reads=False))
+        push = measure(
+            pid,
+            "bare Django POST → push",
+            run(send_http(base, lambda room: "/bench/push/"), socket_path=user_path, reads=False),
+        )
+        insert = measure(
+            pid,
+            "bare Django POST → insert+render+push",
+            run(
+                send_http(base, lambda room: f"/bench/insert/{room['conversation']}/"),
+                socket_path=user_path,
+                reads=False,
+            ),
+        )
+        socket_send = measure(pid, "Homeroom over the WebSocket", run(send_socket, socket_path=user_path, reads=True))
+        form_post = measure(
+            pid,
+            "Homeroom form post (htmx POST → push)",
+            run(
+                send_http(base, lambda room: f"/messages/{room['conversation']}/send/"),
+                socket_path=user_path,
+                reads=True,
+            ),
+        )
+        print()
+        for figures in (push, insert, socket_send, form_post):
+            print(f"{figures['label'] + ' ÷ echo':<46} {ratios(figures, echo)}")
+        print(f"{'Homeroom form post ÷ bare insert+render+push':<46} {ratios(form_post, insert)}")
+        print(f"{'Homeroom over the WebSocket ÷ bare insert+…':<46} {ratios(socket_send, insert)}")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            # uvicorn waits for open sockets to close; the figures are printed already.
-            server.kill()
-            server.wait(timeout=10)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                # uvicorn waits for open sockets to close; the figures are printed already.
+                process.kill()
+                process.wait(timeout=10)
 
 
 if __name__ == "__main__":

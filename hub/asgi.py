@@ -11,13 +11,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from hub.concurrency import InFlightLimit  # noqa: E402
 from messaging.routing import websocket_urlpatterns as messaging_websocket_urlpatterns  # noqa: E402
 
 websocket_urlpatterns: list = [*messaging_websocket_urlpatterns]
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # At most MAX_REQUESTS_IN_FLIGHT pages at once per process; the rest wait their turn.
+        "http": InFlightLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

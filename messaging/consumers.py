@@ -13,8 +13,19 @@ Inbound JSON events:
 - {"type": "typing", "conversation": id}  → the other participants see "… is writing";
 - {"type": "read", "message": id}         → read receipts up to that message;
 - {"type": "catch_up", "conversation": id, "after": last_message_id}
-                                          → the messages this tab missed, rendered from the database.
+                                          → the messages this tab missed, rendered from the database;
+- {"type": "send", "conversation": id, "body": text, "client_key": key}
+                                          → the message saved by the same service as the form post
+                                            (the key makes a repeat, or the form post that follows a
+                                            lost answer, save it once); it reaches every reader, this
+                                            tab included, as a push. This tab alone gets
+                                            {"event": "message_sent", ...}, or the composer's error
+                                            summary when it was refused. Nothing for a conversation
+                                            the person cannot see, exactly as for a wrong id.
 Outbound: HTML fragments that htmx's ws extension swaps in by id (hx-swap-oob).
+
+A "read" this socket already reported is ignored at once: every tab repeats its last read after
+each fragment it receives (typing, receipts), and answering those cost queries for nothing.
 """
 
 import asyncio
@@ -27,12 +38,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import policies as people
 from accounts.twofactor import selectors as twofactor
-from messaging import live, realtime
-from messaging.services import messages, sessions
+from messaging import live, policies, realtime
+from messaging.forms import MessageForm
+from messaging.services import MessagingError, messages, sessions
 
 # Close codes in the 4000–4999 range are ours (messaging.realtime).
 UNAUTHORISED = realtime.SESSION_ENDED
@@ -49,6 +62,29 @@ def _second_factor_ok(user, session) -> bool:
     return bool(persistent_id) and twofactor.confirmed_device(user, persistent_id) is not None
 
 
+def _send_message(*, user, conversation_id: int, body: str, client_key: str) -> str:
+    """Save a message written in an open page's composer; what to answer that tab (Http404 for a
+    conversation `user` cannot see)."""
+    conversation = policies.access_conversation(user=user, conversation_id=conversation_id)
+    form = MessageForm({"body": body, "client_key": client_key}, conversation_id=conversation.pk)
+    if form.is_valid():
+        try:
+            # A refusal's sentence is written in the writer's language.
+            with live.reader_locale(user):
+                message = messages.message_send(
+                    sender=user,
+                    conversation=conversation,
+                    body=form.cleaned_data["body"],
+                    client_key=form.cleaned_data["client_key"],
+                )
+        except (MessagingError, PermissionDenied) as error:
+            form.add_error(None, str(error) or gettext_lazy("You cannot write in this conversation."))
+        else:
+            data = {"conversation": conversation.pk, "message": message.pk, "client_key": client_key}
+            return json.dumps({"event": "message_sent", "data": data})
+    return live.send_refused_html(conversation_id=conversation.pk, form=form, reader=user)
+
+
 def _as_id(value) -> int | None:
     try:
         number = int(value)
@@ -63,6 +99,7 @@ class UserConsumer(AsyncWebsocketConsumer):
     session_key = ""
     expiry_timer: asyncio.Task | None = None
     ended = False
+    reads_reported: set[int]
 
     async def connect(self):
         user = self.scope.get("user")
@@ -79,6 +116,7 @@ class UserConsumer(AsyncWebsocketConsumer):
             await self.close(code=UNAUTHORISED)
             return
         self.user = user
+        self.reads_reported = set()
         self.session_key = session_key
         self.group_name = realtime.user_group(user.pk)
         self.session_group_name = realtime.session_group(session_key)
@@ -145,17 +183,30 @@ class UserConsumer(AsyncWebsocketConsumer):
             return
         if not isinstance(event, dict) or self.ended:
             return
+        kind = event.get("type")
+        if kind == "read" and _as_id(event.get("message")) in self.reads_reported:
+            return
         if not await database_sync_to_async(sessions.session_signs_in)(
             session_key=self.session_key, user_id=self.user.pk
         ):
             await self._end(UNAUTHORISED)
             return
-        kind = event.get("type")
         try:
             if kind == "typing" and (conversation_id := _as_id(event.get("conversation"))):
                 await database_sync_to_async(live.typing_announce)(user=self.user, conversation_id=conversation_id)
             elif kind == "read" and (message_id := _as_id(event.get("message"))):
                 await database_sync_to_async(messages.message_mark_read)(user=self.user, message_id=message_id)
+                if len(self.reads_reported) > 100:
+                    self.reads_reported.clear()
+                self.reads_reported.add(message_id)
+            elif kind == "send" and (conversation_id := _as_id(event.get("conversation"))):
+                answer = await database_sync_to_async(_send_message)(
+                    user=self.user,
+                    conversation_id=conversation_id,
+                    body=str(event.get("body") or ""),
+                    client_key=str(event.get("client_key") or ""),
+                )
+                await self.send(text_data=answer)
             elif kind == "catch_up" and (conversation_id := _as_id(event.get("conversation"))):
                 html = await database_sync_to_async(live.catch_up)(
                     user=self.user, conversation_id=conversation_id, after_id=_as_id(event.get("after"))

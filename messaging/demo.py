@@ -34,16 +34,23 @@ SAFEGUARDING_PHRASES = [
 DEMO_SUBJECT = "Lucía's reading at home"
 DEMO_ANNOUNCEMENT = "Year 2 trip to the Natural History Museum"
 
+# Who checks a machine translation when a reader asks (MessagingSettings.translation_checker): at
+# Riverside the office, which also books the interpreters for parents' evenings.
+TRANSLATION_CHECKERS = {"riverside-primary": "office@riverside.example"}
+
 
 @transaction.atomic
 def seed(stdout=None) -> None:
     for school in School.objects.filter(slug__in=GLOSSARY):
+        checker_email = TRANSLATION_CHECKERS.get(school.slug)
+        checker = User.objects.filter(email=checker_email).first() if checker_email else None
         MessagingSettings.objects.update_or_create(
             school=school,
             defaults={
                 "contact_days": "0,1,2,3,4",
                 "contact_start": datetime.time(8, 0),
                 "contact_end": datetime.time(17, 0) if school.country == "GB" else datetime.time(18, 0),
+                "translation_checker": checker,
             },
         )
         for term in GLOSSARY[school.slug]:

@@ -119,3 +119,64 @@ class PupilSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20", "type": "search"}),
     )
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as YYYY-MM-DD whatever the reader's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class TemplateFillForm(forms.Form):
+    """The fields of a template the writer fills in, typed: a date picker for a date, a choice of
+    reasons, a text box otherwise; labels in the writer's language (`TemplateField.label`)."""
+
+    def __init__(self, *args, fields=(), **kwargs):
+        from messaging.services.templates import Kind
+
+        super().__init__(*args, **kwargs)
+        for spec in fields:
+            if spec.kind == Kind.DATE:
+                field = forms.DateField(
+                    label=spec.label,
+                    input_formats=["%Y-%m-%d"],
+                    widget=DateInput(),
+                )
+            elif spec.kind == Kind.CHOICE:
+                field = forms.ChoiceField(
+                    label=spec.label,
+                    choices=[("", _("Choose one")), *spec.choices],
+                    widget=forms.Select(attrs={"class": "govuk-select"}),
+                )
+            elif spec.kind == Kind.LONG_TEXT:
+                field = forms.CharField(label=spec.label, max_length=500, widget=forms.Textarea(attrs=TEXTAREA))
+            else:
+                field = forms.CharField(
+                    label=spec.label, max_length=500, widget=forms.TextInput(attrs={"class": "govuk-input"})
+                )
+            self.fields[spec.name] = field
+
+
+class TranslationPreviewForm(forms.Form):
+    """A draft to preview in its readers' languages; nothing is saved."""
+
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        error_messages={"required": _("Write your message.")},
+    )
+
+
+class TranslationCheckForm(forms.Form):
+    """A person's corrected translation of a message."""
+
+    body = forms.CharField(
+        label=_("Corrected translation"),
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs={**TEXTAREA, "rows": 6}),
+        error_messages={"required": _("Write the corrected translation.")},
+    )

@@ -50,11 +50,6 @@ def message_replaced_html(*, message_id: int, reader: User) -> str:
     return _render("message_oob", {"message": message}, reader)
 
 
-def receipt_html(*, message_id: int, reader: User) -> str:
-    message = selectors.message_for_reader(message_id=message_id, reader=reader)
-    return _render("receipt_oob", {"message": message}, reader)
-
-
 def push_message(*, message: Message, readers, partial: str) -> None:
     """Push `partial` ("message_appended" or "message_oob") of `message` to each of `readers`' tabs,
     each seeing it as `new_message_html` / `message_replaced_html` would show them.
@@ -79,6 +74,17 @@ def push_message(*, message: Message, readers, partial: str) -> None:
             html = _render(partial, {"message": seen, "conversation_id": message.conversation_id}, viewer)
         if html:
             realtime.push_to_users([reader.pk for reader in same], html=html)
+
+
+def send_refused_html(*, conversation_id: int, form, reader: User) -> str:
+    """Why a message sent over the socket was not saved (`form`'s errors), for the writer's own
+    tab only: the GOV.UK error summary put at the top of their composer, whose text stays."""
+    with reader_locale(reader):
+        summary = render_to_string("components/form_errors.html", {"form": form})
+    return (
+        f'<div hx-swap-oob="afterbegin:#composer-{conversation_id}">'
+        f'<div id="composer-refused-{conversation_id}" tabindex="-1">{summary}</div></div>'
+    )
 
 
 def typing_html(*, conversation_id: int, typist: User, reader: User) -> str:
@@ -158,9 +164,13 @@ def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
     for message_id, sender_id in pushes:
         by_sender.setdefault(sender_id, []).append(message_id)
     senders = list(policies.readers_of_conversation(conversation).filter(pk__in=by_sender))
+    # Two queries per sender however many messages were read at once (a thread opened at 50 unread).
     push_built(
         senders,
-        lambda reader: "".join(receipt_html(message_id=pk, reader=reader) for pk in by_sender.get(reader.pk, [])),
+        lambda reader: "".join(
+            _render("receipt_oob", {"message": message}, reader)
+            for message in selectors.receipts_for(message_ids=by_sender.get(reader.pk, []), reader=reader)
+        ),
     )
 
 

@@ -106,6 +106,9 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "status", "id"]),
             models.Index(fields=["status", "send_at"]),
+            # A thread reads its newest page, the next page up and what came after an anchor, all
+            # by (sent_at, id) within the conversation.
+            models.Index(fields=["conversation", "sent_at", "id"], name="message_conversation_time"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -183,6 +186,17 @@ class StoredTranslation(models.Model):
     # that belongs to no school.
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # A reader asked a person to check the machine's text (messaging.services.translation_checks).
+    check_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    check_requested_at = models.DateTimeField(null=True, blank=True)
+    # Set when a person corrected (or confirmed) `body`: readers see it labelled "checked by a
+    # person", and no engine ever replaces it (a glossary change leaves it as it is).
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("stored translation")
@@ -229,6 +243,17 @@ class MessagingSettings(models.Model):
     contact_start = models.TimeField(_("contact hours start"), default="08:00")
     contact_end = models.TimeField(_("contact hours end"), default="17:00")
     retract_window_minutes = models.PositiveSmallIntegerField(_("minutes a sender may retract"), default=10)
+    # A person, not a role: the school decides who is fluent enough (an interpreter, a bilingual
+    # member of staff), and requests must reach exactly one accountable person.
+    translation_checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checks machine translations"),
+        help_text=_("The interpreter or bilingual member of staff who checks a translation when a reader asks."),
+    )
 
     class Meta:
         verbose_name = _("messaging settings")
@@ -287,6 +312,12 @@ class MessageTemplate(models.Model):
     for_guardians = models.BooleanField(_("offered to guardians"), default=True)
     for_staff = models.BooleanField(_("offered to staff"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("written in"), max_length=16, default="en", help_text=_("The language the title and text are written in.")
+    )
+    # Machine translations of the title and text made before this moment are stale.
+    updated_at = models.DateTimeField(auto_now=True)
+    translations = GenericRelation("StoredTranslation", related_query_name="message_template")
 
     class Meta:
         verbose_name = _("message template")

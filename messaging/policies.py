@@ -6,7 +6,10 @@ Every answer is read from the database on each call, so a revoked viewing right,
 or a deactivated membership takes effect on the next request.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from accounts import policies as people
@@ -49,8 +52,46 @@ def conversations_visible_to(user: User) -> QuerySet[Conversation]:
     """Conversations `user` takes part in (and has not left) and still has the right to see."""
     if not user.is_authenticated:
         return Conversation.objects.none()
+    return Conversation.objects.filter(pk__in=_visible_ids(user))
+
+
+def _conversations_visible_to(user: User) -> QuerySet[Conversation]:
+    """The rules of `conversations_visible_to`, as an ORM query (built anew on each call)."""
     mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
     return conversations_allowed_for(user).filter(pk__in=mine)
+
+
+# The rules above and below cost about 3 ms of CPU each to build through the ORM (pupils, classes,
+# memberships and guardianships in a dozen subqueries), and one message asks them several times:
+# the access check, the readers of each push and notification, each reader's notification check,
+# the badge count on every page. Their SQL differs between people and conversations only in the
+# ids, so it is compiled once per process and shape, for stand-in ids, and reused with the real
+# ones as parameters; the database still answers from current rows on every call.
+_STAND_INS = (-7_345_019_283, -7_345_019_284, -7_345_019_285)  # no row has a negative id
+_compiled_sql: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _reused_sql(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> RawSQL | QuerySet:
+    """What `build(*ids)` selects (one column), its SQL compiled once per `shape` (whatever else
+    decides how `build` writes it) and reused with `ids` as parameters."""
+    stand_ins = _STAND_INS[: len(ids)]
+    compiled = _compiled_sql.get(shape)
+    if compiled is None:
+        sql, params = build(*stand_ins).query.sql_with_params()
+        if any(stand_in not in params and str(stand_in) in sql for stand_in in stand_ins):
+            return build(*ids)  # an id was written into the SQL itself: do not cache what we cannot fill
+        compiled = _compiled_sql[shape] = (sql, tuple(params))
+    sql, params = compiled
+    real = dict(zip(stand_ins, ids, strict=True))
+    filled = tuple(real.get(param, param) if type(param) is int else param for param in params)
+    # The ORM wrote this SQL; the ids go in as parameters like every other value.
+    return RawSQL(sql, filled)  # noqa: S611
+
+
+def _visible_ids(user: User) -> RawSQL | QuerySet:
+    return _reused_sql(
+        user.pk, shape=("visible",), build=lambda user_id: _conversations_visible_to(User(pk=user_id)).values("pk")
+    )
 
 
 def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
@@ -61,6 +102,19 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
     moment it is delivered, never from a list kept earlier, so rights withdrawn a second ago mean
     nothing new arrives.
     """
+    kind, about_a_pupil = conversation.kind, conversation.pupil_id is not None
+
+    def build(conversation_id: int, school_id: int, pupil_id: int | None = None) -> QuerySet:
+        stand_in = Conversation(pk=conversation_id, school_id=school_id, pupil_id=pupil_id, kind=kind)
+        return _readers_of_conversation(stand_in).values("pk")
+
+    ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
+    readers = _reused_sql(*ids, shape=("readers", kind, about_a_pupil), build=build)
+    return User.objects.filter(pk__in=readers).order_by("pk")
+
+
+def _readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
+    """The rules of `readers_of_conversation`, as an ORM query (built anew on each call)."""
     readers = User.objects.filter(
         is_active=True,
         pk__in=Participant.objects.filter(conversation_id=conversation.pk, left_at__isnull=True).values("user_id"),
@@ -75,18 +129,28 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
             "guardian_id"
         )
         readers = readers.filter(Q(pk__in=staff_here) | Q(pk__in=families_here))
-    return readers.order_by("pk")
+    return readers
 
 
-def access_conversation(*, user: User, conversation_id: int) -> Conversation:
+def access_conversation(*, user: User, conversation_id: int, for_update: bool = False) -> Conversation:
     """The conversation if `user` takes part in it; otherwise Http404, whatever the reason."""
     try:
-        return conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
+        conversation = conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
     except (Conversation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if for_update:
+        conversation = people.locked(conversation, "school", "pupil")
+    # The same request (a post, a socket event) asks again in the service it calls next: that
+    # second visibility query (the largest messaging builds) would answer what this one just did.
+    conversation.visible_to_user_id = user.pk
+    return conversation
 
 
 def can_view_conversation(*, user: User, conversation: Conversation | int) -> bool:
+    """Whether `user` takes part in `conversation` and may see it; answered without a query for a
+    conversation `access_conversation` just returned to this same user."""
+    if user.is_authenticated and getattr(conversation, "visible_to_user_id", None) == user.pk:
+        return True
     return conversations_visible_to(user).filter(pk=getattr(conversation, "pk", conversation)).exists()
 
 
@@ -109,10 +173,10 @@ def can_close_conversation(*, user: User, conversation: Conversation) -> bool:
 # --- messages and attachments ---------------------------------------------------------------
 
 
-def access_message(*, user: User, message_id: int) -> Message:
+def access_message(*, user: User, message_id: int, for_update: bool = False) -> Message:
     """A sent message (or the viewer's own scheduled one) in a conversation `user` may see."""
     try:
-        return (
+        message = (
             Message.objects.filter(conversation__in=conversations_visible_to(user))
             .filter(Q(status=Message.Status.SENT) | Q(sender=user))
             .select_related("conversation", "conversation__school")
@@ -120,20 +184,21 @@ def access_message(*, user: User, message_id: int) -> Message:
         )
     except (Message.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(message, "conversation", "conversation__school") if for_update else message
 
 
-def access_own_scheduled_message(*, user: User, message_id: int) -> Message:
+def access_own_scheduled_message(*, user: User, message_id: int, for_update: bool = False) -> Message:
     """A message `user` scheduled and that has not gone yet; otherwise Http404."""
-    message = access_message(user=user, message_id=message_id)
+    message = access_message(user=user, message_id=message_id, for_update=for_update)
     if message.sender_id != user.pk or message.status != Message.Status.SCHEDULED:
         raise Http404
     return message
 
 
-def access_attachment(*, user: User, attachment_id: int) -> Attachment:
+def access_attachment(*, user: User, attachment_id: int, for_update: bool = False) -> Attachment:
     """An attachment of a visible, not retracted message; otherwise Http404."""
     try:
-        return (
+        attachment = (
             Attachment.objects.filter(
                 message__conversation__in=conversations_visible_to(user), message__retracted_at__isnull=True
             )
@@ -142,6 +207,7 @@ def access_attachment(*, user: User, attachment_id: int) -> Attachment:
         )
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(attachment) if for_update else attachment
 
 
 def can_retract_message(*, user: User, message: Message) -> bool:
@@ -221,8 +287,10 @@ def alerts_visible_to(user: User) -> QuerySet[SafeguardingAlert]:
     return SafeguardingAlert.objects.filter(school_id__in=dsl_schools)
 
 
-def access_safeguarding_alert(*, user: User, alert_id: int) -> SafeguardingAlert:
+def access_safeguarding_alert(*, user: User, alert_id: int, for_update: bool = False) -> SafeguardingAlert:
+    """An alert of a school where `user` is the designated safeguarding lead; otherwise Http404."""
     try:
-        return alerts_visible_to(user).select_related("message", "message__conversation").get(pk=alert_id)
+        alert = alerts_visible_to(user).select_related("message", "message__conversation").get(pk=alert_id)
     except (SafeguardingAlert.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(alert, "message", "message__conversation") if for_update else alert

@@ -192,6 +192,26 @@ def message_for_reader(*, message_id: int, reader: User) -> Message:
     return describe_for_reader(message, reader, retract_after=retract_after)
 
 
+def receipts_for(*, message_ids, reader: User) -> list[Message]:
+    """The messages whose "read by" line `reader` (their sender) is shown again, each with
+    `receipts` (others' reads, oldest first) and `is_own`: two queries however many messages."""
+    messages = list(
+        Message.objects.filter(pk__in=list(message_ids))
+        .only("pk", "sender_id", "retracted_at")
+        .prefetch_related(
+            Prefetch(
+                "reads",
+                queryset=MessageRead.objects.exclude(user=reader).select_related("user").order_by("read_at"),
+                to_attr="receipts",
+            )
+        )
+        .order_by("sent_at", "pk")
+    )
+    for message in messages:
+        message.is_own = message.sender_id == reader.pk
+    return messages
+
+
 def _for_readers() -> tuple:
     return (
         "attachments",

@@ -6,6 +6,8 @@ from messaging.translation.cache import TranslationFailed, translation_store
 
 TRANSLATION_RETRIES = {
     "bind": True,
+    # Its own queue, so translation never waits behind slow email (hub's Celery settings).
+    "queue": "translation",
     "acks_late": True,
     "autoretry_for": (TranslationFailed,),
     "max_retries": 5,

@@ -19,5 +19,8 @@ urlpatterns = [
     path("attachment/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("safeguarding/", views.safeguarding_alerts, name="safeguarding_alerts"),
     path("safeguarding/<int:alert_id>/", views.safeguarding_alert, name="safeguarding_alert"),
+    path("<int:conversation_id>/translation-preview/", views.translation_preview, name="translation_preview"),
+    path("message/<int:message_id>/check-translation/", views.translation_check_request, name="check_translation"),
+    path("translation/<int:translation_id>/check/", views.translation_check, name="translation_check"),
     path("announcements/", include("messaging.announcements.urls")),
 ]

@@ -22,10 +22,12 @@ from messaging.forms import (
     MessageForm,
     PupilSearchForm,
     ScheduledMessageForm,
-    TemplateFieldsForm,
+    TemplateFillForm,
+    TranslationCheckForm,
+    TranslationPreviewForm,
 )
 from messaging.models import Conversation
-from messaging.services import MessagingError, boundaries, conversations, safeguarding
+from messaging.services import MessagingError, boundaries, conversations, safeguarding, translation_checks
 from messaging.services import messages as message_services
 from messaging.services import templates as message_templates
 
@@ -257,16 +259,24 @@ def conversation_close(request, conversation_id):
 
 @login_required
 def template_use(request, conversation_id, key):
-    """Fill in a template's fields; the result opens in a composer to check and send."""
+    """Fill in a template's fields, in the writer's language, with what the conversation knows
+    (the pupil, their class and teacher) already filled in; the result opens in a composer to
+    check and send."""
     conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
     staff_side = policies.is_staff_side(user=request.user, conversation=conversation)
-    choice = message_templates.template_find(school=conversation.school, staff_side=staff_side, key=key)
+    language = request.user.preferred_language
+    choice = message_templates.template_find(
+        school=conversation.school, staff_side=staff_side, key=key, language=language, conversation=conversation
+    )
     if choice is None:
         raise Http404
-    fields_form = TemplateFieldsForm(request.POST if request.method == "POST" else None, field_names=choice.fields)
+    if request.method != "POST":
+        # A school's own templates reach this writer's language for next time (worker, idempotent).
+        message_templates.template_translations_queue(school=conversation.school, language=language)
+    fields_form = TemplateFillForm(request.POST if request.method == "POST" else None, fields=choice.fields_to_ask)
     composer = None
     if request.method == "POST" and fields_form.is_valid():
-        body = message_templates.template_fill(choice.body, fields_form.cleaned_data)
+        body = message_templates.template_fill(choice.body, {**choice.context, **fields_form.cleaned_data})
         composer = MessageForm(initial={"body": body, "template_key": choice.key}, conversation_id=conversation.pk)
     context = {"conversation": conversation, "choice": choice, "fields_form": fields_form, "form": composer}
     return render(request, "messaging/template_use.html", context, status=422 if fields_form.errors else 200)
@@ -315,3 +325,70 @@ def safeguarding_alert(request, alert_id):
     message = alert.message
     context = {"alert": alert, "message": message, "conversation": message.conversation}
     return render(request, "messaging/safeguarding_alert.html", context)
+
+
+# --- writers know their words will be machine-translated; readers can ask a person to check ---
+
+
+@login_required
+def translation_preview(request, conversation_id):
+    """A draft as its readers of other languages will read it, translated now and saved nowhere.
+    A page of its own without JavaScript (the composer's "Preview the translation" button posts
+    the draft here); htmx swaps just the previews in beside the composer."""
+    conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
+    data = request.POST if request.method == "POST" else (request.GET if "body" in request.GET else None)
+    form = TranslationPreviewForm(data)
+    previews = []
+    if form.is_valid():
+        previews = translation_checks.draft_translations(
+            conversation=conversation, writer=request.user, body=form.cleaned_data["body"]
+        )
+    context = {"conversation": conversation, "form": form, "previews": previews}
+    if request.htmx:
+        return render(request, "messaging/translation_preview.html#previews", context)
+    composer = MessageForm(initial={"body": form.data.get("body", "")}, conversation_id=conversation.pk)
+    context["composer"] = composer
+    return render(request, "messaging/translation_preview.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+def translation_check_request(request, message_id):
+    """A reader asks for a person to check the machine translation of a message (confirm, then post)."""
+    message = policies.access_message(user=request.user, message_id=message_id)
+    if request.method == "POST":
+        try:
+            translation_checks.translation_check_request(reader=request.user, message=message)
+        except MessagingError as error:
+            flash.error(request, str(error))
+        else:
+            flash.success(request, _("Thank you. A person will check this translation and correct it if needed."))
+        return redirect(reverse("messaging:thread", args=[message.conversation_id]) + f"#message-{message.pk}")
+    translation = translation_checks.translation_of_message_for(message=message, reader=request.user)
+    if translation is None or message.sender_id == request.user.pk:
+        raise Http404
+    context = {"message": message, "conversation": message.conversation, "translation": translation}
+    return render(request, "messaging/translation_check_request.html", context)
+
+
+@login_required
+def translation_check(request, translation_id):
+    """The school's named checker reads a message beside its machine translation and corrects it."""
+    translation = translation_checks.access_translation_check(user=request.user, translation_id=translation_id)
+    form = TranslationCheckForm(request.POST if request.method == "POST" else None, initial={"body": translation.body})
+    form.fields["body"].widget.attrs["lang"] = translation.language
+    if request.method == "POST" and form.is_valid():
+        translation_checks.translation_check_complete(
+            checker=request.user, translation=translation, body=form.cleaned_data["body"]
+        )
+        flash.success(request, _("Thank you. Readers now see your translation, marked as checked by a person."))
+        return redirect("messaging:translation_check", translation.pk)
+    if request.method != "POST":
+        audit.record(
+            actor=request.user,
+            action="translation.check_viewed",
+            target=translation,
+            school=translation.school_id,
+            message=translation.object_id,
+        )
+    context = {"translation": translation, "message": translation.source_message, "form": form}
+    return render(request, "messaging/translation_check.html", context, status=422 if form.errors else 200)

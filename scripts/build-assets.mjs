@@ -41,8 +41,14 @@ const result = sass.compile(join(root, "static", "scss", "homeroom.scss"), {
   style: "compressed",
   quietDeps: true,
   silenceDeprecations: ["import", "global-builtin", "color-functions", "slash-div"],
+  // No byte-order mark (nor @charset): Sass puts one at the start of output with any non-ASCII
+  // character, and behind our banner it is no longer at the start, so browsers read it as part
+  // of the first selector and drop that rule: `:root`, which holds the breakpoints govuk-frontend's
+  // scripts read (the service navigation's "Menu" failed on every page). The file is served as
+  // UTF-8 anyway.
+  charset: false,
 });
-const css = result.css;
+const css = result.css.replace(/^\uFEFF/, "");
 // No GDS Transport and no crest/crown images (both belong to GOV.UK, not to us), and no url()
 // at all, so the CSS never asks for a file that static/vendor does not ship.
 for (const banned of ["GDS Transport", "url("]) {

@@ -51,6 +51,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are gzipped (about 5x smaller on a slow phone connection), with Django's BREACH
+    # mitigation; attachments are not (hub/compression.py). Below WhiteNoise, which serves its own
+    # precompressed static files.
+    "hub.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,14 +95,61 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Under ASGI every request runs its sync code in a thread of its own, and a persistent connection
+# lives as long as that thread's connection object: with CONN_MAX_AGE > 0 connections were never
+# given back and PostgreSQL ran out ("too many clients"). So connections close at the end of each
+# request (0) and, on PostgreSQL, "close" hands them back to a pool of at most DB_POOL_MAX_SIZE
+# per process; a request that finds the pool empty waits up to DB_POOL_TIMEOUT seconds for one
+# (a slower page) instead of failing. Size it so (web processes x max size) + workers stays
+# below PostgreSQL's max_connections. hub/concurrency.py bounds requests in flight to match.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# With the pool, this makes psycopg check each connection before handing it out: after a
+# database restart, failover or terminated backends, a request gets a fresh connection instead
+# of "the connection is closed".
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
+        # Connections older than this are replaced, so a restarted database or a failover heals.
+        "max_lifetime": env.float("DB_POOL_MAX_LIFETIME", default=600.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # Fails safe: while Redis is unreachable, each process counts sign-in attempts (allauth's rate
+    # limits) in its own memory instead of answering 500 or letting every guess through.
+    # Sessions live in the database (Django's default SESSION_ENGINE), never in this cache.
+    CACHES = {
+        "default": {
+            "BACKEND": "hub.cache.FailSafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
+    # channels_redis waits on Redis with a 5 s blocking read (BZPOPMIN); redis-py's default socket
+    # timeout is also 5 s, so an idle socket's read timed out and the WebSocket closed (1006).
+    # The socket timeout must stay above the blocking read; health checks find dead connections.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "health_check_interval": 30,
+                        "retry_on_timeout": True,
+                    }
+                ]
+            },
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 else:
@@ -151,10 +202,9 @@ CELERY_TASK_QUEUES = [
     Queue(name, routing_key=name) for name in ("safeguarding", "realtime", "translation", "email", "default")
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Apps name their tasks' queues in the task decorators (`@shared_task(queue="email")`); only hub's
+# own tasks are routed here.
 CELERY_TASK_ROUTES = {
-    "messaging.tasks.translate_message": {"queue": "translation"},
-    "messaging.notifications.tasks.deliver_notification": {"queue": "email"},
-    "messaging.notifications.tasks.send_digest": {"queue": "email"},
     "hub.tasks.outbox_sweep": {"queue": "default"},
 }
 # The outbox (hub/outbox.py): retries of a failed handler back off exponentially from the base
@@ -170,9 +220,11 @@ OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
 # Task modules and periodic tasks of hub's own infrastructure only. Each app imports its task
 # modules in its AppConfig.ready() (besides <app>.tasks, which autodiscovery finds) and lists its
 # periodic tasks in `AppConfig.periodic_tasks()`; hub.celery adds those to the beat schedule.
-CELERY_IMPORTS: list[str] = []
+# hub.heartbeat: the worker heartbeat /healthz reports (a worker ran a job in the last minutes).
+CELERY_IMPORTS: list[str] = ["hub.heartbeat"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "hub-outbox-sweep": {"task": "hub.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
+    "hub-worker-heartbeat": {"task": "hub.heartbeat.beat", "schedule": 60.0},
 }
 # Attachments: images, PDF, office documents and audio (checked by content), up to this size.
 MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -289,7 +341,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (cached for a year, immutable) and gzip/brotli copies, from `collectstatic`;
+    # in the demo too (`make demo` collects), see hub/static_storage.py.
+    "staticfiles": {"BACKEND": "hub.static_storage.HashedStaticFilesStorage"},
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))

@@ -12,7 +12,8 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -340,7 +341,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         raise PermissionDenied
     sent = selectors.sent_messages(conversation)
     if up_to is None:
-        up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at").first()
+        up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at", "conversation_id", "status").first()
     if up_to is None or up_to.conversation_id != conversation.pk or up_to.status != Message.Status.SENT:
         return 0
     current = participant.last_read_message
@@ -370,8 +371,36 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
 
 
 def message_mark_read(*, user: User, message_id: int) -> int:
-    """A live "I have seen this message" from an open page; ignored for messages the user cannot see."""
-    message = policies.access_message(user=user, message_id=message_id)
-    if message.status != Message.Status.SENT:
+    """A live "I have seen this message" from an open page; Http404 for messages the user cannot see.
+
+    Every open tab says this after each live fragment (someone typing, a receipt, its own message):
+    when nothing up to `message_id` is new to `user`, that is found in one query and nothing is
+    written.
+    """
+    message = _message_if_anything_new(user=user, message_id=message_id)
+    if message is None:
         return 0
     return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
+
+
+def _message_if_anything_new(*, user: User, message_id: int) -> Message | None:
+    """The sent message `message_id` (with its conversation) when a sent message from someone else,
+    up to it in its conversation, has no receipt from `user` yet; None when nothing is new. One
+    query. Http404 when `user` may not see that message."""
+    unread = (
+        Message.objects.filter(conversation_id=OuterRef("conversation_id"), status=Message.Status.SENT)
+        .exclude(sender=user)
+        .filter(Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lte=OuterRef("pk")))
+        .filter(~Exists(MessageRead.objects.filter(message_id=OuterRef("pk"), user=user)))
+    )
+    found = (
+        Message.objects.filter(
+            pk=message_id, status=Message.Status.SENT, conversation__in=policies.conversations_visible_to(user)
+        )
+        .select_related("conversation")
+        .annotate(anything_new=Exists(unread))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found if found.anything_new else None

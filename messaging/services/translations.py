@@ -4,8 +4,11 @@ school's glossary. Nothing here is imported by the other services: MessagingConf
 registers it, and the translation worker calls back into it.
 """
 
+from django.db import transaction
+from django.db.models.signals import post_save
+
 from accounts.models import School
-from messaging.models import Conversation, Message, StoredTranslation
+from messaging.models import Conversation, Message, MessageTemplate, StoredTranslation
 from messaging.services import language as languages
 from messaging.services.messages import translation_ready
 from messaging.services.safeguarding import message_translation_scan
@@ -31,6 +34,25 @@ def register_translated_fields() -> None:
         source_language=subject_language,
         select_related=("school",),
     )
+    # A school's own templates, into each writer's language (the built-in ones are in the catalogue).
+    for field in ("title", "body"):
+        registry.register(
+            MessageTemplate,
+            field,
+            school=lambda template: template.school,
+            source_language=lambda template: template.language,
+            translatable=lambda template: template.is_active,
+            select_related=("school",),
+            changed_at=lambda template: template.updated_at,
+        )
+    post_save.connect(_template_saved, sender=MessageTemplate, dispatch_uid="messaging.translations.template_saved")
+
+
+def _template_saved(sender, instance: MessageTemplate, **kwargs) -> None:
+    from messaging.services.templates import template_saved
+
+    # After the commit: the worker must find the new words, and a rolled-back edit asks for nothing.
+    transaction.on_commit(lambda: template_saved(template=instance))
 
 
 def _school_of_message(message: Message) -> School:

@@ -10,6 +10,7 @@ original is never replaced: callers store translations beside it (see `cache`).
 """
 
 import logging
+import re
 
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,9 @@ from .languages import normalise
 from .result import TranslationResult
 
 logger = logging.getLogger(__name__)
+
+# A template's fields ({date}, {pupil}) are filled in after translation: an engine must keep them.
+TEMPLATE_FIELD = re.compile(r"\{\w{1,40}\}")
 
 __all__ = [
     "TranslationError",
@@ -87,6 +91,7 @@ def translate(text: str, *, source: str | None, target: str, school=None) -> Tra
         return untranslated("same_language")
 
     terms = glossary.terms_for(school, target)
+    terms += [glossary.Term(term=field) for field in dict.fromkeys(TEMPLATE_FIELD.findall(text))]
     covered = False
     for engine in configured_engines():
         if (source, target) not in _engine_pairs(engine):

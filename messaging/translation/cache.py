@@ -76,11 +76,16 @@ def translation_get_or_create(
     if existing is not None and is_unavailable(existing):
         # A glossary change brings no engine: `unavailable_translations_forget` clears these.
         return existing
+    if existing is not None and existing.checked_at is not None:
+        # A person checked it: better than anything an engine would make again.
+        return existing
     text = getattr(obj, field) or ""
     if not declared.translatable(obj) or not text.strip():
         return existing
     version = glossary_version(school, language)
-    if existing is not None and existing.glossary_version == version:
+    changed_at = declared.changed_at(obj) if declared.changed_at is not None else None
+    edited_since = existing is not None and changed_at is not None and existing.created_at < changed_at
+    if existing is not None and existing.glossary_version == version and not edited_since:
         return existing
     # No transaction is held while an engine works: translation can take seconds.
     result = translate(text, source=declared.source_language(obj) or None, target=language, school=school)
@@ -96,7 +101,7 @@ def translation_get_or_create(
         "school": school if isinstance(school, models.Model) else None,
     }
     if existing is not None:
-        # Stale: the school's glossary changed since. The new translation replaces it.
+        # Stale: the school's glossary or the text changed since. The new translation replaces it.
         for name, value in values.items():
             setattr(existing, name, value)
         existing.created_at = timezone.now()

@@ -11,6 +11,7 @@ An app declares its translatable fields once, in its AppConfig.ready():
         translatable=lambda strategy: strategy.is_published,  # False: readers see the original
         on_stored=strategy_translation_stored,            # (obj, StoredTranslation), in the worker
         select_related=("school",),
+        changed_at=lambda strategy: strategy.updated_at,  # text edited later: translated again
     )
 
 Then `messaging.translation.cache.translation_get_or_create(obj=, field=, language=)` returns the
@@ -42,6 +43,8 @@ class TranslatableField:
     translatable: Callable[[models.Model], bool] = _always
     on_stored: Callable[[models.Model, models.Model], None] | None = None
     select_related: tuple[str, ...] = ()
+    # When the text last changed (None: never after it was written): older translations are stale.
+    changed_at: Callable[[models.Model], object] | None = None
 
     @property
     def model(self) -> type[models.Model]:
@@ -60,6 +63,7 @@ def register(
     translatable: Callable[[models.Model], bool] = _always,
     on_stored: Callable[[models.Model, models.Model], None] | None = None,
     select_related: tuple[str, ...] = (),
+    changed_at: Callable[[models.Model], object] | None = None,
 ) -> TranslatableField:
     """Declare `model.field` translatable. Registering the same field again replaces it (a
     reloaded AppConfig); a field the model does not have is refused at once."""
@@ -72,6 +76,7 @@ def register(
         translatable=translatable,
         on_stored=on_stored,
         select_related=tuple(select_related),
+        changed_at=changed_at,
     )
     _fields[(declared.label, field)] = declared
     return declared

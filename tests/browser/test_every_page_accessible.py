@@ -28,6 +28,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
@@ -37,8 +38,8 @@ from django.utils import timezone
 from accounts import policies
 from accounts.models import SendStatus
 from messaging.announcements import services as announcement_services
-from messaging.models import Conversation, Notification, SafeguardingPhrase, StoredTranslation
-from messaging.services import conversations
+from messaging.models import Conversation, MessagingSettings, Notification, SafeguardingPhrase, StoredTranslation
+from messaging.services import conversations, translation_checks
 from messaging.services import messages as message_services
 from tests.browser.axe import assert_accessible, axe_source
 from tests.browser.test_pages_accessible import wider_than
@@ -93,14 +94,22 @@ def _seed() -> tuple[World, dict]:
         attachments=[SimpleUploadedFile("arm.png", PNG, content_type="image/png")],
     )
     first = thread.messages.get()
-    StoredTranslation.objects.create(
-        content_object=first,
+    # update_or_create: the send's outbox may already have stored what the engines made of it.
+    translation, _ = StoredTranslation.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(first),
+        object_id=first.pk,
         field="body",
         language="en",
-        body="Hello, Visible has a bruise on the arm. Thank you.",
-        engine="test",
-        source_language="es",
+        defaults={
+            "body": "Hello, Visible has a bruise on the arm. Thank you.",
+            "engine": "test",
+            "source_language": "es",
+            "school": world.school,
+        },
     )
+    # The teacher asks the school's named checker to check it (the check pages).
+    MessagingSettings.objects.create(school=world.school, translation_checker=world.other_teacher)
+    translation_checks.translation_check_request(reader=world.teacher, message=first)
     message_services.message_send(sender=world.teacher, conversation=thread, body="Thank you, I will look today.")
     scheduled = message_services.message_send(
         sender=world.parent,
@@ -144,6 +153,7 @@ def _seed() -> tuple[World, dict]:
         "attachment_id": [attachment.pk],
         "alert_id": [alert.pk],
         "announcement_id": [trip.pk],
+        "translation_id": [translation.pk],
         "notification_id": list(Notification.objects.values_list("pk", flat=True)),
         # A template's key (messaging) or an email confirmation key (allauth).
         "key": [EmailConfirmationHMAC(email).key, "meeting", "praise"],

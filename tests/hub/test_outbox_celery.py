@@ -28,7 +28,10 @@ def test_every_project_task_is_reliable_and_time_limited():
 
 def test_slow_work_has_its_own_queues():
     def queue_of(task_name: str) -> str:
-        return app.amqp.router.route({}, task_name)["queue"].name
+        task = app.tasks[task_name]
+        # What apply_async hands the router: the task's own options (an app names its queue in the
+        # decorator) merged with hub's routes.
+        return app.amqp.router.route(task._get_exec_options(), task_name, task_type=task)["queue"].name
 
     assert queue_of("messaging.tasks.translate_message") == "translation"
     assert queue_of("messaging.notifications.tasks.deliver_notification") == "email"

@@ -287,3 +287,73 @@ def test_retraction_is_pushed_in_place(world):
         await teacher.disconnect()
 
     run(scenario)
+
+
+def test_a_message_sent_over_the_socket_is_saved_once_and_reaches_the_others(world):
+    thread = world.guardian_thread()
+    key = "socket-key-0001"
+
+    async def scenario():
+        parent, teacher, outsider = [await connect(u) for u in (world.parent, world.teacher, world.other_parent)]
+        event = {"type": "send", "conversation": thread.pk, "body": "Sent from the open page", "client_key": key}
+        await teacher.send_json_to(event)
+        # Every reader's page gets the message, the writer's own tab included; that tab alone hears
+        # it was saved (so its composer can clear).
+        html = await receive_html(parent)
+        assert "Sent from the open page" in html
+        assert f'hx-swap-oob="beforeend:#messages-{thread.pk}"' in html
+        answers = [await receive_html(teacher), await receive_html(teacher)]
+        assert any("Sent from the open page" in answer for answer in answers)
+        sent = next(answer for answer in answers if answer.startswith("{"))
+        assert '"message_sent"' in sent
+        assert key in sent
+        # The same key again (a retry after a lost answer) saves nothing new and pushes nothing.
+        await teacher.send_json_to(event)
+        assert '"message_sent"' in await receive_html(teacher)
+        assert await parent.receive_nothing(timeout=0.3)
+        assert await outsider.receive_nothing(timeout=0.3)
+        for communicator in (parent, teacher, outsider):
+            await communicator.disconnect()
+
+    run(scenario)
+    saved = Message.objects.filter(conversation=thread, client_key=key)
+    assert saved.count() == 1
+    assert saved.get().sender == world.teacher
+    assert saved.get().body == "Sent from the open page"
+
+
+def test_a_refused_socket_send_tells_only_the_writer_and_a_guessed_conversation_learns_nothing(world):
+    from messaging.services import conversations
+
+    thread = world.guardian_thread()
+    conversations.conversation_close(user=world.teacher, conversation=thread)
+    hidden = world.far_thread()
+    before = Message.objects.count()
+
+    async def scenario():
+        parent, teacher, outsider = [await connect(u) for u in (world.parent, world.teacher, world.other_parent)]
+        await parent.send_json_to(
+            {"type": "send", "conversation": thread.pk, "body": "Still there?", "client_key": "closed-key-01"}
+        )
+        html = await receive_html(parent)
+        assert f'hx-swap-oob="afterbegin:#composer-{thread.pk}"' in html
+        assert "govuk-error-summary" in html
+        # The parent reads Spanish: the refusal is in their language.
+        with translation.override(world.parent.preferred_language):
+            assert gettext("This conversation is closed.") in html
+        assert await teacher.receive_nothing(timeout=0.3)
+        # An empty message is refused the way the form refuses it.
+        await teacher.send_json_to({"type": "send", "conversation": thread.pk, "body": "  "})
+        assert "govuk-error-summary" in await receive_html(teacher)
+        # Someone else's conversation, or one that does not exist: the same silence.
+        for conversation_id in (thread.pk, hidden.pk, hidden.pk + 1000):
+            await outsider.send_json_to(
+                {"type": "send", "conversation": conversation_id, "body": "Guessing", "client_key": "guess-key-01"}
+            )
+            assert await outsider.receive_nothing(timeout=0.3)
+        assert await parent.receive_nothing(timeout=0.3)
+        for communicator in (parent, teacher, outsider):
+            await communicator.disconnect()
+
+    run(scenario)
+    assert Message.objects.count() == before

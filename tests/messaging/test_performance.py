@@ -107,3 +107,159 @@ def test_fragments_are_rendered_once_per_way_of_seeing_them(world, pushes, djang
     assert len(shared) == 1
     assert same_as_teacher.pk in shared[0]
     assert len(pushes) < len(people) + 1
+
+
+# The thread page, first opened by a reader with unread messages (which it marks read, writing
+# their receipts in one statement) or by the writer seeing who read theirs: the session and
+# person, the conversation, the newest page of messages with their attachments, translations and
+# receipts, the subject's translation, templates, the read mark and its outbox entry, the header.
+THREAD_PAGE_QUERY_BUDGET = 30
+# Then, after the commit, the "read by" lines pushed to the writers: the outbox entry claimed, run
+# and marked done, the conversation, its readers, and each writer's messages with their receipts.
+RECEIPTS_PUSH_QUERY_BUDGET = 10
+
+
+def thread_with(world, *, unread: int, read: int, readers: int):
+    """A thread the parent started with the teacher and `readers - 1` more staff: `read` messages
+    everyone has read, then `unread` the teacher has not."""
+    staff = [world.teacher, world.sendco, world.leader]
+    for number in range(max(0, readers - 3)):
+        staff.append(world.staff(f"Extra Reader{number}", "leader"))
+    conversation = world.guardian_thread(recipients=staff[:readers])
+    for number in range(read):
+        services.message_send(sender=world.parent, conversation=conversation, body=f"Ya leído {number}")
+    for person in staff[:readers]:
+        services.conversation_mark_read(user=person, conversation=conversation)
+    for number in range(unread):
+        services.message_send(sender=world.parent, conversation=conversation, body=f"Nuevo {number}")
+    return conversation
+
+
+def page_queries(client, url: str, pushes: list) -> int:
+    """Queries for one page and for what it leads to (the receipts its reading pushes to writers,
+    run by the outbox after the commit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/")  # the session and the header's caches are warm, as on any later page
+    pushes.clear()
+    with CaptureQueriesContext(connection) as queries:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def django_capture_on_commit_callbacks(*, execute: bool):
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=execute)
+
+
+def test_thread_page_queries_do_not_grow_with_unread_messages_readers_or_length(world, client, pushes):
+    from tests.messaging.world import sign_in
+
+    small = thread_with(world, unread=5, read=0, readers=1)
+    big = thread_with(world, unread=50, read=70, readers=5)
+
+    sign_in(client, world.teacher)
+    first_view = [page_queries(client, f"/messages/{conversation.pk}/", pushes) for conversation in (small, big)]
+    assert first_view[0] == first_view[1], first_view
+    assert first_view[0] <= THREAD_PAGE_QUERY_BUDGET + RECEIPTS_PUSH_QUERY_BUDGET
+    # Opening it marked everything read, and the parent's open pages were told, in one push.
+    for conversation in (small, big):
+        assert not conversation.messages.exclude(sender=world.teacher).exclude(reads__user=world.teacher).exists()
+    receipts = [html for user_ids, html in pushes if user_ids == [world.parent.pk]]
+    assert len(receipts) == 1
+    assert receipts[0].count('id="receipt-') == 50
+    assert world.teacher.display_name in receipts[0]
+
+    # The writer's view: every message of theirs shows who read it (one to five readers each).
+    client.logout()
+    sign_in(client, world.parent)
+    writer_view = [page_queries(client, f"/messages/{conversation.pk}/", pushes) for conversation in (small, big)]
+    assert writer_view[0] == writer_view[1], writer_view
+    assert writer_view[0] <= THREAD_PAGE_QUERY_BUDGET
+
+
+def test_a_read_with_nothing_new_costs_one_query_and_writes_nothing(world, django_assert_max_num_queries):
+    from messaging.models import MessageRead
+
+    conversation = thread_with(world, unread=3, read=0, readers=2)
+    newest = conversation.messages.order_by("-sent_at", "-pk").first()
+    assert services.message_mark_read(user=world.teacher, message_id=newest.pk) == 3
+    receipts = MessageRead.objects.count()
+
+    # Every open tab says it again after each live fragment; and the writer's own message.
+    with django_assert_max_num_queries(1):
+        assert services.message_mark_read(user=world.teacher, message_id=newest.pk) == 0
+    with django_assert_max_num_queries(1):
+        assert services.message_mark_read(user=world.parent, message_id=newest.pk) == 0
+    assert MessageRead.objects.count() == receipts
+    # Something new is still read, whoever else had read it.
+    reply = services.message_send(sender=world.sendco, conversation=conversation, body="Recibido")
+    assert services.message_mark_read(user=world.teacher, message_id=reply.pk) == 1
+    assert MessageRead.objects.filter(message=reply, user=world.teacher).exists()
+
+
+def test_visibility_rules_answer_the_same_with_their_sql_reused(world):
+    """The access rules' SQL is compiled once and reused with other ids (messaging.policies): each
+    person and conversation gets exactly what the rules built afresh would give them."""
+    from messaging import policies
+    from messaging.models import Conversation
+    from messaging.services import conversations as conversation_services
+
+    threads = [
+        world.guardian_thread(recipients=[world.teacher, world.sendco]),
+        world.far_thread(),
+        conversation_services.conversation_start(
+            starter=world.teacher,
+            kind=Conversation.Kind.STAFF_TEAM,
+            pupil=world.child,
+            subject="Staff only",
+            body="Between us",
+            recipient_ids=[world.sendco.pk],
+        ),
+        conversation_services.conversation_start(
+            starter=world.parent,
+            kind=Conversation.Kind.FAMILY,
+            pupil=world.child,
+            subject="Family",
+            body="Hola",
+            recipient_ids=[world.co_parent.pk],
+        ),
+        conversation_services.conversation_start(
+            starter=world.parent,
+            kind=Conversation.Kind.SUPPORT,
+            school=world.school,
+            subject="Office",
+            body="Hola",
+            recipient_ids=[],
+        ),
+    ]
+    people = [
+        world.parent,
+        world.co_parent,
+        world.no_rights_parent,
+        world.other_parent,
+        world.teacher,
+        world.other_teacher,
+        world.sendco,
+        world.office,
+        world.far_parent,
+        world.far_teacher,
+    ]
+    # A right withdrawn: the co-parent's viewing rights, the SENDCO's membership.
+    world.co_parent.guardianships.update(can_view=False)
+    world.sendco.memberships.update(is_active=False)
+
+    for person in people:
+        reused = set(policies.conversations_visible_to(person).values_list("pk", flat=True))
+        fresh = set(policies._conversations_visible_to(person).values_list("pk", flat=True))
+        assert reused == fresh, person
+    for thread in threads:
+        reused = list(policies.readers_of_conversation(thread).values_list("pk", flat=True))
+        fresh = sorted(policies._readers_of_conversation(thread).values_list("pk", flat=True))
+        assert reused == fresh, thread.kind
+        assert reused, thread.kind
+    assert world.sendco.pk not in policies.readers_of_conversation(threads[0]).values_list("pk", flat=True)

@@ -232,9 +232,9 @@ def test_template_fields_fill_a_composer(client, world, thread):
     assert client.post(url("template", thread.pk, "absence"), {}).status_code == 422
     filled = client.post(
         url("template", thread.pk, "absence"),
-        {"pupil": "Visible", "date": "Monday", "reason": "a fever", "return_date": "Wednesday"},
+        {"date": "2026-12-07", "reason": "ill", "return_date": "2026-12-09"},
     ).content.decode()
-    assert "Visible will not be in school on Monday because a fever" in filled
+    assert "Visible will not be in school on 7 Dec 2026 because they are ill" in filled
     assert 'name="template_key" value="absence"' in filled
 
 

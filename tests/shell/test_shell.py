@@ -12,6 +12,9 @@ from django.urls import reverse
 
 from hub import errors
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.messaging import world as messaging_world
+
+outside = messaging_world.outside
 
 VENDOR = Path(settings.BASE_DIR) / "static" / "vendor"
 
@@ -123,12 +126,110 @@ def test_sign_in_page_says_how_to_get_an_account(client):
     assert "ask your school office" in body
 
 
+class Switcher(HTMLParser):
+    """The header's language switcher: its form's action, the languages offered as buttons and the
+    current one, with the `lang` each is marked up in."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # inside <header>
+        self.action = None
+        self.buttons: dict[str, tuple[str, str]] = {}  # value -> (lang, text)
+        self.current: tuple[str, str] | None = None
+        self._open: tuple[str, dict] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "header":
+            self.depth += 1
+        if not self.depth:
+            return
+        if tag == "form" and attributes.get("action") == reverse("language_set"):
+            self.action = attributes["action"]
+        if tag == "button" and attributes.get("name") == "language" or attributes.get("aria-current") == "true":
+            self._open = (tag, attributes)
+
+    def handle_data(self, data):
+        if self._open and data.strip():
+            tag, attributes = self._open
+            if tag == "button":
+                self.buttons[attributes["value"]] = (attributes.get("lang"), data.strip())
+            else:
+                self.current = (attributes.get("lang"), data.strip())
+            self._open = None
+
+    def handle_endtag(self, tag):
+        if tag == "header":
+            self.depth -= 1
+
+
+def switcher_of(response) -> Switcher:
+    parser = Switcher()
+    parser.feed(response.content.decode())
+    return parser
+
+
+OWN_NAMES = {"cy": "Cymraeg", "es": "Español", "pl": "Polski", "sw": "Kiswahili"}
+
+
 @pytest.mark.django_db
-def test_language_switcher_lists_each_language_in_its_own_name(client):
-    body = client.get(reverse("account_login")).content.decode()
-    assert '<label class="govuk-label" for="language-switcher">' in body
-    for code, name in [("cy", "Cymraeg"), ("es", "Español"), ("pl", "Polski"), ("sw", "Kiswahili")]:
-        assert f'<option value="{code}" lang="{code}">{name}</option>' in body
+def test_language_switcher_is_in_the_header_each_language_named_in_itself(client):
+    switcher = switcher_of(client.get(reverse("account_login")))
+    assert switcher.action == reverse("language_set")
+    # One button per other language: one tap changes it. Each is named in its own language and
+    # marked up as such, so a screen reader reads "Español" in Spanish.
+    assert switcher.buttons == {code: (code, name) for code, name in OWN_NAMES.items()}
+    assert switcher.current == ("en-gb", "British English")
+
+
+@pytest.mark.django_db
+def test_language_switcher_marks_the_current_language_in_its_own_name(client):
+    switcher = switcher_of(client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="cy"))
+    assert switcher.current == ("cy", "Cymraeg")
+    assert "cy" not in switcher.buttons
+    assert switcher.buttons["es"] == ("es", "Español")
+
+
+@pytest.fixture
+def pages_of_every_kind(db, outside, settings):
+    """One page of each kind a person meets: signed out, signed in, a list, a thread, an error."""
+    world = messaging_world.World()
+    thread = world.guardian_thread(body="Hello from home")
+    return world, [
+        reverse("home"),
+        reverse("preferences"),
+        reverse("login_history"),
+        reverse("messaging:inbox"),
+        reverse("messaging:thread", args=[thread.pk]),
+        reverse("notifications:inbox"),
+        "/no-such-page/",
+    ]
+
+
+def test_language_switcher_is_on_every_kind_of_page(client, pages_of_every_kind):
+    world, paths = pages_of_every_kind
+    anonymous = [reverse("account_login"), reverse("account_reset_password"), "/no-such-page/"]
+    for path in anonymous:
+        switcher = switcher_of(client.get(path))
+        assert set(switcher.buttons) == set(OWN_NAMES), path
+    messaging_world.sign_in(client, world.parent)  # reads Spanish
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        switcher = switcher_of(response)
+        assert switcher.action == reverse("language_set"), path
+        assert switcher.current == ("es", "Español"), path
+        assert set(switcher.buttons) == {"en-gb", "cy", "pl", "sw"}, path
+        # It brings the person back to the page they were on.
+        assert f'name="next" value="{path}"' in response.content.decode(), path
+
+
+def test_one_tap_on_a_language_changes_it_and_returns_to_the_page(client, person):
+    client.force_login(person)
+    response = client.post(reverse("language_set"), {"language": "cy", "next": reverse("preferences")}, follow=True)
+    assert response.redirect_chain == [(reverse("preferences"), 302)]
+    assert '<html lang="cy"' in response.content.decode()
+    assert switcher_of(response).current == ("cy", "Cymraeg")
 
 
 def test_language_switcher_saves_the_choice_for_a_signed_in_person(client, person):
@@ -269,6 +370,14 @@ def test_compiled_css_is_ours():
     assert "#005f73" in css.lower()
 
 
+def test_compiled_css_keeps_the_breakpoints_govuk_frontend_scripts_read():
+    # A byte-order mark behind the banner turned the first selector into "\ufeff:root", so the
+    # breakpoints were never set and the service navigation's Menu script failed on every page.
+    css = (VENDOR / "govuk-frontend" / "homeroom.min.css").read_text(encoding="utf-8")
+    assert "\ufeff" not in css
+    assert re.search(r"(^|[}\s]):root\{[^}]*--govuk-breakpoint-tablet:", css)
+
+
 def test_vendored_scripts_are_present():
     assert "initAll" in (VENDOR / "govuk-frontend" / "govuk-frontend.min.js").read_text()
     assert (VENDOR / "htmx" / "htmx.min.js").stat().st_size > 10_000
@@ -278,3 +387,53 @@ def test_vendored_scripts_are_present():
 @pytest.mark.parametrize("language", ["cy", "es", "pl", "sw"])
 def test_compiled_catalogues_are_committed(language):
     assert (Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.mo").exists()
+
+
+def navigation_hrefs(response) -> list[str]:
+    body = response.content.decode()
+    nav = body[body.index('<ul class="govuk-service-navigation__list"') :]
+    nav = nav[: nav.index("</ul>")]
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+def test_simplified_interface_trims_the_navigation(client, person):
+    client.force_login(person)
+    full = navigation_hrefs(client.get(reverse("home")))
+    assert reverse("login_history") in full
+    assert reverse("twofactor:overview") in full
+
+    person.simplified_interface = True
+    person.save(update_fields=["simplified_interface"])
+    trimmed = navigation_hrefs(client.get(reverse("home")))
+    assert reverse("home") in trimmed
+    assert reverse("messaging:inbox") in trimmed
+    assert reverse("login_history") not in trimmed
+    assert reverse("twofactor:overview") not in trimmed
+    # Someone who went there by address still sees where they are.
+    assert reverse("login_history") in navigation_hrefs(client.get(reverse("login_history")))
+
+
+def simplified_font_sizes() -> dict[str, float]:
+    """Font size (rem) the simplified interface gives each selector in static/css/homeroom.css."""
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "homeroom.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    sizes = {}
+    for selectors, block in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        size = re.search(r"font-size:\s*([\d.]+)rem", block)
+        for selector in selectors.split(","):
+            selector = " ".join(selector.split())
+            if size and selector.startswith("body.homeroom-simplified"):
+                sizes[selector.removeprefix("body.homeroom-simplified ")] = float(size.group(1))
+    return sizes
+
+
+def test_simplified_interface_keeps_headings_above_labels_and_body_text():
+    sizes = simplified_font_sizes()
+    text = max(sizes[".govuk-body"], sizes[".govuk-label"], sizes[".govuk-hint"])
+    headings = [sizes[f".govuk-heading-{size}"] for size in ("xl", "l", "m", "s")]
+    assert headings == sorted(headings, reverse=True), "the heading levels keep their order"
+    assert min(headings) > text, "every heading is bigger than the labels and body text"
+    assert all(sizes[f"h{level}"] > text for level in range(1, 7)), "headings without a size class too"
+    for size in ("xl", "l", "m", "s"):
+        assert sizes[f".govuk-fieldset__legend--{size}"] == sizes[f".govuk-heading-{size}"]
+        assert sizes[f".govuk-label--{size}"] == sizes[f".govuk-heading-{size}"]
