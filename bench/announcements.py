@@ -181,12 +181,18 @@ def main() -> None:
 
     warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import setup_test_environment
 
     from hub import outbox
 
     setup_test_environment()
+    # Pages render without `collectstatic` (no hashed-name manifest here), as in the test settings.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # Its own throwaway database, never the test suite's test_<name>.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_announcements_{os.getpid()}"
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
