@@ -11,6 +11,9 @@ from django.utils.translation import ngettext
 
 from accounts.admin import SchoolScopedAdmin, ScopedObjectMixin
 from messaging.models import (
+    Announcement,
+    AnnouncementAttachment,
+    AnnouncementReceipt,
     Attachment,
     Conversation,
     GlossaryTerm,
@@ -194,3 +197,33 @@ class NotificationPreferenceAdmin(OperatorOnlyAdmin):
 @admin.register(QuietHours)
 class QuietHoursAdmin(OperatorOnlyAdmin):
     list_display = ["user", "start", "end"]
+
+
+# --- announcements: posted and followed up on their pages; read-only here --------------------
+
+
+class AnnouncementAttachmentInline(ReadOnlyMixin, admin.TabularInline):
+    model = AnnouncementAttachment
+    extra = 0
+    fields = ["original_name", "content_type", "size", "uploaded_at"]
+    readonly_fields = fields
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    list_display = ["title", "school", "author", "audience", "urgent", "response", "status", "sent_at", "send_at"]
+    list_filter = ["status", "audience", "urgent", "response", ("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "author__display_name", "year_group"]
+    list_select_related = ["school", "author"]
+    exclude = ["body"]
+    date_hierarchy = "created_at"
+    inlines = [AnnouncementAttachmentInline]
+
+
+@admin.register(AnnouncementReceipt)
+class AnnouncementReceiptAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "announcement__school"
+    list_display = ["announcement", "guardian", "delivered_at", "read_at", "answered_at", "reminded_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter), ("answered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["announcement__title", "guardian__display_name", "guardian__email"]
+    list_select_related = ["announcement", "guardian"]

@@ -8,6 +8,11 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from messaging import effects, policies, signals  # noqa: F401 (effects: registers the outbox handlers)
+        from messaging.announcements import effects as announcement_effects  # noqa: F401
+        from messaging.announcements import policies as announcement_policies
+        from messaging.announcements import tasks as announcement_tasks  # noqa: F401  (registers the job)
+        from messaging.announcements import translations as announcement_translations
+        from messaging.announcements.models import Announcement
         from messaging.models import Conversation, SafeguardingAlert
         from messaging.notifications import kinds, targets
         from messaging.notifications import tasks as notification_tasks  # noqa: F401  (registers the jobs)
@@ -20,8 +25,11 @@ class MessagingConfig(AppConfig):
         targets.register(Conversation, policies.conversations_visible_to)
         # A safeguarding alert reaches only who is DSL of its school when it is sent.
         targets.register(SafeguardingAlert, policies.alerts_visible_to)
+        # A notification about an announcement reaches only a family who may read it then.
+        targets.register(Announcement, announcement_policies.announcements_visible_to)
         signals.connect()
         translations.register_translated_fields()
+        announcement_translations.register_translated_fields()
 
     def notification_kinds(self) -> list:
         """The notifications messaging sends, and what each person gets before choosing."""
@@ -63,6 +71,10 @@ class MessagingConfig(AppConfig):
                 "schedule": crontab(minute="*/5"),
             },
             "messaging-dispatch-scheduled": {"task": "messaging.tasks.dispatch_scheduled_messages", "schedule": 60.0},
+            "announcements-dispatch-scheduled": {
+                "task": "messaging.announcements.tasks.dispatch_scheduled_announcements",
+                "schedule": 60.0,
+            },
         }
 
     def seed_demo(self, stdout=None):
@@ -77,7 +89,7 @@ class MessagingConfig(AppConfig):
 
         from accounts import policies
 
-        links = [(_("Messages"), reverse("messaging:inbox"))]
+        links = [(_("Messages"), reverse("messaging:inbox")), (_("Announcements"), reverse("messaging:announcements"))]
         if policies.is_dsl_anywhere(user):
             links.append((_("Safeguarding alerts"), reverse("messaging:safeguarding_alerts")))
         return links

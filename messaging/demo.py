@@ -8,7 +8,9 @@ import datetime
 
 from django.db import transaction
 
-from accounts.models import Pupil, School, User
+from accounts.models import ClassGroup, Pupil, School, User
+from messaging.announcements.models import Announcement
+from messaging.announcements.services import announcement_post
 from messaging.models import Conversation, GlossaryTerm, MessagingSettings, SafeguardingPhrase
 from messaging.services.conversations import conversation_start
 from messaging.services.messages import message_send
@@ -30,6 +32,7 @@ SAFEGUARDING_PHRASES = [
 ]
 
 DEMO_SUBJECT = "Lucía's reading at home"
+DEMO_ANNOUNCEMENT = "Year 2 trip to the Natural History Museum"
 
 # Who checks a machine translation when a reader asks (MessagingSettings.translation_checker): at
 # Riverside the office, which also books the interpreters for parents' evenings.
@@ -56,6 +59,7 @@ def seed(stdout=None) -> None:
             SafeguardingPhrase.objects.get_or_create(school=school, phrase=phrase)
         templates_copy_built_in(actor=None, school=school)
     _demo_conversation()
+    _demo_announcement()
 
 
 def _demo_conversation() -> None:
@@ -77,4 +81,26 @@ def _demo_conversation() -> None:
         sender=teacher,
         conversation=conversation,
         body="Thank you for telling me. Lucía loves stories about animals; I will send two books home on Friday.",
+    )
+
+
+def _demo_announcement() -> None:
+    """Grace Kim asks her class's families for permission for a trip: María reads it in Spanish
+    and answers; Grace sees who has not answered yet and can remind them."""
+    teacher = User.objects.filter(email="year2@riverside.example").first()
+    group = ClassGroup.objects.filter(school__slug="riverside-primary", name="Year 2 Kingfishers").first()
+    if not (teacher and group) or Announcement.objects.filter(title=DEMO_ANNOUNCEMENT).exists():
+        return
+    announcement_post(
+        author=teacher,
+        school_id=group.school_id,
+        audience=Announcement.Audience.CLASSES,
+        class_group_ids=[group.pk],
+        title=DEMO_ANNOUNCEMENT,
+        body=(
+            "On Thursday 12 March Year 2 visit the Natural History Museum to see the dinosaurs. "
+            "We leave school at 9:00 and are back by 15:15. Please send a packed lunch and a coat."
+        ),
+        response=Announcement.Response.YES_NO,
+        question="May your child come on the trip?",
     )

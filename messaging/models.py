@@ -425,3 +425,11 @@ class QuietHours(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+# Announcements live in their own package; their tables are messaging's (one app, one migration history).
+from messaging.announcements.models import (  # noqa: E402, F401
+    Announcement,
+    AnnouncementAttachment,
+    AnnouncementReceipt,
+)

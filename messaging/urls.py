@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from messaging import views
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("<int:conversation_id>/translation-preview/", views.translation_preview, name="translation_preview"),
     path("message/<int:message_id>/check-translation/", views.translation_check_request, name="check_translation"),
     path("translation/<int:translation_id>/check/", views.translation_check, name="translation_check"),
+    path("announcements/", include("messaging.announcements.urls")),
 ]

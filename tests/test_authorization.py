@@ -30,6 +30,7 @@ from accounts.models import (
     User,
 )
 from messaging.models import (
+    Announcement,
     Attachment,
     Conversation,
     Message,
@@ -157,6 +158,24 @@ class World:
         self.far_alert = SafeguardingAlert.objects.create(
             message=far_message, school=self.other_school, matched_phrases=["Farschool"]
         )
+        # Announcements nobody in the first family (or at the first school) may read.
+        self.far_announcement = Announcement.objects.create(
+            school=self.other_school,
+            author=self.far_teacher,
+            audience="school",
+            title="Farschool announcement",
+            body="Farschool news",
+            sent_at=timezone.now(),
+        )
+        self.other_family_announcement = Announcement.objects.create(
+            school=self.school,
+            author=self.school_admin,
+            audience="classes",
+            title="Secretfamily announcement",
+            body="For Secretclass only",
+            sent_at=timezone.now(),
+        )
+        self.other_family_announcement.class_groups.add(self.other_class)
         self.far_notification = Notification.objects.create(
             user=self.far_parent, kind="message", title="Farschool notification", url="/"
         )
@@ -198,6 +217,7 @@ class World:
             Attachment: [self.far_attachment.pk],
             SafeguardingAlert: [self.far_alert.pk],
             Notification: [self.far_notification.pk],
+            Announcement: [self.far_announcement.pk, self.other_family_announcement.pk],
         }
         return by_model.get(model, [])
 
@@ -214,6 +234,7 @@ PARAMETER_MODELS = {
     "attachment_id": Attachment,
     "alert_id": SafeguardingAlert,
     "notification_id": Notification,
+    "announcement_id": Announcement,
     "device_id": TOTPDevice,
 }
 

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from accounts import policies
 from accounts.models import SendStatus
+from messaging.announcements import services as announcement_services
 from messaging.models import Conversation, MessagingSettings, Notification, SafeguardingPhrase, StoredTranslation
 from messaging.services import conversations, translation_checks
 from messaging.services import messages as message_services
@@ -127,6 +128,18 @@ def _seed() -> tuple[World, dict]:
     Notification.objects.create(user=world.parent, kind="message", title="A message about Visible", url="/")
     Notification.objects.create(user=world.dsl, kind="message", title="Urgent: a safeguarding alert", urgent=True)
 
+    # A permission slip from the teacher to the child's class, delivered and answered by the parent.
+    trip = announcement_services.announcement_post(
+        author=world.teacher,
+        school_id=world.school.pk,
+        audience="classes",
+        class_group_ids=list(world.teacher.class_groups.values_list("pk", flat=True)),
+        title="Trip to the museum on Friday",
+        body="We leave at nine and are back by three. Please send a packed lunch.",
+        response="yes_no",
+        question="May Visible come on the trip?",
+    )
+    announcement_services.announcement_answer(reader=world.parent, announcement=trip, answer="yes")
     attachment = first.attachments.get()
     alert = first.safeguarding_alerts.first()
     assert alert is not None, "the seeded message should raise a safeguarding alert"
@@ -139,6 +152,7 @@ def _seed() -> tuple[World, dict]:
         "message_id": [scheduled.pk, first.pk],
         "attachment_id": [attachment.pk],
         "alert_id": [alert.pk],
+        "announcement_id": [trip.pk],
         "translation_id": [translation.pk],
         "notification_id": list(Notification.objects.values_list("pk", flat=True)),
         # A template's key (messaging) or an email confirmation key (allauth).
@@ -280,7 +294,16 @@ def test_every_page_is_accessible_and_fits_a_phone(live_url, new_context, quiet_
     pages, cookies, problems, skipped = _off_the_event_loop(seed_and_discover)
     routes = {page.route for page in pages}
     assert len(routes) >= 25, f"the walk found only {sorted(routes)}; is discovery broken?"
-    for must in ("home", "account_login", "messaging:thread", "messaging:safeguarding_alert", "notifications:inbox"):
+    for must in (
+        "home",
+        "account_login",
+        "messaging:thread",
+        "messaging:safeguarding_alert",
+        "notifications:inbox",
+        "messaging:announcement",
+        "messaging:announcement_figures",
+        "messaging:announcement_new",
+    ):
         assert must in routes, f"{must} was not checked"
 
     tabs = {}

@@ -1,0 +1,152 @@
+"""Reads for the announcement pages, one per page, each a constant number of queries however
+many families, classes or announcements there are."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from accounts.models import Guardianship, User
+from messaging.announcements import policies
+from messaging.announcements.models import Announcement, AnnouncementReceipt
+from messaging.announcements.services import pending_receipts
+from messaging.models import StoredTranslation
+from messaging.services.language import base, language_name
+
+
+def _reader_translations(user: User) -> Prefetch:
+    return Prefetch(
+        "translations",
+        queryset=StoredTranslation.objects.filter(language=base(user.preferred_language)).exclude(body=""),
+        to_attr="reader_translations",
+    )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A field as one reader sees it: their language's machine translation when stored."""
+
+    original: str
+    shown: str
+    translated_from: str = ""
+    lang: str = ""
+
+
+def shown(announcement: Announcement, field_name: str, *, original: bool = False) -> Shown:
+    """`field_name` of `announcement` for the reader whose translations were prefetched
+    (`reader_translations`); the original when asked for or when there is no translation."""
+    text = getattr(announcement, field_name)
+    if not original:
+        for translation in getattr(announcement, "reader_translations", []):
+            if translation.field == field_name:
+                return Shown(
+                    original=text,
+                    shown=translation.body,
+                    translated_from=language_name(translation.source_language or announcement.language),
+                    lang=translation.language,
+                )
+    return Shown(original=text, shown=text, lang=announcement.language)
+
+
+def announcements_for(user: User) -> QuerySet[Announcement]:
+    """The announcements `user` may read, newest first, with their title in the reader's language
+    and, for a family, whether they read (`my_read_at`) and answered (`my_answer`) it."""
+    mine = AnnouncementReceipt.objects.filter(announcement=OuterRef("pk"), guardian=user)
+    return (
+        policies.announcements_visible_to(user)
+        .select_related("school", "author")
+        .annotate(
+            my_receipt=Exists(mine),
+            my_read_at=Subquery(mine.values("read_at")[:1]),
+            my_answered_at=Subquery(mine.values("answered_at")[:1]),
+        )
+        .prefetch_related(_reader_translations(user))
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass
+class AnnouncementPage:
+    announcement: Announcement
+    title: Shown
+    body: Shown
+    question: Shown
+    attachments: list
+    receipt: AnnouncementReceipt | None
+    is_recipient: bool
+    can_follow_up: bool
+
+
+def announcement_page(*, user: User, announcement: Announcement, original: bool = False) -> AnnouncementPage:
+    announcement = (
+        Announcement.objects.filter(pk=announcement.pk)
+        .select_related("school", "author")
+        .prefetch_related("attachments", "class_groups", _reader_translations(user))
+        .get()
+    )
+    receipt = AnnouncementReceipt.objects.filter(announcement=announcement, guardian=user).first()
+    return AnnouncementPage(
+        announcement=announcement,
+        title=shown(announcement, "title", original=original),
+        body=shown(announcement, "body", original=original),
+        question=shown(announcement, "question", original=original),
+        attachments=list(announcement.attachments.all()),
+        receipt=receipt,
+        is_recipient=policies.is_recipient(user=user, announcement=announcement),
+        can_follow_up=policies.can_follow_up(user=user, announcement=announcement),
+    )
+
+
+@dataclass
+class Figures:
+    announcement: Announcement
+    recipients: int
+    delivered: int
+    read: int
+    answered: int
+    tally: list[tuple[str, int]] = field(default_factory=list)
+    pending: list[AnnouncementReceipt] = field(default_factory=list)
+    pending_total: int = 0
+
+
+PENDING_SHOWN = 200
+
+
+def figures_for(announcement: Announcement) -> Figures:
+    """Delivery, read and answer figures among the families who are recipients now, the answers
+    counted per choice, and who has not read (or answered) yet with their children's names."""
+    recipients = policies.announcement_recipients(announcement)
+    receipts = AnnouncementReceipt.objects.filter(announcement=announcement, guardian__in=recipients.values("pk"))
+    counts = receipts.aggregate(delivered=Count("pk"), read=Count("read_at"), answered=Count("answered_at"))
+    labels = dict(announcement.answer_choices())
+    answers = dict(
+        receipts.exclude(answer="").values_list("answer").annotate(count=Count("pk")).values_list("answer", "count")
+    )
+    pending = pending_receipts(announcement)
+    children = Guardianship.objects.filter(
+        pupil__in=policies.audience_pupils(announcement).values("pk"), can_view=True
+    ).select_related("pupil")
+    shown_pending = list(
+        pending.select_related("guardian")
+        .prefetch_related(Prefetch("guardian__guardianships", queryset=children, to_attr="audience_links"))
+        .order_by("guardian__display_name", "pk")[:PENDING_SHOWN]
+    )
+    return Figures(
+        announcement=announcement,
+        recipients=recipients.count(),
+        delivered=counts["delivered"],
+        read=counts["read"],
+        answered=counts["answered"],
+        tally=[(str(label), answers.get(value, 0)) for value, label in labels.items()],
+        pending=shown_pending,
+        pending_total=counts["delivered"] - counts["answered" if announcement.asks_for_reply else "read"],
+    )
+
+
+def audience_label(announcement: Announcement) -> str:
+    """ "Year 3", "Whole school" or the classes' names (class_groups prefetched)."""
+    if announcement.audience == Announcement.Audience.SCHOOL:
+        return _("The whole school")
+    if announcement.audience == Announcement.Audience.YEAR_GROUP:
+        return announcement.year_group
+    return ", ".join(group.name for group in announcement.class_groups.all())
