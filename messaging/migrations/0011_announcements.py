@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_account_link_requests'),
-        ('messaging', '0009_template_fields_and_checks'),
+        ('messaging', '0010_thumbnails'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
