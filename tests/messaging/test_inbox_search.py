@@ -1,12 +1,17 @@
 """The inbox's search and filters, and muting a conversation, from the outside."""
 
+import uuid
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from messaging.models import Conversation, Participant
+from messaging.models import Conversation, Notification, Participant
 from messaging.services import conversations as conversation_services
+from tests import factories
 from tests.messaging import world as messaging_world
+from tests.messaging.smtp import running_smtp_server, use_smtp_server
 
 outside = messaging_world.outside
 world = messaging_world.world
@@ -81,12 +86,25 @@ def test_child_filter_offers_only_the_users_children_with_conversations(client, 
     # One child only: no point offering the filter.
     assert 'name="child"' not in body
 
-    sign_in(client, world.leader)
+    # A second child with a conversation of their own: now the parent can pick one.
+    second = factories.PupilFactory(school=world.school, first_name="Second", last_name="Sibling")
+    factories.GuardianshipFactory(guardian=world.parent, pupil=second)
+    conversation_services.conversation_start(
+        starter=world.parent,
+        kind=Conversation.Kind.GUARDIAN_STAFF,
+        pupil=second,
+        subject="About the sibling",
+        body="Hello",
+        recipient_ids=[world.leader.pk],
+    )
     body = inbox(client)
-    if 'name="child"' in body:
-        assert f'value="{world.far_pupil.pk}"' not in body
+    assert 'name="child"' in body
+    assert f'value="{world.other_child.pk}"' not in body
+    body = inbox(client, child=second.pk)
+    assert "About the sibling" in body
+    assert "School trip forms" not in body
+
     # A child id the user may not filter by is ignored, never a way to see their conversations.
-    sign_in(client, world.parent)
     body = inbox(client, child=world.other_child.pk)
     assert "School trip for Secretfamily" not in body
 
@@ -149,3 +167,49 @@ def test_a_muted_reader_is_not_notified_while_the_other_reader_is(
     body = inbox(client)
     assert "Muted" in body
     assert "unread" in body
+
+
+@pytest.fixture
+def smtp(settings):
+    with running_smtp_server() as server:
+        use_smtp_server(settings, server)
+        yield server
+
+
+def test_a_muted_reader_gets_no_email_for_a_new_message_while_the_other_reader_does(transactional_db, settings, smtp):
+    """Through the real notification path (outbox run after commit, local SMTP server)."""
+    settings.ROOT_URLCONF = messaging_world.URLCONF
+    school = factories.SchoolFactory(name="Mute School")
+    child = factories.PupilFactory(school=school, first_name="Ana")
+    parent = factories.UserFactory(display_name="Paz Parent")
+    factories.GuardianshipFactory(guardian=parent, pupil=child)
+    group = factories.ClassGroupFactory(school=school)
+    group.pupils.add(child)
+    teachers = []
+    for name in ("Muted Teacher", "Listening Teacher"):
+        teacher = factories.UserFactory(display_name=name)
+        factories.MembershipFactory(user=teacher, school=school, role="teacher")
+        group.staff.add(teacher)
+        teachers.append(teacher)
+    muted, listening = teachers
+    conversation = factories.ConversationFactory(pupil=child, created_by=muted)
+    for person in (parent, muted, listening):
+        factories.ParticipantFactory(conversation=conversation, user=person)
+
+    client = Client()
+    sign_in(client, muted)
+    assert client.post(url("mute", conversation.pk)).status_code == 302
+
+    client = Client()
+    sign_in(client, parent)
+    response = client.post(url("send", conversation.pk), {"body": "Hello both", "client_key": uuid.uuid4().hex})
+    assert response.status_code == 302
+
+    assert [mail.recipients for mail in smtp.received] == [[listening.email]]
+    assert not Notification.objects.filter(user=muted).exists()
+    # The muted teacher still sees the conversation as unread in their inbox.
+    client = Client()
+    sign_in(client, muted)
+    body = inbox(client)
+    assert "Muted" in body
+    assert "1 unread" in body
