@@ -180,3 +180,29 @@ class TranslationCheckForm(forms.Form):
         widget=forms.Textarea(attrs={**TEXTAREA, "rows": 6}),
         error_messages={"required": _("Write the corrected translation.")},
     )
+
+
+class InboxFilterForm(forms.Form):
+    """Search and filters for the inbox, sent as a GET form (bookmarkable, works without JavaScript)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        # Message bodies are stored encrypted, so the database cannot search inside them.
+        help_text=_("Matches the subject and the pupil’s name, not the text of messages."),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20", "type": "search"}),
+    )
+    child = forms.TypedChoiceField(
+        label=_("Child"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    unread = forms.BooleanField(label=_("Unread only"), required=False)
+    needs_reply = forms.BooleanField(label=_("Needs reply"), required=False)
+
+    def __init__(self, *args, pupils=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].choices = [("", _("All children"))] + [(pupil.pk, pupil.full_name) for pupil in pupils]

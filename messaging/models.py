@@ -64,6 +64,9 @@ class Participant(models.Model):
     # Why they left: only those who left because they lost the right to see the conversation
     # come back by themselves when that right is restored (messaging.services.access).
     left_because = models.CharField(max_length=20, blank=True, choices=[("access_lost", _("lost access"))])
+    # Set while this person has muted the conversation: it stays in their inbox with its unread
+    # count, but new messages send them no email or SMS (messaging.effects).
+    muted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("participant")

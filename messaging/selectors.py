@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,10 +47,21 @@ def _translations(field: str, language: str | None = None) -> QuerySet[StoredTra
     return queryset if language is None else queryset.filter(language=language)
 
 
-def inbox_for(user: User) -> QuerySet[Conversation]:
+def inbox_for(
+    user: User,
+    *,
+    query: str = "",
+    pupil_id: int | None = None,
+    unread_only: bool = False,
+    needs_reply: bool = False,
+) -> QuerySet[Conversation]:
     """The user's conversations, newest activity first, with `unread` (messages from others not yet
-    read) and the subject's translation into the user's language (`reader_subject_translations`,
-    see `subject_as_seen`)."""
+    read), `my_muted_at` (when the user muted it) and the subject's translation into the user's
+    language (`reader_subject_translations`, see `subject_as_seen`).
+
+    Narrowed by `query` (in the subject or the pupil's name, any case: message bodies are encrypted,
+    so SQL cannot search them), `pupil_id`, `unread_only` and `needs_reply` (the newest sent message
+    is someone else's). Filters are subqueries: the query count does not grow with the inbox."""
     mine = Participant.objects.filter(conversation=OuterRef("pk"), user=user)
     unread = (
         Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
@@ -61,25 +72,49 @@ def inbox_for(user: User) -> QuerySet[Conversation]:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return (
+    conversations = (
         policies.conversations_visible_to(user)
         .select_related("pupil", "school")
         .annotate(my_last_read_at=Coalesce(Subquery(mine.values("last_read_message__sent_at")[:1]), Value(EPOCH)))
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=Participant.objects.filter(left_at__isnull=True).select_related("user").order_by("joined_at"),
-                to_attr="people",
-            ),
-            Prefetch(
-                "translations",
-                queryset=_translations("subject", normalise(user.preferred_language)),
-                to_attr="reader_subject_translations",
-            ),
-        )
-        .order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
+        .annotate(my_muted_at=Subquery(mine.values("muted_at")[:1]))
     )
+    if query:
+        # The full name too, so "Ada Lovelace" finds Ada's conversations.
+        conversations = conversations.annotate(
+            pupil_full_name=Concat("pupil__first_name", Value(" "), "pupil__last_name")
+        ).filter(
+            Q(subject__icontains=query)
+            | Q(pupil_full_name__icontains=query)
+            | Q(pupil__preferred_name__icontains=query)
+        )
+    if pupil_id is not None:
+        conversations = conversations.filter(pupil_id=pupil_id)
+    if unread_only:
+        conversations = conversations.filter(unread__gt=0)
+    if needs_reply:
+        last_sender = (
+            Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
+            .order_by("-sent_at", "-pk")
+            .values("sender")[:1]
+        )
+        conversations = (
+            conversations.annotate(last_sender=Subquery(last_sender))
+            .filter(last_sender__isnull=False)
+            .exclude(last_sender=user.pk)
+        )
+    return conversations.prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.filter(left_at__isnull=True).select_related("user").order_by("joined_at"),
+            to_attr="people",
+        ),
+        Prefetch(
+            "translations",
+            queryset=_translations("subject", normalise(user.preferred_language)),
+            to_attr="reader_subject_translations",
+        ),
+    ).order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:conversation_id>/", views.thread, name="thread"),
     path("<int:conversation_id>/send/", views.message_create, name="send"),
     path("<int:conversation_id>/close/", views.conversation_close, name="close"),
+    path("<int:conversation_id>/mute/", views.conversation_mute, name="mute"),
     path("<int:conversation_id>/templates/<slug:key>/", views.template_use, name="template"),
     path("message/<int:message_id>/retract/", views.message_retract, name="retract"),
     path("message/<int:message_id>/edit/", views.scheduled_edit, name="scheduled_edit"),

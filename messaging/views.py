@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts import policies as people
+from accounts.models import Pupil
 from messaging import policies, selectors
 from messaging.forms import (
     ConversationStartForm,
+    InboxFilterForm,
     MessageForm,
     PupilSearchForm,
     ScheduledMessageForm,
@@ -45,9 +47,33 @@ def _int_or_none(value) -> int | None:
 
 @login_required
 def inbox(request):
-    page = Paginator(selectors.inbox_for(request.user), 30).get_page(request.GET.get("page"))
-    page.object_list = selectors.attach_previews(list(page.object_list), reader=request.user)
-    return render(request, "messaging/inbox.html", {"page": page, "conversations": page.object_list})
+    user = request.user
+    # The child filter offers only the pupils this person has conversations about.
+    pupils = Pupil.objects.filter(pk__in=policies.conversations_visible_to(user).values("pupil_id")).order_by(
+        "first_name", "last_name", "pk"
+    )
+    form = InboxFilterForm(request.GET, pupils=pupils)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = selectors.inbox_for(
+        user,
+        query=(filters.get("q") or "").strip(),
+        pupil_id=filters.get("child"),
+        unread_only=bool(filters.get("unread")),
+        needs_reply=bool(filters.get("needs_reply")),
+    )
+    page = Paginator(found, 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_previews(list(page.object_list), reader=user)
+    # Page links keep the search and filters.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {
+        "page": page,
+        "conversations": page.object_list,
+        "form": form,
+        "filtered": any(filters.get(name) for name in ("q", "child", "unread", "needs_reply")),
+        "kept_query": kept.urlencode(),
+    }
+    return render(request, "messaging/inbox.html", context)
 
 
 @login_required
@@ -435,3 +461,21 @@ def translation_check(request, translation_id):
         )
     context = {"translation": translation, "message": translation.source_message, "form": form}
     return render(request, "messaging/translation_check.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def conversation_mute(request, conversation_id):
+    """Mute or unmute (`unmute` posted) a conversation for the person asking: no emails or texts
+    about its new messages; it stays in the inbox with its unread count."""
+    conversation = policies.access_conversation(user=request.user, conversation_id=conversation_id)
+    muted = not request.POST.get("unmute")
+    try:
+        conversations.conversation_mute(user=request.user, conversation=conversation, muted=muted)
+    except PermissionDenied:
+        raise Http404 from None
+    if muted:
+        flash.success(request, _("Conversation muted. You will not be notified of new messages in it."))
+    else:
+        flash.success(request, _("Conversation unmuted. You will be notified of new messages again."))
+    return redirect("messaging:thread", conversation.pk)

@@ -136,3 +136,28 @@ def conversation_reopen(*, user: User, conversation: Conversation) -> Conversati
 def is_family_writer(*, user: User, conversation: Conversation) -> bool:
     """Whether `user` writes as a family (not staff) in this conversation: they get contact-hours notices."""
     return not people.is_staff_at(user=user, school=conversation.school_id)
+
+
+@transaction.atomic
+def conversation_mute(*, user: User, conversation: Conversation, muted: bool) -> Participant:
+    """Mute (or unmute) a conversation for one participant: it stays in their inbox with its unread
+    count, but its new messages send them no notification. Only a current participant may, and
+    only for themselves; raises PermissionDenied otherwise."""
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(conversation=conversation, user=user, left_at__isnull=True)
+        .first()
+    )
+    if participant is None or not policies.can_view_conversation(user=user, conversation=conversation):
+        raise PermissionDenied
+    if (participant.muted_at is not None) == muted:
+        return participant
+    participant.muted_at = timezone.now() if muted else None
+    participant.save(update_fields=["muted_at"])
+    audit.record(
+        actor=user,
+        action="conversation.muted" if muted else "conversation.unmuted",
+        target=conversation,
+        school=conversation.school_id,
+    )
+    return participant

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from hub import outbox
 from messaging import policies, selectors
-from messaging.models import Message
+from messaging.models import Message, Participant
 from messaging.services import notify_bridge
 from messaging.translation.languages import normalise
 
@@ -88,8 +88,9 @@ def message_deliver(*, message_id: int) -> None:
     if message.language:
         translation_request(message)
     outbox.record(MESSAGE_PUSH, target=message)
+    muted = _muted_user_ids(message)
     for reader in policies.readers_of_conversation(message.conversation):
-        if reader.pk == message.sender_id:
+        if reader.pk == message.sender_id or reader.pk in muted:
             continue
         try:
             # notify() is atomic itself: a failure rolls back its own writes, not the others'.
@@ -106,8 +107,19 @@ def message_notify(*, message_id: int, user_id: int) -> None:
     if message is None or message.status != Message.Status.SENT:
         return
     reader = policies.readers_of_conversation(message.conversation).filter(pk=user_id).first()
-    if reader is not None:
+    if reader is not None and reader.pk not in _muted_user_ids(message):
         _notify(message, reader)
+
+
+def _muted_user_ids(message: Message) -> set[int]:
+    """Who muted the conversation: they get no notification for its messages (one query). The
+    conversation still counts as unread in their inbox; safeguarding alerts and urgent school
+    alerts are notified elsewhere and never muted."""
+    return set(
+        Participant.objects.filter(conversation_id=message.conversation_id, muted_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def _notify(message: Message, reader) -> None:
