@@ -60,14 +60,11 @@ def announcements_visible_to(user: User) -> QuerySet[Announcement]:
 
 def access_announcement(*, user: User, announcement_id: int, for_update: bool = False) -> Announcement:
     """The announcement if `user` may read it; otherwise Http404, whatever the reason."""
-    queryset = announcements_visible_to(user)
-    if for_update:
-        # FOR UPDATE cannot take the OR of subqueries' joins: lock the row found, by id.
-        queryset = Announcement.objects.select_for_update().filter(pk__in=queryset.values("pk"))
     try:
-        return queryset.select_related("school", "author").get(pk=announcement_id)
+        announcement = announcements_visible_to(user).select_related("school", "author").get(pk=announcement_id)
     except (Announcement.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(announcement, "school", "author") if for_update else announcement
 
 
 def can_follow_up(*, user: User, announcement: Announcement) -> bool:
@@ -77,21 +74,25 @@ def can_follow_up(*, user: User, announcement: Announcement) -> bool:
     return bool(roles) and (announcement.author_id == user.pk or bool(roles & WHOLE_SCHOOL_POSTERS))
 
 
-def access_announcement_figures(*, user: User, announcement_id: int) -> Announcement:
+def access_announcement_figures(*, user: User, announcement_id: int, for_update: bool = False) -> Announcement:
     """The announcement if `user` may follow it up; otherwise Http404."""
-    announcement = access_announcement(user=user, announcement_id=announcement_id)
+    announcement = access_announcement(user=user, announcement_id=announcement_id, for_update=for_update)
     if not can_follow_up(user=user, announcement=announcement):
         raise Http404
     return announcement
 
 
-def access_announcement_attachment(*, user: User, attachment_id: int) -> AnnouncementAttachment:
+def access_announcement_attachment(
+    *, user: User, attachment_id: int, for_update: bool = False
+) -> AnnouncementAttachment:
+    """A file of an announcement `user` may read; otherwise Http404."""
     try:
-        return AnnouncementAttachment.objects.filter(announcement__in=announcements_visible_to(user)).get(
+        attachment = AnnouncementAttachment.objects.filter(announcement__in=announcements_visible_to(user)).get(
             pk=attachment_id
         )
     except (AnnouncementAttachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    return people.locked(attachment) if for_update else attachment
 
 
 # --- posting ---------------------------------------------------------------------------------

@@ -61,7 +61,9 @@ def test_a_request_that_waits_too_long_gets_a_friendly_503_with_retry_after():
     assert busy.headers["Retry-After"] == "30"
     assert busy.headers["Content-Type"].startswith("text/html")
     assert '<html lang="es">' in busy.text
-    assert "try again" in busy.text.lower() or "inténtelo" in busy.text.lower()
+    # In the language the browser asked for (the catalogue's Spanish), not in English.
+    assert "vuelva a intentarlo" in busy.text.lower()
+    assert "try again" not in busy.text.lower()
 
 
 def test_health_probes_and_static_files_are_never_queued():

@@ -24,8 +24,9 @@ SEND_QUERY_BUDGET = 16
 # savepoints: "sent" (the message, its readers, recording the translation and push entries and
 # notifying each reader, which is messaging.notifications' cost and recorded by `outside` here),
 # "translate" (the languages its readers read now, the school's phrases) and "push" (the message,
-# its readers, attachments, translations and receipts once for every reader).
-DELIVERY_QUERY_BUDGET = 37
+# its readers, attachments, translations and receipts once for every reader); and which readers
+# muted the conversation (one query, whatever their number).
+DELIVERY_QUERY_BUDGET = 38
 
 # Interface language and time zone of the staff added beyond the class teacher, SENDCO and leader.
 EXTRA_STAFF = [("cy", "Europe/London"), ("pl", "Europe/Warsaw"), ("sw", "Africa/Nairobi"), ("en-gb", "UTC")]
@@ -114,8 +115,9 @@ def test_fragments_are_rendered_once_per_way_of_seeing_them(world, pushes, djang
 # person, the conversation, the newest page of messages with their attachments, translations and
 # receipts, the subject's translation, templates, the read mark and its outbox entry, the header;
 # and (journeys) what each person is ("class teacher", "SENDCO": one query) and the reader's
-# notifications about the thread marked read with it (one UPDATE, only when something was new).
-THREAD_PAGE_QUERY_BUDGET = 32
+# notifications about the thread marked read with it (one UPDATE, only when something was new);
+# and whether the reader muted it (the mute button: one query).
+THREAD_PAGE_QUERY_BUDGET = 33
 # Then, after the commit, the "read by" lines pushed to the writers: the outbox entry claimed, run
 # and marked done, the conversation, its readers, and each writer's messages with their receipts.
 RECEIPTS_PUSH_QUERY_BUDGET = 10
