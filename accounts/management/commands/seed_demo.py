@@ -1,11 +1,13 @@
 """Demo data: two schools, staff in every role, families. Safe to run again (it updates in place)."""
 
 import datetime
+import logging
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test import override_settings
 
 from accounts.models import ClassGroup, Department, Guardianship, Membership, Pupil, Role, School, SendStatus, User
 
@@ -137,18 +139,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
 
-    @transaction.atomic
     def handle(self, *args, quiet=False, **options):
-        operator = self._user("admin@homeroom.example", "Homeroom Operator", is_staff=True, is_superuser=True)
-        school_admins = school_admin_group()
-        riverside = self._riverside(school_admins)
-        urban = self._urban_home_school()
-        # Apps above accounts add their own demo content without accounts importing them.
-        for app_config in apps.get_app_configs():
-            if hasattr(app_config, "seed_demo"):
-                app_config.seed_demo(stdout=self.stdout)
+        # The demo's own messages would otherwise print every notification email and every
+        # in-process job above the logins: a newcomer should see the logins last, and only them.
+        jobs_log = logging.getLogger("celery.app.trace")
+        level = jobs_log.level
+        jobs_log.setLevel(logging.WARNING)
+        try:
+            # One transaction: a failed seed leaves nothing half-made. Its jobs run when it commits,
+            # still inside the quiet block.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
+                operator = self._user("admin@homeroom.example", "Homeroom Operator", is_staff=True, is_superuser=True)
+                school_admins = school_admin_group()
+                riverside = self._riverside(school_admins)
+                urban = self._urban_home_school()
+                # Apps above accounts add their own demo content without accounts importing them.
+                for app_config in apps.get_app_configs():
+                    if hasattr(app_config, "seed_demo"):
+                        app_config.seed_demo(stdout=self.stdout)
+        finally:
+            jobs_log.setLevel(level)
         if not quiet:
             self._print_logins(operator, riverside, urban)
+            self.stdout.flush()
 
     # -- people ---------------------------------------------------------------------------
 
