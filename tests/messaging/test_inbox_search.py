@@ -5,6 +5,9 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from accounts.models import AuditEntry
 from messaging.models import Conversation, Notification, Participant
@@ -16,6 +19,17 @@ from tests.messaging.smtp import running_smtp_server, use_smtp_server
 outside = messaging_world.outside
 world = messaging_world.world
 sign_in = messaging_world.sign_in
+
+
+@pytest.fixture(autouse=True)
+def _parent_reads_english(request):
+    """These tests are about what is found and muted, read in English; the catalogues' Spanish is
+    tested in tests/shell and the Spanish journeys in tests/browser."""
+    if "world" not in request.fixturenames:
+        return  # (the real-path email test builds its own people and must keep the real notify)
+    world = request.getfixturevalue("world")
+    type(world.parent).objects.filter(pk=world.parent.pk).update(preferred_language="en-gb")
+    world.parent.preferred_language = "en-gb"
 
 
 def url(name, *args):
@@ -55,7 +69,9 @@ def test_search_matches_subject_and_pupil_name_in_any_case(client, world, thread
     body = inbox(client, q="visible childname")
     assert "School trip forms" in body
     assert "Lunch money" in body
-    assert "not the text of messages" in body
+    with translation.override(world.parent.preferred_language):  # the page is in the parent's language
+        hint = gettext("Matches the subject and the pupil’s name, not the text of messages.")
+    assert str(escape(hint)) in body
 
     body = inbox(client, q="Secretfamily")
     assert "School trip for Secretfamily" not in body
@@ -126,15 +142,17 @@ def test_inbox_queries_stay_constant_with_filters(client, world, django_assert_m
 def test_a_participant_mutes_and_unmutes_a_conversation(client, world, threads):
     trip, _, other = threads
     sign_in(client, world.parent)
-    assert "Mute this conversation" in client.get(url("thread", trip.pk)).content.decode()
+    with translation.override(world.parent.preferred_language):
+        assert gettext("Mute this conversation") in client.get(url("thread", trip.pk)).content.decode()
 
     response = client.post(url("mute", trip.pk))
     assert response.status_code == 302
     assert Participant.objects.get(conversation=trip, user=world.parent).muted_at is not None
     assert AuditEntry.objects.filter(action="conversation.muted", actor_id=world.parent.pk).exists()
     body = inbox(client)
-    assert "Muted" in body
-    assert "Unmute this conversation" in client.get(url("thread", trip.pk)).content.decode()
+    with translation.override(world.parent.preferred_language):
+        assert gettext("Muted") in body
+        assert gettext("Unmute this conversation") in client.get(url("thread", trip.pk)).content.decode()
 
     client.post(url("mute", trip.pk), {"unmute": "1"})
     assert Participant.objects.get(conversation=trip, user=world.parent).muted_at is None
