@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Pupil
+from hub.downloads import uploaded_file_response
 from messaging import policies, selectors
 from messaging.forms import (
     ConversationStartForm,
@@ -34,8 +35,6 @@ from messaging.services import messages as message_services
 from messaging.services import templates as message_templates
 
 Kind = Conversation.Kind
-# Attachment types a browser may show in place (INLINE_TYPES); every other type is downloaded.
-INLINE_TYPES = ("image/", "application/pdf")
 
 
 def _int_or_none(value) -> int | None:
@@ -344,21 +343,9 @@ def attachment_download(request, attachment_id):
     audit.record(
         actor=request.user, action="attachment.downloaded", target=attachment, message_id=attachment.message_id
     )
-    # The type was sniffed from the file's first bytes when it was attached; the name the sender gave
-    # it (say `photo.html`) never decides how a browser treats it. Only images and PDFs open in the
-    # browser; anything else downloads. nosniff and a sandboxing policy keep even a crafted file
-    # from running script on our origin.
-    inline = attachment.content_type.startswith(INLINE_TYPES)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=not inline,
-        filename=attachment.original_name,
+    return uploaded_file_response(
+        attachment.file, content_type=attachment.content_type, filename=attachment.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
-    return response
 
 
 def _thumbnail(attachment):
