@@ -127,6 +127,11 @@ class School(models.Model):
     registration_number = models.CharField(
         _("registration number"), max_length=32, blank=True, help_text=_("Ministry of Education registration (Kenya).")
     )
+    pupil_sign_in_age = models.PositiveSmallIntegerField(
+        _("age pupils may sign in"),
+        default=11,
+        help_text=_("Pupils this old or older may have their own sign-in, limited to their goals and portfolio."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -217,6 +222,16 @@ class Pupil(models.Model):
     send_needs = models.TextField(_("SEND needs"), blank=True)
     home_languages = models.CharField(
         _("languages at home"), max_length=200, blank=True, help_text=_("Comma-separated, like Spanish, English.")
+    )
+    # A pupil old enough (School.pupil_sign_in_age) may sign in to a view limited to their own
+    # goals, reflections and portfolio. Most pupils have no account.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pupil_record",
+        verbose_name=_("pupil's own sign-in"),
     )
     # Pupils who leave are kept (records must survive); they drop out of current lists.
     left_at = models.DateTimeField(_("left school"), null=True, blank=True)

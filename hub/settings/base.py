@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "hub",
     "accounts",
     "messaging",
+    "progress",
 ]
 
 MIDDLEWARE = [

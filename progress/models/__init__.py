@@ -1,0 +1,60 @@
+"""Learning records, shared goals, celebrations, portfolio and insights: one module per part."""
+
+from progress.models.celebrations import (
+    Celebration,
+    CelebrationNote,
+    CelebrationTemplate,
+    Milestone,
+    MilestoneKind,
+    PortfolioItem,
+    PortfolioVisibility,
+)
+from progress.models.goals import Goal, GoalCategory, GoalOwner, GoalStatus, GoalUpdate, PupilVoice, Side
+from progress.models.insights import Insight, InsightRule, InsightSeen, Severity
+from progress.models.records import (
+    ActivityKind,
+    ActivitySession,
+    Assessment,
+    Award,
+    AwardKind,
+    Competency,
+    CompetencyJudgement,
+    CompetencyKind,
+    Observation,
+    ReviewStatus,
+    Scale,
+    Subject,
+)
+
+__all__ = [
+    "ActivityKind",
+    "ActivitySession",
+    "Assessment",
+    "Award",
+    "AwardKind",
+    "Celebration",
+    "CelebrationNote",
+    "CelebrationTemplate",
+    "Competency",
+    "CompetencyJudgement",
+    "CompetencyKind",
+    "Goal",
+    "GoalCategory",
+    "GoalOwner",
+    "GoalStatus",
+    "GoalUpdate",
+    "Insight",
+    "InsightRule",
+    "InsightSeen",
+    "Milestone",
+    "MilestoneKind",
+    "Observation",
+    "PortfolioItem",
+    "PortfolioVisibility",
+    "PupilVoice",
+    "ReviewStatus",
+    "Scale",
+    "Severity",
+    "Side",
+    "Subject",
+]
