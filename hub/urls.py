@@ -21,6 +21,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("messages/", include("messaging.urls")),
     path("notifications/", include("messaging.notifications.urls")),
+    path("progress/", include("progress.urls")),
+    path("parents/", include("parents.urls")),
 ]
 # Uploaded files are never served from /media/, not even in the demo: every attachment goes
 # through the view that checks who may read it (messaging.views.attachment_download).

@@ -6,6 +6,8 @@ emails of another family's child, another school's pupil, ...). Anonymous visito
 reach the pages named in PUBLIC_URL_NAMES.
 """
 
+import importlib
+import pkgutil
 import re
 from dataclasses import dataclass, field
 
@@ -179,6 +181,11 @@ class World:
         self.far_notification = Notification.objects.create(
             user=self.far_parent, kind="message", title="Farschool notification", url="/"
         )
+        # Each app's tests may add rows of its own to guess (tests/<app>/auth_world.py).
+        self.extra_forbidden: dict = {}
+        for extension in _world_extensions():
+            for model, ids in extension.forbidden_rows(self).items():
+                self.extra_forbidden.setdefault(model, []).extend(ids)
 
     def _thread(self, school, pupil, guardian, subject, body):
         conversation = Conversation.objects.create(
@@ -219,10 +226,27 @@ class World:
             Notification: [self.far_notification.pk],
             Announcement: [self.far_announcement.pk, self.other_family_announcement.pk],
         }
-        return by_model.get(model, [])
+        return by_model.get(model, []) or self.extra_forbidden.get(model, [])
 
     def all_forbidden_ids(self) -> list:
         return sorted({self.other_child.pk, self.far_pupil.pk, self.other_school.pk, self.far_parent.pk})
+
+
+def _world_extensions() -> list:
+    """The `tests/<app>/auth_world*.py` modules. Each has `forbidden_rows(world) -> {Model: [ids]}`
+    (rows it creates that nobody at the first school, or in the first family, may see, using the
+    world's people: world.far_pupil, world.other_child, world.far_teacher, ...) and
+    `PARAMETER_MODELS` ({"goal_id": Goal}: which model a URL parameter names)."""
+    import tests
+
+    found = []
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.ispkg:
+            package = importlib.import_module(f"tests.{info.name}")
+            for module in pkgutil.iter_modules(package.__path__):
+                if module.name.startswith("auth_world"):
+                    found.append(importlib.import_module(f"tests.{info.name}.{module.name}"))
+    return found
 
 
 # A URL parameter named like this takes the ids of that model's forbidden rows.
@@ -258,7 +282,10 @@ def _values_for(route: Route, world: World) -> list[dict]:
             except LookupError:
                 model = None
     if model is None:
-        model = next((PARAMETER_MODELS[p] for p in route.params if p in PARAMETER_MODELS), None)
+        parameter_models = dict(PARAMETER_MODELS)
+        for extension in _world_extensions():
+            parameter_models.update(getattr(extension, "PARAMETER_MODELS", {}))
+        model = next((parameter_models[p] for p in route.params if p in parameter_models), None)
     ids = world.forbidden_ids(model) if model else world.all_forbidden_ids()
     if not ids:
         return []

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "messaging",
     "progress",
+    "parents",
 ]
 
 MIDDLEWARE = [

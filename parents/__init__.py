@@ -1,0 +1,1 @@
+"""The parents' dashboard: pages that compose the apps below for a parent."""

@@ -1,0 +1,2 @@
+app_name = "parents"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Shared goals, pupil voice and the pupil view, celebrations and portfolio."""

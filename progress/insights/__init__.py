@@ -1,0 +1,1 @@
+"""Alerts computed from the records, learning patterns, tips and the narrative summary."""

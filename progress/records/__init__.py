@@ -1,0 +1,1 @@
+"""Learning records: assessments, activity, awards, competency judgements, observations from home."""
