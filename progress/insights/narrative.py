@@ -28,6 +28,10 @@ LABELS = {
     MODEL: _("Written by a language model from your child's records"),
     TEMPLATE: _("Written from your child's records by a template"),
 }
+STAFF_LABELS = {
+    MODEL: _("Written by a language model from the pupil's records"),
+    TEMPLATE: _("Written from the pupil's records by a template"),
+}
 MAX_MODEL_CHARS = 1500
 # The model's text is kept per pupil, per day, per language and per set of facts (Django's cache,
 # so Redis in production): one call a day at most unless the numbers change.
@@ -41,10 +45,11 @@ FAILURE_BACKOFF_SECONDS = 5 * 60
 class Narrative:
     text: str
     source: str  # MODEL or TEMPLATE
+    for_family: bool = True  # the label says "your child" to the family, "the pupil" to staff
 
     @property
     def label(self):
-        return LABELS[self.source]
+        return (LABELS if self.for_family else STAFF_LABELS)[self.source]
 
     @property
     def by_model(self) -> bool:

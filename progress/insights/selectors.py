@@ -291,11 +291,12 @@ def narrative_for(*, user: User, pupil: Pupil, today: datetime.date | None = Non
     today = today or school_today(pupil)
     facts = facts_for(pupil=pupil, today=today)
     child = pupil.known_as
+    family = people.is_guardian_of(user=user, pupil=pupil)
     if policies.may_use_ai_for(pupil):
         text = words.model_text(facts, pupil_id=pupil.pk, today=today, names=_names_near(pupil))
         if text:
-            return words.Narrative(text=words.fill_in(text, child=child), source=words.MODEL)
-    return words.Narrative(text=words.template_text(facts, child=child), source=words.TEMPLATE)
+            return words.Narrative(text=words.fill_in(text, child=child), source=words.MODEL, for_family=family)
+    return words.Narrative(text=words.template_text(facts, child=child), source=words.TEMPLATE, for_family=family)
 
 
 # --- the staff's mirror view -------------------------------------------------------------------

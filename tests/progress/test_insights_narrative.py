@@ -178,3 +178,12 @@ def test_endpoint_accepts_a_base_a_v1_or_a_full_url(settings):
     for configured in ("http://x:1", "http://x:1/", "http://x:1/v1", "http://x:1/v1/chat/completions"):
         settings.INSIGHTS_LLM_URL = configured
         assert llm.endpoint() == "http://x:1/v1/chat/completions"
+
+
+def test_staff_read_a_label_about_the_pupil(family, settings):
+    settings.INSIGHTS_LLM_URL = ""
+    _, child = family
+    sendco = factories.UserFactory()
+    factories.MembershipFactory(user=sendco, school=child.school, role="sendco")
+    narrative = selectors.narrative_for(user=sendco, pupil=child, today=TODAY)
+    assert str(narrative.label) == "Written from the pupil's records by a template"
