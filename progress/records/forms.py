@@ -196,6 +196,12 @@ class ObservationForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload"}),
     )
 
+    def clean_observed_on(self):
+        observed_on = self.cleaned_data["observed_on"]
+        if observed_on > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return observed_on
+
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(

@@ -6,6 +6,8 @@ Each function is keyword-only and atomic, checks who is acting (PermissionDenied
 values with a RecordsError whose text is the sentence to show, and writes an audit entry.
 Notifications go through the outbox (handlers in `progress.records.effects`), so a rolled-back
 write notifies nobody and the recipients are whoever may see the observation when it is sent.
+The same thing sent twice within minutes by the same person (a double tap, a form sent again
+after a timeout) is recorded once: the second call returns the first row.
 """
 
 import datetime
@@ -80,6 +82,10 @@ class RecordsError(Exception):
     """A refusal the person can act on; `str(error)` is the sentence to show."""
 
 
+class EvidenceRejected(RecordsError):
+    """The file is of a type not taken, or too big."""
+
+
 # --- checks ----------------------------------------------------------------------------------
 
 
@@ -144,6 +150,17 @@ def assessment_problem(
     return None
 
 
+# The same thing recorded twice within this time (a double tap on a slow phone, a form sent
+# again after a timeout) is taken to be one: the first one is returned, nothing new is written.
+REPEAT_WINDOW = datetime.timedelta(minutes=10)
+
+
+def _just_recorded(model: type[Model], **same) -> Model | None:
+    """The live row of `model` with the same values written in the last REPEAT_WINDOW, if any."""
+    since = timezone.now() - REPEAT_WINDOW
+    return model.objects.live().filter(created_at__gte=since, **same).order_by("-created_at").first()
+
+
 def _check(problem: str | None) -> None:
     if problem:
         raise RecordsError(problem[:1].upper() + problem[1:])
@@ -173,17 +190,20 @@ def assessment_record(
     if not title:
         raise RecordsError(_("Give the assessment a title."))
     _check(assessment_problem(score=score, max_score=max_score, grade=grade, subject=subject, pupil=pupil))
-    assessment = Assessment.objects.create(
-        pupil=pupil,
-        subject=subject,
-        title=title[:200],
-        assessed_on=assessed_on,
-        score=score,
-        max_score=max_score,
-        grade=grade[:16],
-        comment=(comment or "").strip(),
-        recorded_by=user,
-    )
+    values = {
+        "pupil": pupil,
+        "subject": subject,
+        "title": title[:200],
+        "assessed_on": assessed_on,
+        "score": score,
+        "max_score": max_score,
+        "grade": grade[:16],
+        "recorded_by": user,
+    }
+    repeat = _just_recorded(Assessment, **values)
+    if repeat is not None:
+        return repeat
+    assessment = Assessment.objects.create(**values, comment=(comment or "").strip())
     audit.record(actor=user, action="assessment.recorded", target=assessment, school=pupil.school_id)
     return assessment
 
@@ -206,9 +226,18 @@ def activity_record(
         raise RecordsError(_("Minutes must be between 1 and 720."))
     if subject is not None and subject.school_id != pupil.school_id:
         raise RecordsError(_("That subject is not taught at this pupil's school."))
-    activity = ActivitySession.objects.create(
-        pupil=pupil, subject=subject, kind=kind, started_at=started_at, minutes=int(minutes), recorded_by=user
-    )
+    values = {
+        "pupil": pupil,
+        "subject": subject,
+        "kind": kind,
+        "started_at": started_at,
+        "minutes": int(minutes),
+        "recorded_by": user,
+    }
+    repeat = _just_recorded(ActivitySession, **values)
+    if repeat is not None:
+        return repeat
+    activity = ActivitySession.objects.create(**values)
     audit.record(actor=user, action="activity.recorded", target=activity, school=pupil.school_id)
     return activity
 
@@ -224,14 +253,11 @@ def award_record(
     title = (title or "").strip()
     if not title:
         raise RecordsError(_("Give the certificate or badge a title."))
-    award = Award.objects.create(
-        pupil=pupil,
-        kind=kind,
-        title=title[:200],
-        description=(description or "").strip(),
-        awarded_on=awarded_on,
-        awarded_by=user,
-    )
+    values = {"pupil": pupil, "kind": kind, "title": title[:200], "awarded_on": awarded_on, "awarded_by": user}
+    repeat = _just_recorded(Award, **values)
+    if repeat is not None:
+        return repeat
+    award = Award.objects.create(**values, description=(description or "").strip())
     audit.record(actor=user, action="award.recorded", target=award, school=pupil.school_id)
     return award
 
@@ -252,15 +278,18 @@ def judgement_record(
     _require_recorder(user, pupil)
     level = (level or "").strip().upper()
     _check(judgement_problem(pupil=pupil, competency=competency, scale=scale, level=level))
-    judgement = CompetencyJudgement.objects.create(
-        pupil=pupil,
-        competency=competency,
-        scale=scale,
-        level=level,
-        judged_on=judged_on,
-        comment=(comment or "").strip(),
-        recorded_by=user,
-    )
+    values = {
+        "pupil": pupil,
+        "competency": competency,
+        "scale": scale,
+        "level": level,
+        "judged_on": judged_on,
+        "recorded_by": user,
+    }
+    repeat = _just_recorded(CompetencyJudgement, **values)
+    if repeat is not None:
+        return repeat
+    judgement = CompetencyJudgement.objects.create(**values, comment=(comment or "").strip())
     audit.record(
         actor=user,
         action="judgement.recorded",
@@ -317,12 +346,12 @@ def _megabytes(size: int) -> str:
 
 def evidence_check(upload) -> tuple[str, str]:
     """The kind (photo, video, audio) and sniffed content type of `upload`; RecordsError when it
-    is another type or bigger than its kind allows. The type comes from the file's first bytes,
+    is another type or bigger than its kind allows (EvidenceRejected). The type comes from the file's first bytes,
     never from its name or the browser's claim."""
     limits = evidence_limits()
     largest = max(limits.values())
     if upload.size > largest:
-        raise RecordsError(
+        raise EvidenceRejected(
             _("%(name)s is too big: the largest file you can add is %(size)s MB.")
             % {"name": upload.name, "size": _megabytes(largest)}
         )
@@ -333,12 +362,12 @@ def evidence_check(upload) -> tuple[str, str]:
     mime = guessed.mime if guessed else ""
     media = next((media for media, types in EVIDENCE_TYPES.items() if mime in types), None)
     if media is None:
-        raise RecordsError(
+        raise EvidenceRejected(
             _("%(name)s cannot be added: add a photo (JPEG, PNG, HEIC), a short video (MP4, MOV) or a recording.")
             % {"name": upload.name}
         )
     if upload.size > limits[media]:
-        raise RecordsError(
+        raise EvidenceRejected(
             _("%(name)s is too big: a %(kind)s can be up to %(size)s MB.")
             % {"name": upload.name, "kind": Observation.Media(media).label.lower(), "size": _megabytes(limits[media])}
         )
@@ -363,6 +392,16 @@ def observation_add(
     if observed_on > today:
         raise RecordsError(_("The date cannot be in the future."))
     media, mime = evidence_check(upload) if upload else ("", "")
+    repeat = _just_recorded(
+        Observation,
+        pupil=pupil,
+        author=user,
+        note=note,
+        observed_on=observed_on,
+        original_name=(upload.name or "")[:255] if upload else "",
+    )
+    if repeat is not None:
+        return repeat
     observation = Observation(
         pupil=pupil,
         author=user,

@@ -163,8 +163,10 @@ def observation_new(request, pupil_id):
             )
         except PermissionDenied:
             raise Http404 from None
+        except services.EvidenceRejected as error:
+            form.add_error("file", str(error))
         except RecordsError as error:
-            form.add_error("file" if data.get("file") and "file" not in form.errors else None, str(error))
+            form.add_error(None, str(error))
         else:
             flash.success(request, _("Thank you. Your observation is waiting for a teacher to look at it."))
             return redirect("progress:observations", pupil.pk)

@@ -308,3 +308,26 @@ def test_the_author_withdraws_a_waiting_observation(w):
     observation.refresh_from_db()
     assert observation.deleted_at is not None
     assert "observation.withdrawn" in actions()
+
+
+def test_the_same_observation_sent_twice_is_recorded_and_announced_once(w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.observation_add(user=w.parent, pupil=w.child, note="Counted the stairs to 20")
+        second = services.observation_add(user=w.parent, pupil=w.child, note="Counted the stairs to 20")
+    assert first.pk == second.pk
+    assert Observation.objects.count() == 1
+    assert Notification.objects.filter(kind="observation_added", user=w.teacher).count() == 1
+
+
+def test_the_same_assessment_sent_twice_is_recorded_once(w):
+    values = {
+        "user": w.teacher,
+        "pupil": w.child,
+        "subject": w.subject,
+        "title": "Spelling",
+        "assessed_on": datetime.date(2026, 11, 2),
+        "grade": "B",
+    }
+    assert services.assessment_record(**values).pk == services.assessment_record(**values).pk
+    assert Assessment.objects.count() == 1
+    assert actions().count("assessment.recorded") == 1

@@ -274,3 +274,13 @@ def test_the_author_withdraws_a_waiting_observation_from_the_list(client, w):
     response = client.post(reverse("progress:observation_withdraw", args=[mine.pk]), follow=True)
     assert "Your observation is withdrawn." in response.content.decode()
     assert "Oops, wrong child" not in response.content.decode()
+
+
+def test_a_date_in_the_future_is_refused_on_its_field(client, w):
+    sign_in(client, w.parent)
+    response = client.post(
+        reverse("progress:observation_new", args=[w.child.pk]), {"note": "Tomorrow", "observed_on": "2999-01-01"}
+    )
+    assert response.status_code == 422
+    assert 'id="id_observed_on_error"' in response.content.decode()
+    assert not Observation.objects.exists()
