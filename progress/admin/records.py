@@ -89,9 +89,34 @@ class SubjectAdmin(SchoolScopedAdmin):
     list_select_related = ["school"]
 
 
+class CompetencyAdminForm(forms.ModelForm):
+    class Meta:
+        model = Competency
+        fields = ["school", "framework", "kind", "code", "name", "subject", "position"]
+
+    def clean(self):
+        data = super().clean()
+        school, subject = data.get("school"), data.get("subject")
+        if school is not None and data.get("framework") and data["framework"] != school.curriculum:
+            raise forms.ValidationError(_("Choose the school's own curriculum framework."))
+        if subject is not None and (school is None or subject.school_id != school.pk):
+            raise forms.ValidationError(_("Choose a subject of the same school."))
+        if data.get("code"):
+            data["code"] = data["code"].strip().upper()
+        return data
+
+
 @admin.register(Competency)
 class CompetencyAdmin(ScopedRecordsChoicesMixin, SchoolScopedAdmin):
     """A school's own competencies (subject strands); the built-in ones are for operators."""
+
+    form = CompetencyAdminForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not request.user.is_superuser and "school" in form.base_fields:
+            form.base_fields["school"].required = True  # a school admin's are their school's
+        return form
 
     list_display = ["code", "name", "framework", "kind", "school", "subject", "position"]
     list_filter = ["framework", "kind", ("school", admin.RelatedOnlyFieldListFilter)]

@@ -94,3 +94,37 @@ def test_observations_are_read_only_in_admin(client, office):
     assert response.status_code == 403
     observation.refresh_from_db()
     assert observation.status == "pending"
+
+
+def test_a_school_adds_its_own_strand_in_its_own_framework(client, office):
+    response = client.post(
+        "/admin/progress/competency/add/",
+        {
+            "school": office.school.pk,
+            "framework": "kenya_cbc",
+            "kind": "strand",
+            "code": "X1",
+            "name": "Strand",
+            "position": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "curriculum framework" in response.content.decode()
+    response = client.post(
+        "/admin/progress/competency/add/",
+        {"school": "", "framework": "england", "kind": "are", "code": "X1", "name": "Orphan", "position": 0},
+    )
+    assert response.status_code == 200
+    response = client.post(
+        "/admin/progress/competency/add/",
+        {
+            "school": office.school.pk,
+            "framework": "england",
+            "kind": "are",
+            "code": "sci",
+            "name": "Science",
+            "position": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert office.school.competencies.get().code == "SCI"
