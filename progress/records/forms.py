@@ -5,6 +5,7 @@ import secrets
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from progress import frameworks
 from progress.models import ActivityKind, AwardKind, Competency, Subject
@@ -44,7 +45,7 @@ class AssessmentForm(forms.Form):
     prefix = "assessment"
 
     subject = SubjectChoice(
-        label=_("Subject"),
+        label=pgettext_lazy("school subject", "Subject"),
         queryset=Subject.objects.none(),
         widget=forms.Select(attrs=SELECT),
         error_messages={"required": _("Choose a subject.")},
@@ -88,7 +89,7 @@ class ActivityForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, widget=forms.Select(attrs=SELECT))
     subject = SubjectChoice(
-        label=_("Subject (optional)"),
+        label=pgettext_lazy("school subject", "Subject (optional)"),
         queryset=Subject.objects.none(),
         required=False,
         widget=forms.Select(attrs=SELECT),
