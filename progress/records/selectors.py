@@ -33,16 +33,27 @@ class RecordPage:
     awards: list[Award]
     judgements: list[CompetencyJudgement]
     observations: list[Observation]
-    counts: dict[str, int] = field(default_factory=dict)
+    limit: int = RECORD_LIST_LIMIT
+    # The kinds that have more than `limit` rows (only the latest are shown).
+    more: set[str] = field(default_factory=set)
+
+    def __post_init__(self):
+        for kind in ("assessments", "activity", "awards", "judgements", "observations"):
+            rows = getattr(self, kind)
+            if len(rows) > self.limit:
+                self.more.add(kind)
+                setattr(self, kind, rows[: self.limit])
 
 
 def _latest(queryset: QuerySet, pupil: Pupil, limit: int) -> list:
-    return list(queryset.filter(pupil=pupil)[:limit])
+    """The latest `limit` rows, and one more to tell whether there are others (no count query)."""
+    return list(queryset.filter(pupil=pupil)[: limit + 1])
 
 
 def record_page_for(*, user: User, pupil: Pupil, limit: int = RECORD_LIST_LIMIT) -> RecordPage:
     """What `user` sees of `pupil`'s learning record: the latest of each kind, newest first."""
     return RecordPage(
+        limit=limit,
         pupil=pupil,
         can_record=policies.can_record_for(user=user, pupil=pupil),
         assessments=_latest(policies.assessments_visible_to(user).select_related("subject"), pupil, limit),

@@ -48,6 +48,7 @@ def test_the_record_page_costs_the_same_with_10_or_100_records(client, w, viewer
     assert small <= 20
     # Bounded: the latest 20 of each kind.
     assert response.content.decode().count('id="assessment-') == 20
+    assert "Only the latest 20 are shown." in response.content.decode()
 
 
 def test_the_review_queue_costs_the_same_with_10_or_100_observations(client, w):
