@@ -17,6 +17,9 @@ from accounts.requests import safe_next
 @login_required
 def home(request):
     user = request.user
+    if selectors.is_pupil_sign_in(user):
+        # A pupil's own sign-in has one place to go: their goals, reflections and portfolio.
+        return redirect("progress:me")
     context = {
         "children": selectors.children_for_guardian(user),
         "memberships": selectors.memberships_for(user),
