@@ -66,3 +66,20 @@ class World:
 @pytest.fixture
 def world(db):
     return World()
+
+
+def sign_in(client, user):
+    """Signed in, with a confirmed second factor where their role needs one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.models import TOTPDevice
+    from accounts.policies import requires_two_factor
+
+    client.force_login(user)
+    if requires_two_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="phone", secret="JBSWY3DPEHPK3PXP", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
