@@ -79,7 +79,9 @@ def activity_on(pupil, *days: datetime.date, hour: int = 10):
     """One learning session on each of `days` (at `hour`, UTC)."""
     return [
         ActivitySession.objects.create(
-            pupil=pupil, started_at=datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC), minutes=30
+            pupil=pupil,
+            started_at=datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC),
+            minutes=30,
         )
         for day in days
     ]

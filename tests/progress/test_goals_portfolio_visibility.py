@@ -65,9 +65,7 @@ def test_the_consent_seam_is_applied_at_read_time(world, items, monkeypatch):
     for item in items.values():
         services.portfolio_item_review(reviewer=world.teacher, item=item, approve=True)
     # What issue 10 will do: a family who refused sharing beyond the family.
-    monkeypatch.setattr(
-        policies, "consented_to_share_beyond_family", lambda *, audience: ~Q(pupil=world.child)
-    )
+    monkeypatch.setattr(policies, "consented_to_share_beyond_family", lambda *, audience: ~Q(pupil=world.child))
     assert visible(world.classmate_parent) == set()
     assert visible(world.other_parent) == set()
     assert visible(world.parent) == {"family item", "class item", "school item"}

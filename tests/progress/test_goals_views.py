@@ -177,7 +177,9 @@ def test_home_sends_a_pupil_to_their_own_view(pupil_client):
 
 
 def test_a_pupil_sees_their_own_goals_and_adds_their_words(pupil_client, world, goal, celebration, item):
-    other = services.goal_create(author=world.classmate_parent, pupil=world.classmate, title="Mateo goal", category="social")
+    other = services.goal_create(
+        author=world.classmate_parent, pupil=world.classmate, title="Mateo goal", category="social"
+    )
     body = pupil_client.get("/progress/me/").content.decode()
     assert "Read every night" in body and "Mateo goal" not in body
     assert pupil_client.get(f"/progress/me/goals/{goal.pk}/").status_code == 200
