@@ -9,8 +9,10 @@ from messaging.models import Notification
 from progress.goals import milestones, services
 from progress.goals.milestones import recognise_milestones, streak_runs
 from progress.models import Celebration, CelebrationTemplate, Milestone
+from tests.progress import goals_world
 from tests.progress.factories_goals import activity_on, award, judgement
-from tests.progress.goals_world import world  # noqa: F401
+
+world = goals_world.world
 
 DAY = datetime.timedelta(days=1)
 START = datetime.date(2026, 9, 1)
@@ -77,7 +79,8 @@ def test_a_level_gained_is_a_milestone_a_level_held_or_lost_is_not(world):
     assert [(m.kind, m.key) for m in found] == [("level_gained", f"level:{gained.pk}")]
     celebration = found[0].celebration
     heading, body = milestones.celebration_text(celebration)
-    assert "Working at the expected standard" in body and "Reading" in body
+    assert "Working at the expected standard" in body
+    assert "Reading" in body
 
 
 def test_an_award_and_a_completed_goal_are_milestones_once(world):

@@ -15,8 +15,10 @@ from messaging.models import Notification
 from progress.goals import selectors, services
 from progress.goals.services import GoalsError
 from progress.models import GoalStatus, PupilVoice
+from tests.progress import goals_world
 from tests.progress.factories_goals import CelebrationFactory
-from tests.progress.goals_world import world  # noqa: F401
+
+world = goals_world.world
 
 
 def png(name="photo.png") -> SimpleUploadedFile:
@@ -33,10 +35,13 @@ def goal_for(world, author=None, **fields):
 
 def test_a_guardian_sets_a_goal_and_the_class_teacher_is_told(world):
     goal = goal_for(world, home_support="A story at bedtime")
-    assert goal.created_by == world.parent and goal.status == GoalStatus.ACTIVE
+    assert goal.created_by == world.parent
+    assert goal.status == GoalStatus.ACTIVE
     told = set(Notification.objects.filter(kind="goal_update").values_list("user_id", flat=True))
-    assert world.teacher.pk in told and world.sendco.pk in told
-    assert world.parent.pk not in told and world.other_teacher.pk not in told
+    assert world.teacher.pk in told
+    assert world.sendco.pk in told
+    assert world.parent.pk not in told
+    assert world.other_teacher.pk not in told
     assert AuditEntry.objects.filter(action="goal.created", target_id=str(goal.pk)).exists()
 
 
@@ -146,7 +151,8 @@ def test_a_family_item_waits_for_a_teacher_a_staff_item_is_approved_at_once(worl
     with pytest.raises(PermissionDenied):
         services.portfolio_item_review(reviewer=world.other_teacher, item=family, approve=True)
     approved = services.portfolio_item_review(reviewer=world.teacher, item=family, approve=True)
-    assert approved.status == "approved" and approved.reviewed_by == world.teacher
+    assert approved.status == "approved"
+    assert approved.reviewed_by == world.teacher
     assert Notification.objects.filter(user=world.parent, kind="portfolio").exists()
     with pytest.raises(GoalsError):
         services.portfolio_item_review(reviewer=world.teacher, item=approved, approve=False)
@@ -181,7 +187,11 @@ def test_the_age_counts_birthdays(world):
 def test_a_rolled_back_goal_announces_nothing(world):
     from django.db import transaction
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        goal_for(world)
-        raise RuntimeError
+    def set_then_fail():
+        with transaction.atomic():
+            goal_for(world)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        set_then_fail()
     assert not Notification.objects.exists()
