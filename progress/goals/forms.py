@@ -160,3 +160,12 @@ class ReviewForm(forms.Form):
         choices=[("approve", _("Approve")), ("decline", _("Keep it with the family"))],
         error_messages={"required": _("Choose whether to approve it.")},
     )
+
+
+class PupilSignInForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The pupil's email address"),
+        help_text=_("They choose a password through “Forgotten your password?” on the sign-in page."),
+        widget=forms.EmailInput(attrs={**INPUT, "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Enter the pupil's email address."), "invalid": _("Enter a real email address.")},
+    )

@@ -48,6 +48,7 @@ def navigation_links(user) -> list[tuple[str, str]]:
         return []
     if policies.is_pupil_user(user):
         return [(_("My goals"), reverse("progress:me"))]
+    links = [(_("Goals and portfolios"), reverse("progress:goals_home"))]
     if people.staff_school_ids(user):
-        return [(_("Portfolio to approve"), reverse("progress:portfolio_queue"))]
-    return []
+        links.append((_("Portfolio to approve"), reverse("progress:portfolio_queue")))
+    return links

@@ -3,7 +3,7 @@ by the acting person (through `policies`), in a fixed number of queries however 
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Max, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 from accounts import policies as people
@@ -301,3 +301,39 @@ def pupil_home_for(user: User) -> PupilHome | None:
         cards=celebrations_for(celebrations=policies.own_celebrations(user), pupil=pupil)[:10],
         portfolio=list(policies.own_portfolio_items(user).order_by("-created_at", "-id")[:10]),
     )
+
+
+# --- where to start -------------------------------------------------------------------------------
+
+
+@dataclass
+class GoalsHome:
+    children: list[Pupil]
+    children_classes: list[ClassGroup]
+    taught_classes: list[ClassGroup]
+    waiting_for_approval: int
+
+
+def goals_home_for(user: User) -> GoalsHome:
+    """A guardian's children (and their classes' showcases); the classes a member of staff teaches
+    or, with a whole-school role, every class of their school, each with its current pupils."""
+    from django.db.models import Prefetch
+
+    from accounts.models import Membership
+
+    children = list(people.children_of(user).current().select_related("school").order_by("date_of_birth", "pk"))
+    children_classes = list(
+        ClassGroup.objects.filter(pupils__in=[child.pk for child in children]).distinct().order_by("name", "pk")
+    )
+    memberships = Membership.objects.filter(user=user, is_active=True)
+    taught = ClassGroup.objects.filter(
+        Q(staff=user, school_id__in=memberships.values("school_id"))
+        | Q(school_id__in=memberships.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("school_id"))
+    )
+    taught_classes = list(
+        ClassGroup.objects.filter(pk__in=taught.values("pk"))
+        .prefetch_related(Prefetch("pupils", queryset=Pupil.objects.current().order_by("last_name", "first_name")))
+        .order_by("name", "pk")
+    )
+    waiting = approval_queue_for(user).count() if memberships.exists() else 0
+    return GoalsHome(children, children_classes, taught_classes, waiting)

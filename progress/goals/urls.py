@@ -5,6 +5,7 @@ from django.urls import path
 from progress.goals import views
 
 urlpatterns = [
+    path("goals/", views.goals_home, name="goals_home"),
     path("pupils/<int:pupil_id>/goals/", views.goal_list, name="goals"),
     path("pupils/<int:pupil_id>/goals/new/", views.goal_new, name="goal_new"),
     path("goals/<int:goal_id>/", views.goal_detail, name="goal"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("portfolio/<int:portfolio_item_id>/voice/", views.portfolio_voice, name="portfolio_voice"),
     path("portfolio/<int:portfolio_item_id>/review/", views.portfolio_review, name="portfolio_review"),
     path("portfolio/<int:portfolio_item_id>/file/", views.portfolio_file, name="portfolio_file"),
+    path("pupils/<int:pupil_id>/sign-in/", views.pupil_sign_in, name="pupil_sign_in"),
     path("classes/<int:class_group_id>/portfolio/", views.class_portfolio, name="class_portfolio"),
     # The pupil's own view: their goals, reflections and portfolio, nothing else.
     path("me/", views.me, name="me"),

@@ -25,6 +25,7 @@ from progress.goals.forms import (
     GoalUpdateForm,
     NoteForm,
     PortfolioItemForm,
+    PupilSignInForm,
     ReflectionForm,
     ReviewForm,
     StatusForm,
@@ -59,10 +60,17 @@ def _pupil_navigation(request):
 
 
 @login_required
+def goals_home(request):
+    home = selectors.goals_home_for(request.user)
+    return render(request, "progress/goals/home.html", {"home": home})
+
+
+@login_required
 def goal_list(request, pupil_id):
     pupil = access_pupil(user=request.user, pupil_id=pupil_id)
     goals = selectors.goal_list_for(goals=policies.goals_visible_to(request.user), pupil=pupil)
-    return render(request, "progress/goals/list.html", {"pupil": pupil, "goals": goals})
+    is_staff = policies.is_pupils_staff(user=request.user, pupil=pupil)
+    return render(request, "progress/goals/list.html", {"pupil": pupil, "goals": goals, "is_staff": is_staff})
 
 
 @login_required
@@ -371,6 +379,40 @@ def class_portfolio(request, class_group_id):
         request.GET.get("page")
     )
     return render(request, "progress/goals/class_portfolio.html", {"class_group": class_group, "page": page})
+
+
+# --- a pupil's own sign-in ---------------------------------------------------------------------
+
+
+@login_required
+def pupil_sign_in(request, pupil_id):
+    """Staff give a pupil old enough their own sign-in, or take it away."""
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    if not policies.is_pupils_staff(user=request.user, pupil=pupil):
+        raise Http404
+    form = PupilSignInForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                services.pupil_sign_in_revoke(revoked_by=request.user, pupil=pupil)
+                flash.success(request, _("Their own sign-in is switched off."))
+                return redirect("progress:pupil_sign_in", pupil.pk)
+            if form.is_valid():
+                services.pupil_sign_in_grant(granted_by=request.user, pupil=pupil, email=form.cleaned_data["email"])
+                flash.success(request, _("They can now sign in to their own goals and portfolio."))
+                return redirect("progress:pupil_sign_in", pupil.pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except GoalsError as error:
+            form.add_error("email", str(error))
+    pupil.refresh_from_db(fields=["user"])
+    context = {
+        "pupil": pupil,
+        "form": form,
+        "old_enough": services.pupil_age(pupil) >= pupil.school.pupil_sign_in_age,
+        "sign_in_email": pupil.user.email if pupil.user_id else "",
+    }
+    return _page(request, "progress/goals/pupil_sign_in.html", context, form)
 
 
 # --- the pupil's own view -----------------------------------------------------------------------

@@ -86,3 +86,24 @@ def test_the_pupil_s_own_view_costs_the_same_at_two_sizes(world, client):
     fill(world, 10)
     assert measure() == small
     assert max(small.values()) <= BUDGET
+
+
+def test_the_start_page_costs_the_same_for_a_small_and_a_large_class(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    def measure(user):
+        sign_in(client, user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/progress/goals/").status_code == 200
+        return len(queries)
+
+    small = {who: measure(getattr(world, who)) for who in ("parent", "teacher", "sendco")}
+    for number in range(15):
+        pupil = factories.PupilFactory(school=world.school, first_name=f"Extra{number}")
+        world.own_class.pupils.add(pupil)
+        factories.ClassGroupFactory(school=world.school).pupils.add(pupil)
+    assert {who: measure(getattr(world, who)) for who in ("parent", "teacher", "sendco")} == small
+    assert max(small.values()) <= BUDGET

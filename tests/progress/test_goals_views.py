@@ -226,3 +226,49 @@ def test_a_pupil_s_own_view_is_not_for_adults(client, world, goal):
     sign_in(client, world.parent)
     assert client.get("/progress/me/").status_code == 404
     assert client.get(f"/progress/me/goals/{goal.pk}/").status_code == 404
+
+
+def test_the_start_page_lists_a_parent_s_children_not_their_class_mates(client, world):
+    sign_in(client, world.parent)
+    body = client.get("/progress/goals/").content.decode()
+    assert f"/progress/pupils/{world.child.pk}/goals/" in body
+    assert f"/progress/classes/{world.own_class.pk}/portfolio/" in body
+    assert "Mateo" not in body
+    assert f"/progress/pupils/{world.classmate.pk}/" not in body
+
+
+def test_the_start_page_lists_a_teacher_s_class(client, world):
+    sign_in(client, world.teacher)
+    body = client.get("/progress/goals/").content.decode()
+    assert f"/progress/pupils/{world.child.pk}/goals/" in body
+    assert f"/progress/pupils/{world.classmate.pk}/goals/" in body
+    assert "Secretfamily" not in body
+
+
+def test_staff_give_a_pupil_old_enough_their_sign_in_and_take_it_away(client, world):
+    sign_in(client, world.teacher)
+    url = f"/progress/pupils/{world.child.pk}/sign-in/"
+    assert client.post(url, {"email": "not an email"}).status_code == 422
+    assert client.post(url, {"email": "lucia@pupils.example"}).status_code == 302
+    world.child.refresh_from_db()
+    assert world.child.user.email == "lucia@pupils.example"
+    assert "lucia@pupils.example" in client.get(url).content.decode()
+    assert client.post(url, {"action": "revoke"}).status_code == 302
+    world.child.refresh_from_db()
+    assert world.child.user_id is None
+
+
+def test_a_pupil_too_young_is_not_offered_a_sign_in(client, world):
+    sign_in(client, world.teacher)
+    url = f"/progress/pupils/{world.classmate.pk}/sign-in/"
+    assert "from the age of 11" in client.get(url).content.decode()
+    response = client.post(url, {"email": "mateo@pupils.example"})
+    assert response.status_code == 422
+    world.classmate.refresh_from_db()
+    assert world.classmate.user_id is None
+
+
+def test_only_the_pupil_s_staff_open_the_sign_in_page(client, world):
+    for user in (world.parent, world.other_teacher, world.far_teacher):
+        sign_in(client, user)
+        assert client.get(f"/progress/pupils/{world.child.pk}/sign-in/").status_code == 404
