@@ -17,9 +17,6 @@ from accounts.requests import safe_next
 @login_required
 def home(request):
     user = request.user
-    if selectors.is_pupil_sign_in(user):
-        # A pupil's own sign-in has one place to go: their goals, reflections and portfolio.
-        return redirect("progress:me")
     context = {
         "children": selectors.children_for_guardian(user),
         "memberships": selectors.memberships_for(user),
@@ -27,6 +24,10 @@ def home(request):
         "send_register": selectors.send_register_for(user),
         "year_groups": selectors.year_groups_for(user),
     }
+    # Evaluated here, and kept for the page: only someone with neither children nor a role pays
+    # the query that asks whether they are a pupil (whose own sign-in has one place to go).
+    if not context["children"] and not context["memberships"] and selectors.is_pupil_sign_in(user):
+        return redirect("progress:me")
     return render(request, "accounts/home.html", context)
 
 

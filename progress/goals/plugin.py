@@ -42,12 +42,11 @@ def navigation_links(user) -> list[tuple[str, str]]:
     from django.urls import reverse
 
     from accounts import policies as people
-    from progress.goals import policies
 
     if not user.is_authenticated:
         return []
-    if policies.is_pupil_user(user):
-        return [(_("My goals"), reverse("progress:me"))]
+    # (A pupil's own sign-in never sees this menu: the pupil view has its own, and every other
+    # page answers 404 to them.)
     links = [(_("Goals and portfolios"), reverse("progress:goals_home"))]
     if people.staff_school_ids(user):
         links.append((_("Portfolio to approve"), reverse("progress:portfolio_queue")))
