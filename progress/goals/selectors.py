@@ -312,6 +312,7 @@ class GoalsHome:
     children_classes: list[ClassGroup]
     taught_classes: list[ClassGroup]
     waiting_for_approval: int
+    is_staff: bool
 
 
 def goals_home_for(user: User) -> GoalsHome:
@@ -335,5 +336,6 @@ def goals_home_for(user: User) -> GoalsHome:
         .prefetch_related(Prefetch("pupils", queryset=Pupil.objects.current().order_by("last_name", "first_name")))
         .order_by("name", "pk")
     )
-    waiting = approval_queue_for(user).count() if memberships.exists() else 0
-    return GoalsHome(children, children_classes, taught_classes, waiting)
+    is_staff = memberships.exists()
+    waiting = approval_queue_for(user).count() if is_staff else 0
+    return GoalsHome(children, children_classes, taught_classes, waiting, is_staff)

@@ -272,3 +272,14 @@ def test_only_the_pupil_s_staff_open_the_sign_in_page(client, world):
     for user in (world.parent, world.other_teacher, world.far_teacher):
         sign_in(client, user)
         assert client.get(f"/progress/pupils/{world.child.pk}/sign-in/").status_code == 404
+
+
+def test_staff_reach_the_approval_queue_from_the_menu_s_start_page(client, world, item):
+    sign_in(client, world.teacher)
+    home = client.get("/").content.decode()
+    assert "/progress/goals/" in home  # the menu
+    body = client.get("/progress/goals/").content.decode()
+    assert "/progress/portfolio/to-approve/" in body
+    assert "1 waiting" in body
+    sign_in(client, world.parent)
+    assert "/progress/portfolio/to-approve/" not in client.get("/progress/goals/").content.decode()
