@@ -161,7 +161,10 @@ def template_text(facts: Facts, *, child: str) -> str:
         sentences.append(gettext("No learning has been recorded for %(child)s in the last 7 days.") % {"child": child})
     if facts.busiest_day is not None and facts.top_subject:
         sentences.append(
-            gettext("Over the last four weeks %(child)s learned most on %(day)s %(part)s, and most of all %(subject)s.")
+            gettext(
+                "Over the last four weeks %(child)s learned most on %(day)s %(part)s, and spent the most time on "
+                "%(subject)s."
+            )
             % {
                 "child": child,
                 "day": WEEKDAY_NAMES[int(facts.busiest_day)],
