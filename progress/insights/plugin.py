@@ -23,26 +23,15 @@ def periodic_tasks() -> dict[str, dict]:
     }
 
 
-# Whether to show the link is remembered for a few minutes per person (Django's cache, so no
-# database query on every page): the pages behind it check access on every request anyway, so a
-# teacher who just left sees at most an empty list until it expires.
-NAVIGATION_CACHE_SECONDS = 300
-
-
 def navigation_links(user) -> list[tuple[str, str]]:
-    """Staff who teach a class or hold a whole-school role get the class overviews."""
-    from django.core.cache import cache
+    """Staff get the class overviews (no query of its own: see accounts.policies.navigation_roles)."""
     from django.urls import reverse
     from django.utils.translation import gettext_lazy as _
 
-    from progress.insights import policies
+    from accounts.policies import navigation_roles
 
-    if not user.is_authenticated:
-        return []
-    # date_joined too: a row id alone may name someone else after a database is rebuilt.
-    key = f"progress:insights:oversees-classes:{user.pk}:{user.date_joined.timestamp()}"
-    oversees = cache.get(key)
-    if oversees is None:
-        oversees = policies.class_groups_overseen_by(user).exists()
-        cache.set(key, oversees, NAVIGATION_CACHE_SECONDS)
-    return [(_("Class overviews"), reverse("progress:class_list"))] if oversees else []
+    # Staff only, from the one per-request question every app's menu links share (the list page
+    # shows only the classes the person teaches or, for whole-school roles, their school's).
+    if navigation_roles(user):
+        return [(_("Class overviews"), reverse("progress:class_list"))]
+    return []
