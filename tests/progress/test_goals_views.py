@@ -283,3 +283,22 @@ def test_staff_reach_the_approval_queue_from_the_menu_s_start_page(client, world
     assert "1 waiting" in body
     sign_in(client, world.parent)
     assert "/progress/portfolio/to-approve/" not in client.get("/progress/goals/").content.decode()
+
+
+def test_the_same_form_sent_twice_creates_one_thing(client, world, goal):
+    sign_in(client, world.parent)
+    key = "same-form-key-123"
+    for _ in range(2):
+        client.post(f"/progress/goals/{goal.pk}/updates/new/", {"note": "Twice?", "client_key": key})
+        client.post(
+            f"/progress/pupils/{world.child.pk}/goals/new/",
+            {"title": "Once only", "category": "social", "owner": "both", "client_key": key},
+        )
+        client.post(
+            f"/progress/pupils/{world.child.pk}/portfolio/new/",
+            {"kind": "work", "title": "Once only item", "visibility": "family", "client_key": key},
+        )
+    assert GoalUpdate.objects.filter(note="Twice?").count() == 1
+    assert Goal.objects.filter(title="Once only").count() == 1
+    assert PortfolioItem.objects.filter(title="Once only item").count() == 1
+    assert 'name="client_key"' in client.get(f"/progress/goals/{goal.pk}/updates/new/").content.decode()
