@@ -302,3 +302,25 @@ def test_the_same_form_sent_twice_creates_one_thing(client, world, goal):
     assert Goal.objects.filter(title="Once only").count() == 1
     assert PortfolioItem.objects.filter(title="Once only item").count() == 1
     assert 'name="client_key"' in client.get(f"/progress/goals/{goal.pk}/updates/new/").content.decode()
+
+
+def test_a_pupil_gets_404_from_every_page_of_the_site_but_their_own(pupil_client, world, goal):
+    """Every URL the resolver knows, as the pupil: only the pupil view, signing out and choosing a
+    language answer them."""
+    import re
+
+    from progress.goals.middleware import is_allowed
+    from tests.test_authorization import all_routes
+
+    checked = 0
+    for route in all_routes():
+        if is_allowed(route.name) or route.name.startswith("admin:"):
+            continue
+        values = {param: (goal.pk if param.endswith("id") or param == "pk" else "x") for param in route.params}
+        url = "/" + route.template.format(**values)
+        if re.search(r"[\^\$\(\)\[\]\\]", url):
+            continue  # a pattern the walk cannot fill in
+        response = pupil_client.get(url)
+        assert response.status_code == 404, (route.name, url, response.status_code)
+        checked += 1
+    assert checked > 30
