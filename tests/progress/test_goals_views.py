@@ -274,15 +274,17 @@ def test_only_the_pupil_s_staff_open_the_sign_in_page(client, world):
         assert client.get(f"/progress/pupils/{world.child.pk}/sign-in/").status_code == 404
 
 
-def test_staff_reach_the_approval_queue_from_the_menu_s_start_page(client, world, item):
+def test_staff_reach_the_approval_queue_from_the_menu(client, world, item):
     sign_in(client, world.teacher)
     home = client.get("/").content.decode()
     assert "/progress/goals/" in home  # the menu
+    assert "/progress/portfolio/to-approve/" in home
     body = client.get("/progress/goals/").content.decode()
     assert "/progress/portfolio/to-approve/" in body
     assert "1 waiting" in body
     sign_in(client, world.parent)
     assert "/progress/portfolio/to-approve/" not in client.get("/progress/goals/").content.decode()
+    assert "/progress/portfolio/to-approve/" not in client.get("/").content.decode()
 
 
 def test_the_same_form_sent_twice_creates_one_thing(client, world, goal):
