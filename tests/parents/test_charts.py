@@ -98,4 +98,7 @@ def test_the_chart_component_shows_the_table_beside_the_drawing():
     assert "<svg" in html
     assert '<caption id="test-caption"' in html
     assert "Minutes a day" in html
-    assert '<th scope="row" class="govuk-table__header">Tue</th><td class="govuk-table__cell govuk-table__cell--numeric">15</td>' in html
+    assert (
+        '<th scope="row" class="govuk-table__header">Tue</th><td class="govuk-table__cell govuk-table__cell--numeric">15</td>'
+        in html
+    )

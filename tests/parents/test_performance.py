@@ -48,7 +48,9 @@ def count(client, family, name, with_child):
 
 
 @pytest.mark.parametrize(("name", "with_child", "budget"), PAGES)
-def test_query_count_is_the_same_for_1_child_60_days_and_4_children_600_days(client, families, name, with_child, budget):
+def test_query_count_is_the_same_for_1_child_60_days_and_4_children_600_days(
+    client, families, name, with_child, budget
+):
     small, large = families
     small_count, _body = count(client, small, name, with_child)
     large_count, body = count(client, large, name, with_child)

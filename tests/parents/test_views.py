@@ -13,7 +13,13 @@ from progress.models import Insight, InsightSeen
 from tests import factories
 from tests.parents.family import seed_family
 
-PAGES = ["parents:child", "parents:child_activity", "parents:child_achievements", "parents:child_goals", "parents:child_insights"]
+PAGES = [
+    "parents:child",
+    "parents:child_activity",
+    "parents:child_achievements",
+    "parents:child_goals",
+    "parents:child_insights",
+]
 
 
 def child_urls(child):

@@ -1,0 +1,62 @@
+"""A parent's morning on the dashboard, axe-clean at 1280 and 360 px: they sign in, check in their
+mood with one tap, open a child, read an alert on the insights tab and dismiss it."""
+
+import pytest
+
+from parents.models import MoodCheckIn
+from progress.models import InsightSeen
+from tests.browser.axe import assert_accessible
+from tests.parents.family import seed_family
+
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def family(transactional_db):
+    return seed_family(children=2, days=30, label="browser")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+def test_a_parent_checks_in_opens_a_child_and_dismisses_an_alert(family, new_context, live_url, sign_in, viewport):
+    page = new_context(viewport=dict(viewport)).new_page()
+    sign_in(family.guardian, page)
+    page.get_by_role("link", name="Open your family's dashboard").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/parents/")
+    assert page.locator("h1").inner_text() == "Your family's dashboard"
+    assert_accessible(page)
+    no_overflow = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    assert page.evaluate(no_overflow), "the page is wider than the screen"
+
+    # One tap: energy 4, then the face.
+    page.get_by_label("4", exact=True).check()
+    page.get_by_role("button", name="Good").click()
+    page.wait_for_load_state("load")
+    assert "your check-in is saved" in page.locator(".govuk-notification-banner--success").inner_text()
+    assert (
+        "Good (4/5)"
+        in page.locator("#mood-history-caption ~ tbody, table:has(#mood-history-caption)").first.inner_text()
+    )
+    check_in = MoodCheckIn.objects.get(guardian=family.guardian)
+    assert (check_in.mood, check_in.energy) == (4, 4)
+    assert_accessible(page)
+
+    child = family.children[1]
+    page.get_by_role("link", name=child.full_name).first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == child.full_name
+    assert page.locator("svg.homeroom-chart--radar").count() == 1
+    assert "Communication and collaboration" in page.locator("table:has(#competency-radar-caption)").inner_text()
+    assert_accessible(page)
+    assert page.evaluate(no_overflow), "the child page is wider than the screen"
+
+    page.get_by_role("link", name="Insights").click()
+    page.wait_for_load_state("load")
+    alert = page.locator("[id^=insight-]").first
+    assert "Engagement down" in alert.inner_text()
+    assert_accessible(page)
+    alert.get_by_role("button", name="Dismiss").click()
+    page.wait_for_load_state("load")
+    assert "No open alerts." in page.locator("main").inner_text()
+    assert InsightSeen.objects.get(user=family.guardian, insight__pupil=child).dismissed_at is not None
+    assert_accessible(page)
