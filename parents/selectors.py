@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Curriculum, Pupil, User
 from messaging import selectors as messaging
-from parents import insight_rows as insight_feed
 from parents import policies
 from parents.models import MoodCheckIn
 from progress import charts
+from progress.insights import policies as insight_policies
+from progress.insights import selectors as insight_feed
 from progress.models import (
     ActivitySession,
     Assessment,
@@ -33,7 +34,6 @@ from progress.models import (
     Goal,
     GoalStatus,
     GoalUpdate,
-    Insight,
     InsightRule,
     InsightSeen,
 )
@@ -129,9 +129,14 @@ def _unread_by_child(user: User) -> dict[int, int]:
     return counts
 
 
-def _open_insights(user: User) -> Q:
+def _open_insights(user: User, pupil_ids: list[int]):
+    """Current insights of these children that `user` may see and has not dismissed."""
     dismissed = InsightSeen.objects.filter(insight=OuterRef("pk"), user=user, dismissed_at__isnull=False)
-    return Q(resolved_at__isnull=True) & ~Q(Exists(dismissed))
+    return (
+        insight_policies.insights_visible_to(user)
+        .filter(pupil_id__in=pupil_ids, resolved_at__isnull=True)
+        .exclude(Exists(dismissed))
+    )
 
 
 def consents_waiting_for(user: User) -> list:
@@ -271,9 +276,7 @@ def _urgent(user: User, children: list[Pupil], today: datetime.date) -> list[Urg
                 "date": formats.date_format(goal.target_date, "l j F"),
             }
         items.append(UrgentItem("deadline", text, child))
-    low = Insight.objects.filter(_open_insights(user), pupil_id__in=ids, rule=InsightRule.ENGAGEMENT_DROP).order_by(
-        "-raised_at", "-id"
-    )[:10]
+    low = _open_insights(user, ids).filter(rule=InsightRule.ENGAGEMENT_DROP).order_by("-raised_at", "-id")[:10]
     for insight in low:
         child = by_id[insight.pupil_id]
         items.append(
@@ -560,7 +563,7 @@ def insights_page_for(*, user: User, child: Pupil) -> ChildPage:
         tab="insights",
         today=today_for(user),
         extra={
-            "insights": list(insight_feed.insights_for(user=user, pupil=child)),
+            "insights": insight_feed.insights_for(user=user, pupil=child),
             "patterns": insight_feed.patterns_for(pupil=child),
             "tips": insight_feed.tips_for(pupil=child),
             "plans": insight_feed.plans_for(pupil=child),

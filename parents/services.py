@@ -1,15 +1,12 @@
 """Writes of the parents' dashboard: keyword-only, in a transaction, audited."""
 
 from django.db import transaction
-from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import Pupil, User
 from parents import policies
 from parents.models import MOOD_VALUE, Mood, MoodCheckIn
-from progress.models import Insight, InsightSeen
 
 
 class DashboardError(Exception):
@@ -43,19 +40,3 @@ def mood_check_in(
         school=pupil.school_id if pupil is not None else None,
     )
     return check_in
-
-
-@transaction.atomic
-def insight_dismiss(*, user: User, child: Pupil, insight_id: int) -> InsightSeen:
-    """Dismiss one of `child`'s alerts for this reader only (it stays for everyone else, and in the
-    records). Another child's alert answers 404; dismissing twice changes nothing."""
-    try:
-        insight = Insight.objects.get(pk=insight_id, pupil=child)
-    except (Insight.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    seen, _created = InsightSeen.objects.select_for_update().get_or_create(insight=insight, user=user)
-    if seen.dismissed_at is None:
-        seen.dismissed_at = timezone.now()
-        seen.save(update_fields=["dismissed_at"])
-        audit.record(actor=user, action="insight.dismissed", target=insight, school=child.school_id)
-    return seen

@@ -15,9 +15,4 @@ urlpatterns = [
     path("children/<int:pupil_id>/achievements/", views.child_achievements, name="child_achievements"),
     path("children/<int:pupil_id>/goals/", views.child_goals, name="child_goals"),
     path("children/<int:pupil_id>/insights/", views.child_insights, name="child_insights"),
-    path(
-        "children/<int:pupil_id>/insights/<int:insight_id>/dismiss/",
-        views.insight_dismiss,
-        name="insight_dismiss",
-    ),
 ]

@@ -148,12 +148,3 @@ child_activity = _child_view(selectors.activity_page_for, "parents/child_activit
 child_achievements = _child_view(selectors.achievements_page_for, "parents/child_achievements.html")
 child_goals = _child_view(selectors.goals_page_for, "parents/child_goals.html")
 child_insights = _child_view(selectors.insights_page_for, "parents/child_insights.html")
-
-
-@guardian_required
-@require_POST
-def insight_dismiss(request, pupil_id, insight_id):
-    child = policies.access_child(user=request.user, pupil_id=pupil_id)
-    services.insight_dismiss(user=request.user, child=child, insight_id=insight_id)
-    flash.success(request, _("The alert is dismissed. It stays in the school's records."))
-    return redirect("parents:child_insights", pupil_id=child.pk)

@@ -1,16 +1,14 @@
-"""Rows of the parents' dashboard for the resolver walk (tests/test_authorization.py): alerts about
-another family's child and another school's pupil, to guess through the dismiss address."""
+"""The parents' dashboard's rows for the resolver walk (tests/test_authorization.py): another
+school's guardian's mood check-in, whose note carries a marker that must never show to anyone
+at the first school. The dashboard's own URLs take only `pupil_id` (already in the walk)."""
 
-from progress.models import Insight
+from parents.models import MoodCheckIn
 
-PARAMETER_MODELS = {"insight_id": Insight}
+PARAMETER_MODELS: dict = {}
 
 
 def forbidden_rows(world) -> dict:
-    rows = [
-        Insight.objects.create(
-            pupil=pupil, rule="engagement_drop", severity="warning", key="engagement_drop:walk", numbers={"minutes": 1}
-        )
-        for pupil in (world.far_pupil, world.other_child)
-    ]
-    return {Insight: [row.pk for row in rows]}
+    check_in = MoodCheckIn.objects.create(
+        guardian=world.far_parent, pupil=world.far_pupil, emoji="low", mood=1, energy=2, note="Farschool mood note"
+    )
+    return {MoodCheckIn: [check_in.pk]}

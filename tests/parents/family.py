@@ -144,7 +144,7 @@ def seed_family(
             rule="engagement_drop",
             severity="warning",
             key=f"engagement_drop:{stamp}",
-            numbers={"this_week": 34, "average": 95},
+            numbers={"this_week": 34, "average": 95, "weeks": 4},
             raised_at=now,
         )
         conversation = Conversation.objects.create(

@@ -8,16 +8,19 @@ from django.urls import reverse
 
 from tests.parents.family import seed_family
 
+# The insights tab: the child page, then progress.insights' selectors (alerts, patterns, tips,
+# plans and the narrative's facts), each a fixed number of queries.
+INSIGHTS_BUDGET = 23
 # My children: the same cards without the banner, highlights, mood and summary.
-CHILDREN_BUDGET = 12
-# Session and user, the navigation (roles, DSL, dashboard), the unread badge, the family with each
+CHILDREN_BUDGET = 13
+# Session and user, the navigation (roles, DSL, class overviews, dashboard), the unread badge, the family with each
 # child's latest award and celebration, minutes per child and day, open alerts per child, unread
 # messages per child, goals due, engagement alerts, today's awards, celebrations and goals, the
 # mood history.
-HOME_BUDGET = 18
+HOME_BUDGET = 19
 # Session and user, navigation and badge, the child, the family for the selector, and the tab's
 # own reads (the radar is one query, the timeline one, each list one).
-CHILD_BUDGET = 13
+CHILD_BUDGET = 14
 
 PAGES = [
     ("parents:home", False, HOME_BUDGET),
@@ -26,7 +29,7 @@ PAGES = [
     ("parents:child_activity", True, CHILD_BUDGET),
     ("parents:child_achievements", True, CHILD_BUDGET),
     ("parents:child_goals", True, CHILD_BUDGET),
-    ("parents:child_insights", True, CHILD_BUDGET),
+    ("parents:child_insights", True, INSIGHTS_BUDGET),
 ]
 
 
