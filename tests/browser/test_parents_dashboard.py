@@ -65,3 +65,24 @@ def test_a_parent_checks_in_opens_a_child_and_dismisses_an_alert(family, new_con
     assert page.url.endswith(f"/parents/children/{child.pk}/insights/")
     assert InsightSeen.objects.get(user=family.guardian, insight__pupil=child).dismissed_at is not None
     assert_accessible(page)
+
+
+def test_without_javascript_the_selector_and_the_check_in_still_work(family, new_context, live_url, sign_in):
+    page = new_context(viewport=dict(PHONE), java_script_enabled=False).new_page()
+    sign_in(family.guardian, page)
+    page.goto(f"{live_url}/parents/")
+    second = family.children[1]
+    page.select_option("#child-selector", str(second.pk))
+    page.get_by_role("button", name="Show this child").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/parents/")  # back where the selector was used, with the child chosen
+    assert page.locator("#child-selector").input_value() == str(second.pk)
+    assert page.locator("#id_about").input_value() == str(second.pk)
+    page.get_by_role("button", name="Great").click()
+    page.wait_for_load_state("load")
+    assert MoodCheckIn.objects.get(guardian=family.guardian).pupil == second
+    page.goto(f"{live_url}/parents/children/{second.pk}/activity/")
+    page.select_option("#child-selector", str(family.children[0].pk))
+    page.get_by_role("button", name="Show this child").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/parents/children/{family.children[0].pk}/activity/")

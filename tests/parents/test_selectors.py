@@ -61,3 +61,30 @@ def test_minutes_are_summed_per_child_and_day_on_the_readers_clock(db):
     deleted.save(update_fields=["deleted_at"])
     found = selectors._minutes_by_day(user=guardian, pupil_ids=[child.pk], since=datetime.date(2026, 11, 1))
     assert found[child.pk] == {datetime.date(2026, 11, 28): 45, datetime.date(2026, 11, 29): 10}
+
+
+def test_an_england_radar_shows_the_age_related_expectations_by_their_codes(db):
+    from progress import frameworks
+    from progress.models import Competency, CompetencyJudgement
+
+    school = factories.SchoolFactory(curriculum="england")
+    child = factories.PupilFactory(school=school)
+    for position, (code, name) in enumerate(frameworks.ENGLAND_ARE):
+        Competency.objects.get_or_create(
+            school=None,
+            framework="england",
+            code=code,
+            defaults={"kind": "are", "name": str(name), "position": position},
+        )
+    reading = Competency.objects.get(school=None, code="READ")
+    maths = Competency.objects.get(school=None, code="MATH")
+    for competency, level, day in ((reading, "WTS", 1), (reading, "EXS", 20), (maths, "GDS", 5)):
+        CompetencyJudgement.objects.create(
+            pupil=child, competency=competency, scale="england_are", level=level, judged_on=datetime.date(2026, 11, day)
+        )
+    chart, kind = selectors.competency_radar_for(child)
+    assert kind == "are"
+    # The latest judgement of each, as its code and rank on the scale; writing not judged yet.
+    assert chart.values == [("EXS", 2), None, ("GDS", 3)]
+    assert [str(row[0]) for row in chart.rows] == ["Reading", "Writing", "Mathematics"]
+    assert "WTS" in str(chart.svg)  # the innermost ring's label
