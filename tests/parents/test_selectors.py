@@ -59,7 +59,7 @@ def test_minutes_are_summed_per_child_and_day_on_the_readers_clock(db):
     )
     deleted.deleted_at = timezone.now()
     deleted.save(update_fields=["deleted_at"])
-    found = selectors._minutes_by_day(user=guardian, pupil_ids=[child.pk], since=datetime.date(2026, 11, 1))
+    found = selectors.minutes_by_day(user=guardian, pupil_ids=[child.pk], since=datetime.date(2026, 11, 1))
     assert found[child.pk] == {datetime.date(2026, 11, 28): 45, datetime.date(2026, 11, 29): 10}
 
 
