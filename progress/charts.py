@@ -201,20 +201,23 @@ class RadarAxis:
     judged_on: str = ""
 
 
-def radar_chart(axes: Sequence[RadarAxis], *, title: str, columns: tuple[str, str, str], size: int = 360) -> Chart:
+def radar_chart(
+    axes: Sequence[RadarAxis], *, title: str, columns: tuple[str, str, str], width: int = 560, height: int = 400
+) -> Chart:
     """A radar of competencies: each axis reaches the rank of its latest level on its own scale
     (the outer ring is the scale's top level), rings labelled with the level codes of the scale
     most axes use. An axis not judged yet has no point and says so in the table."""
     scales = [axis.scale for axis in axes if axis.scale in frameworks.SCALES]
     ring_scale = max(set(scales), key=scales.count) if scales else "cbc_rubric"
     ring_levels = frameworks.SCALES[ring_scale]
-    centre = size / 2
-    radius = size / 2 - 70
+    # Wider than tall: the labels beside the left and right axes need the room.
+    centre_x, centre_y = width / 2, height / 2
+    radius = height / 2 - 70
     count = max(len(axes), 3)
 
     def point(index: int, share: float) -> tuple[float, float]:
         angle = -pi / 2 + 2 * pi * index / count
-        return centre + cos(angle) * radius * share, centre + sin(angle) * radius * share
+        return centre_x + cos(angle) * radius * share, centre_y + sin(angle) * radius * share
 
     parts = []
     for level in ring_levels:
@@ -239,15 +242,15 @@ def radar_chart(axes: Sequence[RadarAxis], *, title: str, columns: tuple[str, st
         parts.append(
             format_html(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>',
-                _number(centre),
-                _number(centre),
+                _number(centre_x),
+                _number(centre_y),
                 _number(end_x),
                 _number(end_y),
                 GRID,
             )
         )
         label_x, label_y = point(index, 1.12)
-        anchor = "middle" if abs(label_x - centre) < 8 else ("start" if label_x > centre else "end")
+        anchor = "middle" if abs(label_x - centre_x) < 8 else ("start" if label_x > centre_x else "end")
         parts.append(
             format_html(
                 '<text x="{}" y="{}" font-size="11" text-anchor="{}" fill="{}">{}</text>',
@@ -283,8 +286,8 @@ def radar_chart(axes: Sequence[RadarAxis], *, title: str, columns: tuple[str, st
     )
     return Chart(
         svg=_svg(
-            width=size,
-            height=size,
+            width=width,
+            height=height,
             title=title,
             body=mark_safe("".join(parts)),  # noqa: S308 - every part is built by format_html
             css_class="homeroom-chart--radar",

@@ -76,9 +76,9 @@ def test_radar_plots_each_level_by_its_rank_on_its_scale_and_labels_rings_with_c
     assert not any("%" in text for text in texts)  # levels are never percentages
     assert chart.values == [("EE", 4), ("BE", 1), ("ME", 3), None]
     # EE sits on the outer ring, BE on the innermost: distances from the centre 4:1.
-    centre = 180
+    _x, _y, width, height = (float(number) for number in root.get("viewBox").split())
     dots = [(float(c.get("cx")), float(c.get("cy"))) for c in root.findall(f"{SVG}circle")]
-    distances = [((x - centre) ** 2 + (y - centre) ** 2) ** 0.5 for x, y in dots]
+    distances = [((x - width / 2) ** 2 + (y - height / 2) ** 2) ** 0.5 for x, y in dots]
     assert round(distances[0] / distances[1], 1) == 4.0
     assert str(chart.rows[0][1]) == "EE (Exceeding Expectation)"
     assert chart.rows[3] == ("Citizenship", None, "")
