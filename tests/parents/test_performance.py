@@ -10,7 +10,7 @@ from tests.parents.family import seed_family
 
 # The insights tab: the child page, then progress.insights' selectors (alerts, patterns, tips,
 # plans and the narrative's facts), each a fixed number of queries.
-INSIGHTS_BUDGET = 23
+INSIGHTS_BUDGET = 22
 # My children: the same cards without the banner, highlights, mood and summary.
 CHILDREN_BUDGET = 13
 # Session and user, the navigation (roles, DSL, class overviews, dashboard), the unread badge, the family with each
@@ -20,7 +20,7 @@ CHILDREN_BUDGET = 13
 HOME_BUDGET = 19
 # Session and user, navigation and badge, the child, the family for the selector, and the tab's
 # own reads (the radar is one query, the timeline one, each list one).
-CHILD_BUDGET = 14
+CHILD_BUDGET = 13
 
 PAGES = [
     ("parents:home", False, HOME_BUDGET),
