@@ -51,8 +51,10 @@ class MoodCheckInForm(forms.Form):
 
 
 class ChildSelectForm(forms.Form):
+    """The child selector at the top of every page (its markup: parents/partials/child_selector.html;
+    `next` and `tab` are read by the view)."""
+
     child = forms.ChoiceField(label=_("Child"))
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, children=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -41,21 +41,16 @@ def _remember(request, child) -> None:
         request.session[selectors.SESSION_KEY] = child.pk
 
 
-def _selector_form(children, chosen, *, tab: str = "", path: str = ""):
-    return ChildSelectForm(children=children, initial={"child": str(chosen.pk) if chosen else "", "next": path}), tab
-
-
 def _home(request, *, mood_form=None, status=200):
     days = 14 if request.GET.get("days") == "14" else 7
     page = selectors.home_page_for(user=request.user, chosen_id=_chosen_id(request), days=days)
     form = mood_form or MoodCheckInForm(
         children=page.children, initial={"about": str(page.chosen.pk) if page.chosen else ""}
     )
-    selector, _tab = _selector_form(page.children, page.chosen, path=request.get_full_path())
     return render(
         request,
         "parents/home.html",
-        {"page": page, "mood_form": form, "selector": selector, "children": page.children, "chosen": page.chosen},
+        {"page": page, "mood_form": form, "children": page.children, "chosen": page.chosen},
         status=status,
     )
 
@@ -90,12 +85,7 @@ def mood_check_in(request):
 @guardian_required
 def children(request):
     page = selectors.children_overview_for(user=request.user, chosen_id=_chosen_id(request))
-    selector, _tab = _selector_form(page.children, page.chosen, path=request.get_full_path())
-    return render(
-        request,
-        "parents/children.html",
-        {"page": page, "selector": selector, "children": page.children, "chosen": page.chosen},
-    )
+    return render(request, "parents/children.html", {"page": page, "children": page.children, "chosen": page.chosen})
 
 
 @guardian_required
@@ -124,7 +114,6 @@ def _child_view(selector, template: str):
         child = policies.access_child(user=request.user, pupil_id=pupil_id)
         _remember(request, child)
         page = selector(user=request.user, child=child)
-        form, tab = _selector_form(page.children, child, tab=page.tab, path=request.get_full_path())
         tabs = [(name, label, reverse(url_name, args=[child.pk])) for name, label, url_name in selectors.TABS]
         return render(
             request,
@@ -132,8 +121,7 @@ def _child_view(selector, template: str):
             {
                 "page": page,
                 "child": child,
-                "selector": form,
-                "selector_tab": tab,
+                "selector_tab": page.tab,
                 "children": page.children,
                 "chosen": child,
                 "tabs": tabs,
