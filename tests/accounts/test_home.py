@@ -37,8 +37,7 @@ def test_home_page_query_count_does_not_grow_with_children(client, django_assert
         group.pupils.add(child)
         group.staff.add(factories.UserFactory())
     client.force_login(guardian)
-    # 16: the navigation asks once whether to offer the class overviews and once the parents' dashboard.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("home"))
     assert response.content.decode().count("homeroom-card") >= 12
 
