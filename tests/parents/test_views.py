@@ -232,3 +232,19 @@ def test_the_family_summary_covers_7_or_14_days(client, family, days):
     client.force_login(family.guardian)
     body = client.get(reverse("parents:home"), {"days": days}).content.decode()
     assert f"Family learning minutes per day, last {days} days" in body
+
+
+def test_the_menus_one_question_tells_guardians_from_staff(family, teacher, django_assert_num_queries):
+    from accounts import policies as people
+
+    Guardianship.objects.filter(guardian=family.guardian, pupil=family.children[1]).update(can_view=False)
+    with django_assert_num_queries(1):
+        assert people.navigation_is_guardian(family.guardian)
+        assert people.navigation_roles(family.guardian) == frozenset()
+    Guardianship.objects.filter(guardian=family.guardian).update(can_view=False)
+    family.guardian._navigation_roles = None  # a new request
+    assert not people.navigation_is_guardian(family.guardian)
+    # A teacher who is also a parent gets both.
+    factories.GuardianshipFactory(guardian=teacher, pupil=family.children[0])
+    assert people.navigation_is_guardian(teacher)
+    assert {role for _school, role in people.navigation_roles(teacher)} == {"teacher"}
