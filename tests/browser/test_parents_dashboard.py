@@ -86,3 +86,21 @@ def test_without_javascript_the_selector_and_the_check_in_still_work(family, new
     page.get_by_role("button", name="Show this child").click()
     page.wait_for_load_state("load")
     assert page.url.endswith(f"/parents/children/{family.children[0].pk}/activity/")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+def test_the_other_parent_pages_are_accessible_and_fit_the_screen(family, new_context, live_url, sign_in, viewport):
+    page = new_context(viewport=dict(viewport)).new_page()
+    sign_in(family.guardian, page)
+    child = family.children[0]
+    for path in (
+        "/parents/children/",
+        f"/parents/children/{child.pk}/activity/",
+        f"/parents/children/{child.pk}/achievements/",
+        f"/parents/children/{child.pk}/goals/",
+        "/parents/?days=14",
+    ):
+        page.goto(live_url + path)
+        assert page.locator("h1").count() == 1, path
+        assert_accessible(page)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), path
