@@ -41,7 +41,7 @@ def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
     """The menu's one question per request: (school id, role) of the user's active memberships,
     and (school id, "guardian") for each school where a child of theirs with viewing rights
     learns, in one query. Kept on the user object, which lives one request."""
-    cached = getattr(user, "_navigation_roles", None)
+    cached = getattr(user, "_navigation_facts", None)
     if cached is None:
         staff = Membership.objects.filter(user=user, is_active=True).order_by().values_list("school_id", "role")
         family = (
@@ -50,7 +50,7 @@ def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
             .values_list("pupil__school_id", Value(_GUARDIAN, output_field=CharField()))
         )
         cached = frozenset(staff.union(family))
-        user._navigation_roles = cached
+        user._navigation_facts = cached
     return cached
 
 

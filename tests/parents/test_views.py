@@ -242,7 +242,7 @@ def test_the_menus_one_question_tells_guardians_from_staff(family, teacher, djan
         assert people.navigation_is_guardian(family.guardian)
         assert people.navigation_roles(family.guardian) == frozenset()
     Guardianship.objects.filter(guardian=family.guardian).update(can_view=False)
-    family.guardian._navigation_roles = None  # a new request
+    family.guardian._navigation_facts = None  # a new request
     assert not people.navigation_is_guardian(family.guardian)
     # A teacher who is also a parent gets both.
     factories.GuardianshipFactory(guardian=teacher, pupil=family.children[0])
