@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from parents.models import MoodCheckIn
 from progress import frameworks
+from progress.competencies import built_in
 from progress.models import (
     ActivitySession,
     Award,
     Celebration,
-    Competency,
     CompetencyJudgement,
     Goal,
     Insight,
@@ -28,13 +28,8 @@ def candidates(world) -> dict:
     now = timezone.now()
     for offset in range(7):
         ActivitySession.objects.create(pupil=child, started_at=now - datetime.timedelta(days=offset), minutes=25)
-    for position, (code, name) in enumerate(frameworks.ENGLAND_ARE):
-        competency, _created = Competency.objects.get_or_create(
-            school=None,
-            framework="england",
-            code=code,
-            defaults={"kind": "are", "name": str(name), "position": position},
-        )
+    for position, (code, _name) in enumerate(frameworks.ENGLAND_ARE):
+        competency = built_in(code)
         CompetencyJudgement.objects.create(
             pupil=child,
             competency=competency,

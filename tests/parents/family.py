@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Guardianship, Pupil, School, User
 from messaging.models import Conversation, Message, Participant
-from progress import frameworks
+from progress.competencies import ensure_built_in
 from progress.models import (
     ActivitySession,
     Assessment,
@@ -63,14 +63,7 @@ def seed_family(
     subjects = [
         Subject.objects.get_or_create(school=school, name=name)[0] for name in ("Mathematics", "English", "Science")
     ]
-    # The built-in competencies come from a data migration, which a transactional test's flush removes.
-    for position, (code, name) in enumerate(frameworks.CBC_CORE):
-        Competency.objects.get_or_create(
-            school=None,
-            framework="kenya_cbc",
-            code=code,
-            defaults={"kind": "core", "name": str(name), "position": position},
-        )
+    ensure_built_in()  # a transactional test's flush removes the migration's rows
     core = list(Competency.objects.filter(school__isnull=True, framework="kenya_cbc", kind="core").order_by("position"))
     today = today or timezone.localdate(timezone=guardian.zone)
     now = timezone.now()

@@ -64,18 +64,12 @@ def test_minutes_are_summed_per_child_and_day_on_the_readers_clock(db):
 
 
 def test_an_england_radar_shows_the_age_related_expectations_by_their_codes(db):
-    from progress import frameworks
+    from progress.competencies import ensure_built_in
     from progress.models import Competency, CompetencyJudgement
 
     school = factories.SchoolFactory(curriculum="england")
     child = factories.PupilFactory(school=school)
-    for position, (code, name) in enumerate(frameworks.ENGLAND_ARE):
-        Competency.objects.get_or_create(
-            school=None,
-            framework="england",
-            code=code,
-            defaults={"kind": "are", "name": str(name), "position": position},
-        )
+    ensure_built_in()
     reading = Competency.objects.get(school=None, code="READ")
     maths = Competency.objects.get(school=None, code="MATH")
     for competency, level, day in ((reading, "WTS", 1), (reading, "EXS", 20), (maths, "GDS", 5)):
