@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from django.utils import timezone
 
+from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import Pupil, School, User
 from progress.demo.rows import (
+    RECORDED_AT,
     at,
     goal_upsert,
     judgements_upsert,
@@ -87,7 +89,7 @@ class Child:
     subjects: list[str]  # the learning areas of the child's level
     weekday_sessions: int  # sessions on a school day
     minutes: tuple[int, int]  # fewest and most per session
-    weekend: float  # chance of a session on a Saturday or Sunday
+    saturday: float  # chance of a session on a Saturday (Wednesday is co-op day, Sunday is rest)
     scores: tuple[int, list[int]] | None  # out of, and a score per fortnight (oldest first); None: graded
     core: list[str]  # the seven core competencies (CORE_CODES) per round, as B/A/M/E letters
     strands: list[str] | None = None  # the nine strands (CBC_STRANDS) per round
@@ -99,45 +101,48 @@ CHILDREN = [
         ["Language Activities", "Mathematical Activities", "Environmental Activities", "Creative Activities"],
         weekday_sessions=1,
         minutes=(15, 25),
-        weekend=0.3,
+        saturday=0.5,
         scores=None,  # pre-primary: described, not scored
-        core=["AABAAAA", "AMAAAMA", "MMAMAMM"],
+        core=["AABAAAA", "AAAAAAA", "AMAAAAA"],
     ),
     Child(
         "Neema",
         ["Mathematics", "English", "Kiswahili", "Environmental Activities", "Creative Activities"],
         weekday_sessions=2,
         minutes=(15, 30),
-        weekend=0.4,
+        saturday=0.6,
         scores=(20, [11, 12, 14, 15, 17]),
-        core=["MAMMAMA", "MMMMAMM", "EMMMMME"],
-        strands=["AMAMAAAAA", "MMAMMAMMA", "MMMMEMMEM"],
+        core=["MAMMAMA", "MMMMAMA", "MMMMAMM"],
+        strands=["MMAMAMMAM", "MMAMMMMAM", "MMAMMMMMM"],
     ),
     Child(
         "Jabari",
         ["Mathematics", "English", "Kiswahili", "Science and Technology", "Social Studies", "Creative Arts"],
         weekday_sessions=1,  # his rhythm is fixed (JABARI_WEEK): the alert's numbers stay exact
         minutes=(10, 20),
-        weekend=0,
+        saturday=0,
         scores=(20, [14, 15, 15, 14, 11]),
         core=["MMMMMMM", "MMEMMMM", "MMEMMAM"],
-        strands=["MMMMMMMMM", "MMMMMEMMM", "MAMMMMAMM"],
+        strands=["MMMMMMMMM", "MMMMMMMMM", "MAMMMMMMM"],
     ),
     Child(
         "Imani",
         ["Mathematics", "English", "Kiswahili", "Integrated Science", "Social Studies", "Pre-Technical Studies"],
         weekday_sessions=3,
         minutes=(15, 25),
-        weekend=0.6,
+        saturday=0.7,
         scores=(50, [36, 38, 41, 43, 46]),
-        core=["MEMMEMM", "EEMMEME", "EEMEEEE"],
-        strands=["MMMEMMMMM", "EMMEEMMEM", "EEMEEEMEE"],
+        core=["MEMMEMM", "EEMMEMM", "EEMMEME"],
+        strands=["MMMEMMMMM", "EMMEMMMMM", "EMMEMMMMM"],
     ),
 ]
 FALLING = "Jabari"  # engagement down sharply this week
-JABARI_WEEK = [20, 15, 20, 10, 20, 10, 0]  # minutes Monday to Sunday: any seven days hold 95
+JABARI_WEEK = [25, 20, 0, 20, 20, 10, 0]  # minutes Monday to Sunday: any seven days hold 95
 JABARI_THIS_WEEK = [15, 12, 7]  # the only sessions in the last seven days: 34 minutes
+PUPIL_SIGN_IN = "imani@urbanhome.example"  # 13: old enough for her own sign-in
 STREAK = "Imani"  # learns every day of the last three weeks
+STREAK_DAYS = 21
+CO_OP_DAY = 2  # Wednesday
 SESSION_TIMES = [datetime.time(8, 30), datetime.time(10, 15), datetime.time(14, 0), datetime.time(16, 30)]
 MORNING_DONE = datetime.time(13, 0)  # today's morning sessions exist once the morning is over
 
@@ -238,11 +243,13 @@ def _sessions(child: Child, day: datetime.date, today: datetime.date) -> list[tu
                 return []
             minutes = JABARI_THIS_WEEK[school_days.index(day)]
         return [(SESSION_TIMES[1], child.subjects[day.toordinal() % len(child.subjects)], minutes)] if minutes else []
-    weekend = day.weekday() >= 5
-    if child.first == STREAK and days_back < 21:
-        count = 1 if weekend else child.weekday_sessions
-    elif weekend:
-        count = 1 if rng.random() < child.weekend else 0
+    weekday = day.weekday()
+    if child.first == STREAK and days_back < STREAK_DAYS:
+        count = child.weekday_sessions if weekday < 5 else 1
+    elif weekday in (CO_OP_DAY, 6):
+        count = 0  # the family's co-op day and Sunday: nothing recorded, so no streak by accident
+    elif weekday == 5:
+        count = 1 if rng.random() < child.saturday else 0
     else:
         count = child.weekday_sessions if rng.random() < 0.92 else 0
     picked = rng.sample(child.subjects, k=min(count, len(child.subjects)))
@@ -273,6 +280,7 @@ def _activity(school, pupils, subjects, *, parent, tutor, today) -> None:
                         started_at=at(school, day, start),
                         minutes=minutes,
                         recorded_by=tutor if kind == ActivityKind.LESSON else parent,
+                        created_at=at(school, day, start) + datetime.timedelta(minutes=minutes),
                     )
                 )
     sync(
@@ -300,6 +308,7 @@ def _assessments(pupils, subjects, *, tutor, today) -> None:
                         assessed_on=today - datetime.timedelta(days),
                         grade=grade,
                         recorded_by=tutor,
+                        created_at=at(pupil.school, today - datetime.timedelta(days), RECORDED_AT),
                     )
                 )
             continue
@@ -317,6 +326,7 @@ def _assessments(pupils, subjects, *, tutor, today) -> None:
                         score=Decimal(max(0, min(out_of, score + wobble))),
                         max_score=Decimal(out_of),
                         recorded_by=tutor,
+                        created_at=at(pupil.school, today - datetime.timedelta(days - offset), RECORDED_AT),
                     )
                 )
     sync(
@@ -330,7 +340,7 @@ def _assessments(pupils, subjects, *, tutor, today) -> None:
 def _awards(pupils, *, tutor, today) -> None:
     awards = [
         ("Baraka", AwardKind.BADGE, "Counting star", "Counted to fifty without help.", 4),
-        ("Neema", AwardKind.BADGE, "Bookworm", "Read every day for two weeks.", 30),
+        ("Neema", AwardKind.BADGE, "Bookworm", "A book a week for a month.", 30),
         ("Neema", AwardKind.CERTIFICATE, "Kiswahili reading challenge", "Ten storybooks read in Kiswahili.", 2),
         ("Jabari", AwardKind.BADGE, "Young scientist", "Took part in the science fair with a solar cooker.", 40),
         ("Imani", AwardKind.CERTIFICATE, "Introduction to coding", "Completed the Scratch coding course.", 12),
@@ -344,14 +354,35 @@ def _awards(pupils, *, tutor, today) -> None:
             description=description,
             awarded_on=today - datetime.timedelta(days),
             awarded_by=tutor,
+            created_at=at(pupils[first].school, today - datetime.timedelta(days), RECORDED_AT),
         )
         for first, kind, title, description, days in awards
     ]
     sync(Award, rows, key=("pupil_id", "title"), scope=Award.objects.filter(pupil__in=pupils.values()))
 
 
+def _pupil_sign_in(pupil: Pupil) -> User:
+    """The pupil's own sign-in (old enough: School.pupil_sign_in_age), with the demo password."""
+    user, created = User.objects.get_or_create(
+        email=PUPIL_SIGN_IN,
+        defaults={
+            "display_name": pupil.full_name,
+            "preferred_language": "en-gb",
+            "time_zone": pupil.school.time_zone,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    if pupil.user_id != user.pk:
+        pupil.user = user
+        pupil.save(update_fields=["user"])
+    return user
+
+
 def _goals(school, pupils, *, parent, tutor, today) -> None:
     days = datetime.timedelta
+    imani_user = _pupil_sign_in(pupils["Imani"])
     neema = pupils["Neema"]
     completed_on = today - days(2)
     reading = goal_upsert(
@@ -438,16 +469,24 @@ def _goals(school, pupils, *, parent, tutor, today) -> None:
         created_on=today - days(20),
         description="A quiz on Kenya's counties that her brothers and sister can play.",
         category=GoalCategory.CREATIVE,
-        owner=GoalOwner.HOME,
+        owner=GoalOwner.BOTH,
         target_date=today + days(14),
         home_support="The laptop is hers for an hour after lunch on school days.",
+        school_support="Wanjiru looks through the code with her on Fridays.",
     )
-    updates_upsert(imani, [(6, parent, Side.HOME, 70, "Twenty questions work; scores are next.")])
+    updates_upsert(
+        imani,
+        [
+            (13, tutor, Side.SCHOOL, 40, "The question screen works; we planned how to keep the score."),
+            (6, parent, Side.HOME, 60, "Twenty questions work; she tested them on Baraka."),
+            (1, imani_user, Side.PUPIL, 70, "I added a timer and a high-score table."),
+        ],
+    )
     PupilVoice.objects.update_or_create(
         pupil=pupils["Imani"],
         goal=imani,
         text="I want the game to tell you a fact about each county when you get it right.",
-        defaults={"written_by": parent, "written_by_pupil": False, "created_at": at(school, today - days(5))},
+        defaults={"written_by": imani_user, "written_by_pupil": True, "created_at": at(school, today - days(5))},
     )
     goal_upsert(
         pupils["Baraka"],

@@ -14,6 +14,7 @@ LEVEL = {"B": "BE", "A": "AE", "M": "ME", "E": "EE"}
 
 # Days back of the three judgement rounds, and what each round's comment says (it is the key).
 ROUNDS = [(56, "Start of term"), (28, "Mid-term review"), (3, "This week")]
+RECORDED_AT = datetime.time(16, 0)  # when a day's results and judgements were written down
 
 
 TEMPLATES = {
@@ -46,13 +47,12 @@ def templates_create(school: School) -> None:
 
 
 def sync(model, rows: Iterable[models.Model], *, key: tuple[str, ...], scope: models.QuerySet) -> None:
-    """Make each of `rows` (unsaved) exist once among `scope`, matched on its `key` fields: missing
-    rows are inserted in one query, rows whose other values changed are updated in one."""
+    """Make each of `rows` (unsaved, every field set, `created_at` too) exist once among `scope`,
+    matched on its `key` fields: missing rows are inserted in one query, rows whose other values
+    changed are updated in one."""
     existing = {tuple(getattr(row, name) for name in key): row for row in scope}
     values = [
-        field.attname
-        for field in model._meta.concrete_fields
-        if not field.primary_key and field.attname not in key and field.name != "created_at"
+        field.attname for field in model._meta.concrete_fields if not field.primary_key and field.attname not in key
     ]
     missing, changed, changed_fields = [], [], set()
     for row in rows:
@@ -114,6 +114,7 @@ def judgements_upsert(pupils, competencies, rounds, *, scale, recorded_by, today
                         judged_on=today - datetime.timedelta(days),
                         comment=comment,
                         recorded_by=teacher,
+                        created_at=at(pupil.school, today - datetime.timedelta(days), RECORDED_AT),
                     )
                 )
     sync(

@@ -83,10 +83,10 @@ def test_the_kenyan_children_have_sixty_days_of_learning(seeded):
         assert min(days) >= today - datetime.timedelta(59), first
         assert min(days) <= today - datetime.timedelta(56), first
         assert max(days) <= today
-        assert len(days) >= 35, f"{first} learns on most days"
-        # Learning mostly on school days, in several subjects and kinds.
-        weekdays = sum(1 for day in days if day.weekday() < 5)
-        assert weekdays > len(days) * 0.7
+        # On most school days (Wednesday is the family's co-op day), in several subjects and kinds.
+        school_days = [today - datetime.timedelta(back) for back in range(1, 60)]
+        school_days = [day for day in school_days if day.weekday() in (0, 1, 3, 4)]
+        assert sum(day in days for day in school_days) >= len(school_days) * 0.7, first
         sessions = pupil.activity_sessions.all()
         assert sessions.values("subject").distinct().count() >= 3
         assert sessions.values("kind").distinct().count() >= 2
@@ -123,7 +123,7 @@ def test_core_competencies_grow_over_the_term(seeded):
     before = {j.competency.code: j.level_info.rank for j in neema if j.judged_on == first_round}
     after = {j.competency.code: j.level_info.rank for j in neema if j.judged_on == last_round}
     assert all(after[code] >= before[code] for code in before)
-    assert sum(after[code] > before[code] for code in before) >= 4
+    assert sum(after[code] > before[code] for code in before) >= 2
     # Subject strands too, for the children past pre-primary.
     strands = CompetencyJudgement.objects.filter(pupil=mwangi("Imani"), competency__kind="strand")
     assert {j.competency.subject.name for j in strands} == {"Mathematics", "English", "Kiswahili"}
@@ -148,6 +148,23 @@ def test_jabari_engagement_falls_and_the_alert_shows_its_numbers(seeded):
     assert alert.numbers["this_week"] == 34
     assert alert.numbers["average"] == 95
     assert not Insight.objects.filter(rule=InsightRule.ENGAGEMENT_DROP).exclude(pupil=jabari).exists()
+
+
+def test_imani_learns_every_day_of_the_last_three_weeks(seeded):
+    today = nairobi_today()
+    days = {
+        timezone.localtime(at, NAIROBI).date()
+        for at in mwangi("Imani").activity_sessions.values_list("started_at", flat=True)
+    }
+    assert all(today - datetime.timedelta(back) in days for back in range(1, 21))
+    # The others rest on the family's co-op day (Wednesday) and on Sundays: no streak by accident.
+    for first in ["Baraka", "Neema", "Jabari"]:
+        rest = [
+            at
+            for at in mwangi(first).activity_sessions.values_list("started_at", flat=True)
+            if timezone.localtime(at, NAIROBI).weekday() in (2, 6)
+        ]
+        assert rest == [], first
 
 
 def test_neema_completes_her_goal_and_it_is_celebrated(seeded):
@@ -277,3 +294,13 @@ def test_today_counts_only_what_is_over(db):
         call_command("seed_demo", quiet=True)
         start = datetime.datetime.combine(nairobi_today(), datetime.time(0), tzinfo=NAIROBI)
         assert not ActivitySession.objects.filter(started_at__gte=start).exists()
+
+
+def test_imani_signs_in_as_herself(seeded, client):
+    imani = mwangi("Imani")
+    assert imani.user is not None
+    assert imani.user.email == "imani@urbanhome.example"
+    assert client.login(email="imani@urbanhome.example", password="homeroom-demo")
+    goal = Goal.objects.get(pupil=imani, title="Build a quiz game in Scratch")
+    assert goal.updates.filter(side=Side.PUPIL, author=imani.user).exists()
+    assert goal.voices.get().written_by_pupil
