@@ -371,6 +371,13 @@ TRANSLATION_HTTP_API_KEY = env("TRANSLATION_HTTP_API_KEY", default="")
 TRANSLATION_TIMEOUT = env.int("TRANSLATION_TIMEOUT", default=30)
 ARGOS_PACKAGES_DIR = env.path("ARGOS_PACKAGES_DIR", default=BASE_DIR / "var" / "argos-packages")
 
+# Insights' narrative summary from an OpenAI-compatible chat-completions server (empty: templates
+# only). The model is sent numbers with the child as a placeholder, never names.
+INSIGHTS_LLM_URL = env("INSIGHTS_LLM_URL", default="")
+INSIGHTS_LLM_API_KEY = env("INSIGHTS_LLM_API_KEY", default="")
+INSIGHTS_LLM_MODEL = env("INSIGHTS_LLM_MODEL", default="")
+INSIGHTS_LLM_TIMEOUT = env.float("INSIGHTS_LLM_TIMEOUT", default=8.0)
+
 # Fernet keys for encrypted fields, newest first; older keys still decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 

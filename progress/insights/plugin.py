@@ -6,12 +6,30 @@ def ready() -> None:
 
 
 def notification_kinds() -> list:
+    # An insight suggests; it never messages anyone: no notification kind on purpose.
     return []
 
 
 def periodic_tasks() -> dict[str, dict]:
-    return {}
+    from celery.schedules import crontab
+
+    return {
+        # Nightly (01:30 UTC: night in Leeds and early morning in Nairobi): each pupil with records
+        # gets their insights raised and resolved as of their school's today.
+        "progress-insights-refresh": {
+            "task": "progress.insights.tasks.refresh_all_insights",
+            "schedule": crontab(hour=1, minute=30),
+        },
+    }
 
 
 def navigation_links(user) -> list[tuple[str, str]]:
+    """Staff who teach a class or hold a whole-school role get the class overviews (one query)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from progress.insights import policies
+
+    if user.is_authenticated and policies.class_groups_overseen_by(user).exists():
+        return [(_("Class overviews"), reverse("progress:class_list"))]
     return []

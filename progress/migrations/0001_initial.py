@@ -244,7 +244,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
                 ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='competencies', to='accounts.school')),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='strands', to='progress.subject')),
+                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='strands', to='progress.subject', verbose_name='subject')),
             ],
             options={
                 'verbose_name': 'competency',
@@ -266,7 +266,7 @@ class Migration(migrations.Migration):
                 ('deleted_at', models.DateTimeField(blank=True, null=True)),
                 ('pupil', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='accounts.pupil')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='progress.subject')),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='progress.subject', verbose_name='subject')),
             ],
             options={
                 'verbose_name': 'assessment',
@@ -285,7 +285,7 @@ class Migration(migrations.Migration):
                 ('deleted_at', models.DateTimeField(blank=True, null=True)),
                 ('pupil', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activity_sessions', to='accounts.pupil')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='progress.subject')),
+                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='progress.subject', verbose_name='subject')),
             ],
             options={
                 'verbose_name': 'learning activity',

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Pupil
 from progress.models.records import SoftDeleted, evidence_path
@@ -19,7 +20,8 @@ class GoalCategory(models.TextChoices):
 
 
 class GoalOwner(models.TextChoices):
-    HOME = "home", _("Home")
+    # "Home" as in the family's home, not the site's home page.
+    HOME = "home", pgettext_lazy("the family's home", "Home")
     SCHOOL = "school", _("School")
     BOTH = "both", _("Home and school")
 
@@ -32,7 +34,7 @@ class GoalStatus(models.TextChoices):
 
 
 class Side(models.TextChoices):
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("the family's home", "Home")
     SCHOOL = "school", _("School")
     PUPIL = "pupil", _("Pupil")
 

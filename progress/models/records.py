@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Curriculum, Pupil, School
 from progress import frameworks
@@ -25,13 +26,15 @@ class SoftDeleted(models.QuerySet):
 
 
 class Subject(models.Model):
+    """A school subject or CBC learning area (not a message's subject line)."""
+
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="subjects")
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        verbose_name = _("subject")
-        verbose_name_plural = _("subjects")
+        verbose_name = pgettext_lazy("school subject", "subject")
+        verbose_name_plural = pgettext_lazy("school subject", "subjects")
         ordering = ["school", "position", "name"]
         constraints = [models.UniqueConstraint(fields=["school", "name"], name="subject_unique_name")]
 
@@ -43,7 +46,12 @@ class Assessment(models.Model):
     """One assessment result: a score out of a maximum, or a grade, on a date."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="assessments")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="assessments")
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=pgettext_lazy("school subject", "subject"),
+    )
     title = models.CharField(_("title"), max_length=200)
     assessed_on = models.DateField(_("date"))
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
@@ -98,7 +106,14 @@ class ActivitySession(models.Model):
     """A stretch of learning: when it started, how long, what."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="activity_sessions")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("school subject", "subject"),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices, default=ActivityKind.LESSON)
     started_at = models.DateTimeField(_("started"))
     minutes = models.PositiveSmallIntegerField(_("minutes"))
@@ -177,7 +192,14 @@ class Competency(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=CompetencyKind.choices)
     code = models.CharField(_("code"), max_length=16)
     name = models.CharField(_("name"), max_length=200)
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, null=True, blank=True, related_name="strands")
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="strands",
+        verbose_name=pgettext_lazy("school subject", "subject"),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

@@ -1,0 +1,55 @@
+"""Who may see insights and class overviews, and whether a pupil's records may go to a language
+model. The only place these rules live; every answer is read from the database on each call."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts import policies as people
+from accounts.models import ClassGroup, Membership, Pupil, User
+from progress.models import Insight
+
+
+def insights_visible_to(user: User) -> QuerySet[Insight]:
+    """Insights about every pupil `user` may see (their children; pupils they teach or support)."""
+    if not user.is_authenticated:
+        return Insight.objects.none()
+    return Insight.objects.filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+
+
+def access_insight(*, user: User, insight_id: int, for_update: bool = False) -> Insight:
+    """The insight if `user` may see its pupil; otherwise Http404, whatever the reason."""
+    try:
+        insight = insights_visible_to(user).select_related("pupil").get(pk=insight_id)
+    except (Insight.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return people.locked(insight, "pupil") if for_update else insight
+
+
+def class_groups_overseen_by(user: User) -> QuerySet[ClassGroup]:
+    """The classes whose overview `user` may open: the classes they teach (while their membership
+    at that school is active), and every class of a school where they hold a whole-school role."""
+    if not user.is_authenticated:
+        return ClassGroup.objects.none()
+    memberships = Membership.objects.filter(user=user, is_active=True)
+    whole_school = memberships.filter(role__in=people.WHOLE_SCHOOL_ROLES).values("school_id")
+    taught = Q(staff=user, school_id__in=memberships.values("school_id"))
+    return ClassGroup.objects.filter(taught | Q(school_id__in=whole_school)).distinct()
+
+
+def access_class_overview(*, user: User, class_id: int, for_update: bool = False) -> ClassGroup:
+    """The class if `user` may open its overview; otherwise Http404 (a parent, a teacher of another
+    class, staff of another school all get the same answer)."""
+    try:
+        group = class_groups_overseen_by(user).select_related("school").get(pk=class_id)
+    except (ClassGroup.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return people.locked(group, "school") if for_update else group
+
+
+def may_use_ai_for(pupil: Pupil) -> bool:
+    """Whether this pupil's records may be sent to a language model for the narrative summary.
+
+    The seam for the consent matrix (issue 10): when a guardian revokes "AI features" this must
+    answer False, and the narrative then comes from the templates only. Until consent records
+    exist every pupil may."""
+    return True
