@@ -5,7 +5,7 @@ The story a new user should see:
 - Urban Home School (Nairobi, CBC): Grace Mwangi's four children have sixty days of learning
   activity, assessments and core-competency judgements that grow over the term. Jabari's
   engagement has fallen this week (34 minutes against 95 a week over the four weeks before: an
-  alert with those numbers), Neema has just completed her reading goal (a celebration card with
+  alert with those numbers, raised by the insight rules themselves), Neema has just completed her reading goal (a celebration card with
   her mother's and her tutor's words), and there are certificates and badges.
 - Riverside Primary (Leeds): the Clarke, García and Kowalska families share goals with their
   children's teachers (how home and school each support them, updates from both sides), one
@@ -23,12 +23,17 @@ from django.db import transaction
 from accounts.models import School
 from progress.demo import kenya, riverside
 from progress.demo.rows import templates_create
+from progress.insights.services import refresh_insights
 
 
 @transaction.atomic
 def seed(stdout=None) -> None:
+    seeded = []
     for part in (kenya, riverside):
         school = School.objects.filter(slug=part.SLUG).first()
         if school is not None:
             templates_create(school)
-            part.seed(school)
+            seeded += part.seed(school)
+    # The alerts the records call for, as the nightly run would raise them (with their numbers).
+    for pupil in seeded:
+        refresh_insights(pupil=pupil)

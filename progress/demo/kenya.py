@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import models
 from django.utils import timezone
 
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
@@ -18,6 +17,7 @@ from progress.demo.rows import (
     at,
     goal_upsert,
     judgements_upsert,
+    milestone_celebrate,
     school_today,
     subjects_upsert,
     sync,
@@ -29,21 +29,15 @@ from progress.models import (
     Assessment,
     Award,
     AwardKind,
-    Celebration,
     CelebrationNote,
-    CelebrationTemplate,
     Competency,
     CompetencyKind,
     GoalCategory,
     GoalOwner,
     GoalStatus,
-    Insight,
-    InsightRule,
-    Milestone,
     MilestoneKind,
     PupilVoice,
     Scale,
-    Severity,
     Side,
 )
 
@@ -174,7 +168,8 @@ BARAKA_GRADES = [  # pre-primary: the rubric's words for what he did, every fort
 ]
 
 
-def seed(school: School) -> None:
+def seed(school: School) -> list[Pupil]:
+    """The family's records; returns the children seeded (none without the accounts demo)."""
     parent = User.objects.filter(email="parent@urbanhome.example").first()
     tutor = User.objects.filter(email="tutor@urbanhome.example").first()
     pupils = {
@@ -182,7 +177,7 @@ def seed(school: School) -> None:
         for pupil in Pupil.objects.filter(school=school, last_name="Mwangi").select_related("school")
     }
     if parent is None or tutor is None or not all(child.first in pupils for child in CHILDREN):
-        return
+        return []
     today = school_today(school)
     subjects = subjects_upsert(school, CBC_SUBJECTS)
     strands = [
@@ -223,7 +218,7 @@ def seed(school: School) -> None:
     )
     _awards(pupils, tutor=tutor, today=today)
     _goals(school, pupils, parent=parent, tutor=tutor, today=today)
-    _engagement_alert(school, pupils[FALLING], today=today)
+    return children
 
 
 def _sessions(child: Child, day: datetime.date, today: datetime.date) -> list[tuple[datetime.time, str, int]]:
@@ -414,26 +409,13 @@ def _goals(school, pupils, *, parent, tutor, today) -> None:
         text="I liked Sungura Mjanja best because the hare tricks everyone.",
         defaults={"written_by": parent, "written_by_pupil": False, "created_at": at(school, completed_on)},
     )
-    milestone, _ = Milestone.objects.update_or_create(
-        pupil=neema,
-        key=f"goal_completed:{reading.pk}",
-        defaults={
-            "kind": MilestoneKind.GOAL_COMPLETED,
-            "title": f"Goal completed: {reading.title}",
-            "details": {"goal_id": reading.pk},
-            "happened_on": completed_on,
-            "created_at": at(school, completed_on, datetime.time(17, 0)),
-        },
-    )
-    template = CelebrationTemplate.objects.get(school=school, kind=MilestoneKind.GOAL_COMPLETED)
-    celebration, _ = Celebration.objects.get_or_create(
-        milestone=milestone,
-        defaults={
-            "pupil": neema,
-            "heading": template.heading.format(pupil=neema.known_as, milestone=milestone.title),
-            "body": template.body.format(pupil=neema.known_as, milestone=milestone.title),
-            "created_at": milestone.created_at,
-        },
+    celebration = milestone_celebrate(
+        neema,
+        kind=MilestoneKind.GOAL_COMPLETED,
+        key=f"goal:{reading.pk}",
+        title=reading.title,
+        details={"goal": reading.pk, "title": reading.title},
+        happened_on=completed_on,
     )
     for author, text in [
         (parent, "Neema, we are so proud of you. Which ten books next?"),
@@ -497,37 +479,4 @@ def _goals(school, pupils, *, parent, tutor, today) -> None:
         owner=GoalOwner.HOME,
         target_date=today + days(20),
         home_support="A picture list by the door of what goes in the bag.",
-    )
-
-
-def engagement_numbers(pupil: Pupil, *, today: datetime.date) -> dict[str, int]:
-    """Minutes in the last seven days (today included) and the weekly average of the four weeks
-    before: the numbers the engagement alert shows."""
-    zone = ZoneInfo(pupil.school.time_zone)
-
-    def minutes(first_back: int, last_back: int) -> int:
-        start = datetime.datetime.combine(today - datetime.timedelta(first_back), datetime.time(0), tzinfo=zone)
-        end = datetime.datetime.combine(today - datetime.timedelta(last_back - 1), datetime.time(0), tzinfo=zone)
-        return (
-            ActivitySession.objects.live()
-            .filter(pupil=pupil, started_at__gte=start, started_at__lt=end)
-            .aggregate(total=models.Sum("minutes"))["total"]
-            or 0
-        )
-
-    return {"this_week": minutes(6, 0), "average": round(minutes(34, 7) / 4)}
-
-
-def _engagement_alert(school: School, pupil: Pupil, *, today: datetime.date) -> None:
-    numbers = engagement_numbers(pupil, today=today)
-    year, week, _ = today.isocalendar()
-    Insight.objects.update_or_create(
-        pupil=pupil,
-        key=f"{InsightRule.ENGAGEMENT_DROP}:{year}-W{week:02d}",
-        defaults={
-            "rule": InsightRule.ENGAGEMENT_DROP,
-            "severity": Severity.WARNING,
-            "numbers": numbers,
-            "raised_at": at(school, today, datetime.time(6, 0)),
-        },
     )

@@ -8,7 +8,16 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import School
-from progress.models import CelebrationTemplate, CompetencyJudgement, Goal, GoalUpdate, MilestoneKind, Subject
+from progress.models import (
+    Celebration,
+    CelebrationTemplate,
+    CompetencyJudgement,
+    Goal,
+    GoalUpdate,
+    Milestone,
+    MilestoneKind,
+    Subject,
+)
 
 LEVEL = {"B": "BE", "A": "AE", "M": "ME", "E": "EE"}
 
@@ -18,7 +27,7 @@ RECORDED_AT = datetime.time(16, 0)  # when a day's results and judgements were w
 
 
 TEMPLATES = {
-    MilestoneKind.GOAL_COMPLETED: ("Goal reached!", "{milestone}. Well done, {pupil}: everyone is proud of you."),
+    MilestoneKind.GOAL_COMPLETED: ("Goal reached!", "{pupil} completed “{milestone}”. Everyone is proud of you!"),
     MilestoneKind.STREAK: ("On a roll!", "{milestone}. Keep it up, {pupil}!"),
     MilestoneKind.LEVEL_GAINED: ("Growing every day", "{milestone}. {pupil} has moved up a level."),
     MilestoneKind.AWARD: ("Congratulations!", "{milestone}. Well earned, {pupil}."),
@@ -123,3 +132,36 @@ def judgements_upsert(pupils, competencies, rounds, *, scale, recorded_by, today
         key=("pupil_id", "competency_id", "comment"),
         scope=CompetencyJudgement.objects.filter(pupil__in=pupils, comment__in=[comment for _d, comment in ROUNDS]),
     )
+
+
+def milestone_celebrate(pupil, *, kind, key, title, details, happened_on) -> Celebration:
+    """The milestone (under the key milestone recognition gives it) and its celebration card in
+    the words of the school's template, written directly: the family is not told again about a
+    milestone of the past."""
+    milestone, _ = Milestone.objects.get_or_create(
+        pupil=pupil,
+        key=key,
+        defaults={
+            "kind": kind,
+            "title": title[:200],
+            "details": details,
+            "happened_on": happened_on,
+            "created_at": at(pupil.school, happened_on, RECORDED_AT),
+        },
+    )
+    celebration = Celebration.objects.filter(milestone=milestone).first()
+    if celebration is None:
+        template = CelebrationTemplate.objects.get(school_id=pupil.school_id, kind=kind)
+
+        def fill(text: str) -> str:
+            # Plain replacement, not str.format: a school's wording may hold other braces.
+            return text.replace("{pupil}", pupil.known_as).replace("{milestone}", title)
+
+        celebration = Celebration.objects.create(
+            milestone=milestone,
+            pupil=pupil,
+            heading=fill(template.heading)[:200],
+            body=fill(template.body),
+            created_at=milestone.created_at,
+        )
+    return celebration

@@ -148,6 +148,8 @@ def test_jabari_engagement_falls_and_the_alert_shows_its_numbers(seeded):
     assert alert.numbers["this_week"] == 34
     assert alert.numbers["average"] == 95
     assert not Insight.objects.filter(rule=InsightRule.ENGAGEMENT_DROP).exclude(pupil=jabari).exists()
+    # His Kiswahili results slip too: the story holds together.
+    assert Insight.objects.filter(pupil=jabari, rule=InsightRule.DECLINING_TREND, resolved_at__isnull=True).exists()
 
 
 def test_imani_learns_every_day_of_the_last_three_weeks(seeded):
@@ -183,6 +185,8 @@ def test_neema_completes_her_goal_and_it_is_celebrated(seeded):
     assert "Neema" in celebration.body
     authors = {note.author.email for note in celebration.notes.all()}
     assert authors == {"parent@urbanhome.example", "tutor@urbanhome.example"}
+    news = Insight.objects.get(pupil=neema, rule=InsightRule.MILESTONE, resolved_at__isnull=True)
+    assert news.numbers["title"] == goal.title
     # Her own words, written down by her mother (she is too young to sign in).
     voice = goal.voices.get()
     assert not voice.written_by_pupil
