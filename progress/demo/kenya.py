@@ -17,7 +17,7 @@ from progress.demo.rows import (
     at,
     goal_upsert,
     judgements_upsert,
-    milestone_celebrate,
+    milestones_recognise,
     school_today,
     subjects_upsert,
     sync,
@@ -35,7 +35,6 @@ from progress.models import (
     GoalCategory,
     GoalOwner,
     GoalStatus,
-    MilestoneKind,
     PupilVoice,
     Scale,
     Side,
@@ -409,14 +408,7 @@ def _goals(school, pupils, *, parent, tutor, today) -> None:
         text="I liked Sungura Mjanja best because the hare tricks everyone.",
         defaults={"written_by": parent, "written_by_pupil": False, "created_at": at(school, completed_on)},
     )
-    celebration = milestone_celebrate(
-        neema,
-        kind=MilestoneKind.GOAL_COMPLETED,
-        key=f"goal:{reading.pk}",
-        title=reading.title,
-        details={"goal": reading.pk, "title": reading.title},
-        happened_on=completed_on,
-    )
+    celebration = milestones_recognise(neema)[f"goal:{reading.pk}"].celebration
     for author, text in [
         (parent, "Neema, we are so proud of you. Which ten books next?"),
         (tutor, "A wonderful effort, Neema: your reading aloud has grown so much this term."),

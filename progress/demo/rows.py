@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import School
+from progress.goals.milestones import celebration_from_template, find_milestones
 from progress.models import (
     Celebration,
     CelebrationTemplate,
@@ -26,11 +27,16 @@ ROUNDS = [(56, "Start of term"), (28, "Mid-term review"), (3, "This week")]
 RECORDED_AT = datetime.time(16, 0)  # when a day's results and judgements were written down
 
 
+# Urban Home School's own wording of its cards ({milestone} reads like "Completed the goal “…”").
+# Riverside keeps none, so its multilingual families read the default card in their own language.
 TEMPLATES = {
-    MilestoneKind.GOAL_COMPLETED: ("Goal reached!", "{pupil} completed “{milestone}”. Everyone is proud of you!"),
-    MilestoneKind.STREAK: ("On a roll!", "{milestone}. Keep it up, {pupil}!"),
-    MilestoneKind.LEVEL_GAINED: ("Growing every day", "{milestone}. {pupil} has moved up a level."),
-    MilestoneKind.AWARD: ("Congratulations!", "{milestone}. Well earned, {pupil}."),
+    MilestoneKind.GOAL_COMPLETED: (
+        "Goal reached, {pupil}!",
+        "{milestone}. Everyone at home and at school is proud of you.",
+    ),
+    MilestoneKind.STREAK: ("On a roll, {pupil}!", "{milestone}. Keep it up!"),
+    MilestoneKind.LEVEL_GAINED: ("Growing every day", "{milestone}. Well done, {pupil}!"),
+    MilestoneKind.AWARD: ("Congratulations, {pupil}!", "{milestone}. Well earned."),
 }
 
 
@@ -134,34 +140,25 @@ def judgements_upsert(pupils, competencies, rounds, *, scale, recorded_by, today
     )
 
 
-def milestone_celebrate(pupil, *, kind, key, title, details, happened_on) -> Celebration:
-    """The milestone (under the key milestone recognition gives it) and its celebration card in
-    the words of the school's template, written directly: the family is not told again about a
-    milestone of the past."""
-    milestone, _ = Milestone.objects.get_or_create(
-        pupil=pupil,
-        key=key,
-        defaults={
-            "kind": kind,
-            "title": title[:200],
-            "details": details,
-            "happened_on": happened_on,
-            "created_at": at(pupil.school, happened_on, RECORDED_AT),
-        },
-    )
-    celebration = Celebration.objects.filter(milestone=milestone).first()
-    if celebration is None:
-        template = CelebrationTemplate.objects.get(school_id=pupil.school_id, kind=kind)
-
-        def fill(text: str) -> str:
-            # Plain replacement, not str.format: a school's wording may hold other braces.
-            return text.replace("{pupil}", pupil.known_as).replace("{milestone}", title)
-
-        celebration = Celebration.objects.create(
-            milestone=milestone,
+def milestones_recognise(pupil) -> dict[str, Milestone]:
+    """Every milestone in the pupil's records, each with its celebration card, found as milestone
+    recognition finds them (same keys, same cards) but written directly: `recognise_milestones`
+    also tells the family, which a seed of records of the past must not. Returns them by key."""
+    known = {milestone.key: milestone for milestone in Milestone.objects.filter(pupil=pupil)}
+    for found in find_milestones(pupil):
+        if found.key in known:
+            continue
+        recognised_at = at(pupil.school, found.happened_on, RECORDED_AT)
+        milestone = Milestone.objects.create(
             pupil=pupil,
-            heading=fill(template.heading)[:200],
-            body=fill(template.body),
-            created_at=milestone.created_at,
+            kind=found.kind,
+            key=found.key,
+            title=found.title[:200],
+            details=found.details,
+            happened_on=found.happened_on,
+            created_at=recognised_at,
         )
-    return celebration
+        celebration = celebration_from_template(milestone)
+        Celebration.objects.filter(pk=celebration.pk).update(created_at=recognised_at)
+        known[found.key] = milestone
+    return known
