@@ -329,3 +329,20 @@ def test_milestones_are_recognised_once_and_quietly(seeded):
     for pupil in Pupil.objects.filter(milestones__isnull=False).distinct():
         assert recognise_milestones(pupil) == [], pupil.first_name
     assert not Notification.objects.exists()
+
+
+def test_grace_reads_jabari_alert_with_its_numbers(seeded, client):
+    client.force_login(User.objects.get(email="parent@urbanhome.example"))
+    page = client.get(f"/progress/pupils/{mwangi('Jabari').pk}/insights/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "34 minutes of learning in the last 7 days, against 95 a week" in text
+
+
+def test_imani_sees_her_own_goals_only(seeded, client):
+    assert client.login(email="imani@urbanhome.example", password="homeroom-demo")
+    page = client.get("/progress/me/", follow=True)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Build a quiz game in Scratch" in text
+    assert "Read ten Kiswahili storybooks" not in text  # her sister's goal is not hers
