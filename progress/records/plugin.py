@@ -46,8 +46,10 @@ def periodic_tasks() -> dict[str, dict]:
 def navigation_links(user) -> list[tuple[str, str]]:
     from django.urls import reverse
 
-    from progress.records import policies
+    from accounts.policies import navigation_roles
 
-    if user.is_authenticated and policies.has_pupils_to_support(user):
+    # Staff only; the menu is on every page, so it asks the one per-request question every app's
+    # links share (the queue itself shows only pupils the person teaches or supports).
+    if navigation_roles(user):
         return [(_("Observations to review"), reverse("progress:observations_review"))]
     return []
