@@ -337,7 +337,7 @@ def _awards(pupils, *, tutor, today) -> None:
         ("Neema", AwardKind.BADGE, "Bookworm", "A book a week for a month.", 30),
         ("Neema", AwardKind.CERTIFICATE, "Kiswahili reading challenge", "Ten storybooks read in Kiswahili.", 2),
         ("Jabari", AwardKind.BADGE, "Young scientist", "Took part in the science fair with a solar cooker.", 40),
-        ("Imani", AwardKind.CERTIFICATE, "Introduction to coding", "Completed the Scratch coding course.", 12),
+        ("Imani", AwardKind.CERTIFICATE, "Introduction to coding", "Completed the Scratch coding course.", 20),
         ("Imani", AwardKind.BADGE, "Peer helper", "Helped her younger brother with his reading.", 25),
     ]
     rows = [

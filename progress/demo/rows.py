@@ -23,7 +23,9 @@ from progress.models import (
 LEVEL = {"B": "BE", "A": "AE", "M": "ME", "E": "EE"}
 
 # Days back of the three judgement rounds, and what each round's comment says (it is the key).
-ROUNDS = [(56, "Start of term"), (28, "Mid-term review"), (3, "This week")]
+# The last is over two weeks old, so the levels gained in it are celebrated but are no longer news
+# among the alerts (which then show the story: Jabari's week, Neema's goal, Imani's streak).
+ROUNDS = [(56, "Start of term"), (37, "Mid-term review"), (17, "Half-term check")]
 RECORDED_AT = datetime.time(16, 0)  # when a day's results and judgements were written down
 
 
