@@ -24,6 +24,7 @@ moves the titled rows to their new dates and adds the new days of activity.
 from django.db import transaction
 
 from accounts.models import School
+from progress import competencies
 from progress.demo import kenya, riverside
 from progress.demo.rows import milestones_recognise, templates_create
 from progress.insights.services import refresh_insights
@@ -32,6 +33,7 @@ from progress.insights.services import refresh_insights
 @transaction.atomic
 def seed(stdout=None) -> None:
     seeded = []
+    competencies.ensure_built_in()  # made by a migration; made again if a table was emptied since
     urban = School.objects.filter(slug=kenya.SLUG).first()
     if urban is not None:
         templates_create(urban)
