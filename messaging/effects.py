@@ -84,6 +84,19 @@ outbox.register(notifications.SEND, _notification_send, queue="email")
 outbox.register(notifications.SEND_URGENT, _notification_send, queue="safeguarding")
 
 
+def _notifications_send(entry: OutboxEntry) -> None:
+    notifications.notifications_send(notification_ids=entry.payload["notifications"])
+
+
+outbox.register(notifications.SEND_BATCH, _notifications_send, queue="email")
+outbox.register(notifications.SEND_BATCH_URGENT, _notifications_send, queue="safeguarding")
+
+
+@outbox.handler(notifications.BADGES, queue="realtime", max_attempts=3)
+def notification_badges(entry: OutboxEntry) -> None:
+    notifications.unread_badges_push(user_ids=entry.payload["users"])
+
+
 @outbox.handler(notifications.BADGE, queue="realtime", max_attempts=3)
 def notification_badge(entry: OutboxEntry) -> None:
     # The count as it is now: a repeat shows the same number.
