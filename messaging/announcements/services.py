@@ -222,6 +222,8 @@ def _notify(announcement: Announcement, guardians: list[User], *, reminder: bool
         url=reverse("messaging:announcement", args=[announcement.pk]),
         urgent=announcement.urgent,
         target=announcement,
+        # Read from `announcement_recipients` (its audience) in this transaction.
+        audience_checked=True,
     )
 
 

@@ -35,19 +35,30 @@ Audience = Callable[[Model], QuerySet]
 _registry: dict[str, VisibleTo] = {}
 _models: dict[str, type[Model]] = {}
 _audiences: dict[str, Audience] = {}
+_audience_sees_pupil: set[str] = set()
 
 
-def register(model: type[Model], visible_to: VisibleTo, *, audience: Audience | None = None) -> None:
+def register(
+    model: type[Model], visible_to: VisibleTo, *, audience: Audience | None = None, audience_sees_pupil: bool = False
+) -> None:
     """Let notifications be about `model`'s objects: `visible_to(user)` is the queryset of those
     `user` may see now; `audience(obj)`, when given, the users who may see `obj` now (each of
-    them must pass `visible_to`). Registering the same model again replaces its rule."""
+    them must pass `visible_to`); `audience_sees_pupil` when everyone in it may also see the
+    object's own `pupil` (a conversation about a child). Registering the same model again
+    replaces its rule."""
     label = model._meta.label_lower
     _registry[label] = visible_to
     _models[label] = model
-    if audience is None:
-        _audiences.pop(label, None)
-    else:
+    _audiences.pop(label, None)
+    _audience_sees_pupil.discard(label)
+    if audience is not None:
         _audiences[label] = audience
+        if audience_sees_pupil:
+            _audience_sees_pupil.add(label)
+
+
+def _pupil_seen_by_audience(target_type: str, target: Model | None, pupil_id: int | None) -> bool:
+    return target is not None and target_type in _audience_sees_pupil and getattr(target, "pupil_id", None) == pupil_id
 
 
 def label_of(target: Model) -> str:
@@ -107,7 +118,10 @@ def who_may_see(users: Iterable[User], *, target: Model | None = None, pupil=Non
         found = User.objects.filter(pk__in=[user.pk for user in users])
         if target is not None:
             found = found.filter(pk__in=audience(target).order_by().values("pk"))
-        if pupil is not None:
+        pupil_id = getattr(pupil, "pk", pupil)
+        if pupil is not None and not (
+            target is not None and _pupil_seen_by_audience(label_of(target), target, pupil_id)
+        ):
             found = found.filter(pk__in=people_who_see_pupil(pupil).values("pk"))
         passed = set(found.values_list("pk", flat=True))
     for user in users:
@@ -147,7 +161,7 @@ def still_deliverable(notifications: Iterable) -> set[int]:
         found = User.objects.filter(pk__in=[notification.user_id for notification in group])
         if target is not None:
             found = found.filter(pk__in=_audiences[target_type](target).order_by().values("pk"))
-        if pupil_id is not None:
+        if pupil_id is not None and not _pupil_seen_by_audience(target_type, target, pupil_id):
             found = found.filter(pk__in=people_who_see_pupil(pupil_id).values("pk"))
         passed = set(found.values_list("pk", flat=True))
         deliverable.update(notification.pk for notification in group if notification.user_id in passed)

@@ -43,6 +43,7 @@ def notify_many(
     target=None,
     repeat_title=None,
     push_badges: bool = True,
+    audience_checked: bool = False,
 ):
     from messaging.notifications import notify_many as notifications_notify_many
 
@@ -57,4 +58,5 @@ def notify_many(
         target=target,
         repeat_title=repeat_title,
         push_badges=push_badges,
+        audience_checked=audience_checked,
     )

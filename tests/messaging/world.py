@@ -112,7 +112,7 @@ def outside(monkeypatch) -> Outside:
     monkeypatch.setattr(
         notify_bridge,
         "notify_many",
-        lambda *, users, push_badges=True, **kwargs: seen.notifications.extend(
+        lambda *, users, push_badges=True, audience_checked=False, **kwargs: seen.notifications.extend(
             {"user": user, **kwargs} for user in users
         ),
     )
