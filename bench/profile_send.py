@@ -63,6 +63,9 @@ def main() -> None:
     parser.add_argument("--thread", action="store_true", help="the thread page (of --messages) beside a minimal page")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument(
+        "--no-keep", action="store_true", help="render every message fragment each time (as before they were kept)"
+    )
     parser.add_argument("--only", default="", help="a regex: list only matching functions (e.g. 'messaging|hub')")
     parser.add_argument("--no-profile", action="store_true", help="only the CPU and query figures")
     args = parser.parse_args()
@@ -126,6 +129,10 @@ def main() -> None:
             ]
         )
         minimal_url = install_minimal_page()
+        if args.no_keep:
+            from messaging.templatetags import messaging_fragments
+
+            messaging_fragments.FRAGMENTS = 0
         for _warm in range(3):
             assert reader.get(thread_url).status_code == 200
             assert reader.get(minimal_url).status_code == 200
