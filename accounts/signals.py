@@ -11,6 +11,16 @@ from accounts.services import login_attempt_record
 
 
 @receiver(user_logged_in)
+def track_signed_in_session(sender, request, user, **kwargs):
+    """Every session that signs someone in is listed on their devices page from its first moment."""
+    if request is None or not getattr(getattr(request, "session", None), "session_key", None):
+        return
+    from accounts.settings.middleware import session_seen_now
+
+    session_seen_now(request, user)
+
+
+@receiver(user_logged_in)
 def record_password_sign_in(sender, request, user, **kwargs):
     # Speak the person's language from this response on (the "signed in" message is written now).
     translation.activate(user.preferred_language)
