@@ -22,7 +22,7 @@ class PreferencesForm(forms.ModelForm):
         help_texts = {
             "display_name": _("The name schools and other families see."),
             "phone": _(
-                "For text messages and sign-in codes. Like 07700 900982, or +254 712 345678 from another country."
+                "For text messages and sign-in codes. Like 07911 123456, or +254 712 345678 from another country."
             ),
         }
         error_messages = {"display_name": {"required": _("Enter your name.")}}
@@ -52,7 +52,7 @@ class PreferencesForm(forms.ModelForm):
             number = phonenumbers.parse(value, None if value.startswith("+") else self.phone_region)
         except phonenumbers.NumberParseException:
             raise forms.ValidationError(
-                _("Enter a mobile number, like 07700 900982, or with the country code, like +254 712 345678."),
+                _("Enter a mobile number, like 07911 123456, or with the country code, like +254 712 345678."),
                 code="invalid",
             ) from None
         if not phonenumbers.is_valid_number(number):

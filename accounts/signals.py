@@ -20,6 +20,12 @@ def track_signed_in_session(sender, request, user, **kwargs):
     session_seen_now(request, user)
 
 
+def _track_after_allauth_sign_in(sender, request, user, **kwargs):
+    # allauth.usersessions, on its own sign-in signal (sent after Django's), drops the row just
+    # written (the new session's data is not saved yet) and writes one without the town: note again.
+    track_signed_in_session(sender, request=request, user=user)
+
+
 @receiver(user_logged_in)
 def record_password_sign_in(sender, request, user, **kwargs):
     # Speak the person's language from this response on (the "signed in" message is written now).
@@ -86,6 +92,7 @@ def _connect_account_change_receivers():
     ):
         signal.connect(_audit_account_change(action), weak=False, dispatch_uid=action)
     allauth_signals.email_added.connect(_tell_owner_of_new_address, dispatch_uid="account.email_added.notify")
+    allauth_signals.user_logged_in.connect(_track_after_allauth_sign_in, dispatch_uid="account.session_tracked")
 
 
 _connect_account_change_receivers()
