@@ -102,7 +102,7 @@ def sign_in_history_for(user: User, *, limit: int = 50) -> list[SignIn]:
             at=attempt.created_at,
             when=time_in_words(attempt.created_at, now=now),
             device=device_in_words(attempt.user_agent),
-            place=place_in_words(ip_address=attempt.ip_address),
+            place=place_in_words(town=attempt.town, ip_address=attempt.ip_address),
             outcome=attempt.get_outcome_display(),
             succeeded=attempt.succeeded,
         )

@@ -6,7 +6,7 @@ from django.utils import translation
 from django_otp import devices_for_user
 
 from accounts.models import LoginAttempt
-from accounts.requests import client_ip, user_agent
+from accounts.requests import client_ip, client_town, user_agent
 from accounts.services import login_attempt_record
 
 
@@ -42,6 +42,7 @@ def record_password_sign_in(sender, request, user, **kwargs):
         outcome=LoginAttempt.Outcome.SUCCESS,
         ip_address=client_ip(request),
         user_agent=user_agent(request),
+        town=client_town(request),
     )
 
 

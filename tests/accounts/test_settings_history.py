@@ -106,3 +106,28 @@ def test_the_history_page_costs_the_same_for_3_or_60_attempts(client, django_ass
         counts.append(len(captured))
         assert response.content.decode().count("Chrome on Android") == min(size, 50) - min(size, 50) // 2
     assert counts[0] == counts[1]
+
+
+def test_near_a_town_only_when_our_own_proxy_said_so(client, parent, settings):
+    from tests.accounts.conftest import sign_in
+
+    settings.TRUSTED_PROXY_ADDRESSES = ["10.0.0.1"]
+    sign_in(
+        client,
+        parent,
+        password="wrong",
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_CLIENT_TOWN="Fakeville",  # sent by the client itself: dropped
+    )
+    sign_in(
+        client,
+        parent,
+        HTTP_USER_AGENT=CHROME_ANDROID,
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        HTTP_X_CLIENT_TOWN="Leeds",
+    )
+    page = client.get(URL).content.decode()
+    assert "near Leeds" in page
+    assert "Fakeville" not in page
+    assert "network 198.51.100.0/24" in page
