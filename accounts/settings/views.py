@@ -5,6 +5,7 @@ Thin: each reads through a selector filtered by the signed-in person or calls on
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -29,11 +30,12 @@ def sessions(request):
 @login_required
 @require_POST
 def session_end(request, session_id):
-    user_session = access_user_session(user=request.user, session_id=session_id, for_update=True)
     try:
-        services.session_end(
-            user=request.user, user_session=user_session, current_session_key=request.session.session_key
-        )
+        with transaction.atomic():
+            user_session = access_user_session(user=request.user, session_id=session_id, for_update=True)
+            services.session_end(
+                user=request.user, user_session=user_session, current_session_key=request.session.session_key
+            )
     except services.SessionError as error:
         messages.error(request, str(error))
     else:

@@ -2,6 +2,8 @@
 one can be signed out (its next request is anonymous, its live pages' sockets close), and all
 others at once. Only one's own: another person's session id answers 404 and ends nothing."""
 
+import uuid
+
 import pytest
 from allauth.usersessions.models import UserSession
 from channels.db import database_sync_to_async
@@ -14,7 +16,8 @@ from accounts.settings import middleware
 from messaging import realtime
 from tests import factories
 from tests.accounts.conftest import sign_in
-from tests.messaging.test_consumers import APP, run
+from tests.conftest import require
+from tests.messaging.test_consumers import APP, REDIS_URL, redis_reachable, run
 
 pytestmark = pytest.mark.django_db
 
@@ -161,8 +164,18 @@ def test_the_devices_page_costs_the_same_for_2_or_8_devices(parent, django_asser
 
 
 @pytest.mark.django_db(transaction=True)
-def test_signing_a_device_out_closes_its_live_pages_and_no_others(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+@pytest.mark.parametrize("layer", ["memory", "redis"])
+def test_signing_a_device_out_closes_its_live_pages_and_no_others(settings, layer):
+    if layer == "redis":
+        require(redis_reachable(), f"Redis is not reachable at {REDIS_URL}")
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
+            }
+        }
+    else:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     school = factories.SchoolFactory()
     parent = factories.UserFactory()
     factories.GuardianshipFactory(guardian=parent, pupil=factories.PupilFactory(school=school))
