@@ -33,6 +33,19 @@ def is_dsl_anywhere(user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.DSL, is_active=True).exists()
 
 
+def navigation_roles(user: User) -> frozenset[tuple[int, str]]:
+    """(school id, role) of the user's active memberships, read once per request for the menu on
+    every page (each app's `navigation_links` asks this rather than a query of its own). Kept on
+    the user object, which lives one request: never use it to decide access, only what to link."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_navigation_roles", None)
+    if cached is None:
+        cached = frozenset(Membership.objects.filter(user=user, is_active=True).values_list("school_id", "role"))
+        user._navigation_roles = cached
+    return cached
+
+
 def is_staff_at(*, user: User, school: School | int) -> bool:
     return bool(roles_at(user=user, school=school))
 

@@ -49,6 +49,11 @@ def _is_current(current_path: str, url: str) -> bool:
     return current_path == url or (url != "/" and current_path.startswith(url))
 
 
+def is_pupil_sign_in(user: User) -> bool:
+    """Whether `user` is a pupil's own sign-in (Pupil.user), not a guardian's or staff's."""
+    return user.is_authenticated and Pupil.objects.filter(user=user).exists()
+
+
 def children_for_guardian(user: User) -> QuerySet[Pupil]:
     """The guardian's children with their school and class groups, for the home page."""
     return (

@@ -26,6 +26,10 @@ def home(request):
         "send_register": selectors.send_register_for(user),
         "year_groups": selectors.year_groups_for(user),
     }
+    # Evaluated here, and kept for the page: only someone with neither children nor a role pays
+    # the query that asks whether they are a pupil (whose own sign-in has one place to go).
+    if not context["children"] and not context["memberships"] and selectors.is_pupil_sign_in(user):
+        return redirect("progress:me")
     return render(request, "accounts/home.html", context)
 
 

@@ -88,8 +88,9 @@ class MessagingConfig(AppConfig):
         from django.urls import reverse
 
         from accounts import policies
+        from accounts.models import Role
 
         links = [(_("Messages"), reverse("messaging:inbox")), (_("Announcements"), reverse("messaging:announcements"))]
-        if policies.is_dsl_anywhere(user):
+        if any(role == Role.DSL for _school, role in policies.navigation_roles(user)):
             links.append((_("Safeguarding alerts"), reverse("messaging:safeguarding_alerts")))
         return links

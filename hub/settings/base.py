@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "accounts.twofactor.middleware.TwoFactorMiddleware",
+    # A pupil's own sign-in reaches only the pupil view (/progress/me/); every other page is 404.
+    "progress.goals.middleware.PupilViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -28,6 +28,10 @@ LABELS = {
     MODEL: _("Written by a language model from your child's records"),
     TEMPLATE: _("Written from your child's records by a template"),
 }
+STAFF_LABELS = {
+    MODEL: _("Written by a language model from the pupil's records"),
+    TEMPLATE: _("Written from the pupil's records by a template"),
+}
 MAX_MODEL_CHARS = 1500
 # The model's text is kept per pupil, per day, per language and per set of facts (Django's cache,
 # so Redis in production): one call a day at most unless the numbers change.
@@ -41,10 +45,11 @@ FAILURE_BACKOFF_SECONDS = 5 * 60
 class Narrative:
     text: str
     source: str  # MODEL or TEMPLATE
+    for_family: bool = True  # the label says "your child" to the family, "the pupil" to staff
 
     @property
     def label(self):
-        return LABELS[self.source]
+        return (LABELS if self.for_family else STAFF_LABELS)[self.source]
 
     @property
     def by_model(self) -> bool:
@@ -156,7 +161,10 @@ def template_text(facts: Facts, *, child: str) -> str:
         sentences.append(gettext("No learning has been recorded for %(child)s in the last 7 days.") % {"child": child})
     if facts.busiest_day is not None and facts.top_subject:
         sentences.append(
-            gettext("Over the last four weeks %(child)s learned most on %(day)s %(part)s, and most of all %(subject)s.")
+            gettext(
+                "Over the last four weeks %(child)s learned most on %(day)s %(part)s, and spent the most time on "
+                "%(subject)s."
+            )
             % {
                 "child": child,
                 "day": WEEKDAY_NAMES[int(facts.busiest_day)],

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Pupil, User
+from progress.insights import llm, policies, rules, tips
 from progress.insights import narrative as words
-from progress.insights import policies, rules, tips
 from progress.models import ActivitySession, Assessment, Goal, GoalOwner, GoalStatus, Insight, InsightSeen, Milestone
 
 PATTERN_DAYS = 28
@@ -291,11 +291,35 @@ def narrative_for(*, user: User, pupil: Pupil, today: datetime.date | None = Non
     today = today or school_today(pupil)
     facts = facts_for(pupil=pupil, today=today)
     child = pupil.known_as
+    family = people.is_guardian_of(user=user, pupil=pupil)
     if policies.may_use_ai_for(pupil):
         text = words.model_text(facts, pupil_id=pupil.pk, today=today, names=_names_near(pupil))
         if text:
-            return words.Narrative(text=words.fill_in(text, child=child), source=words.MODEL)
-    return words.Narrative(text=words.template_text(facts, child=child), source=words.TEMPLATE)
+            return words.Narrative(text=words.fill_in(text, child=child), source=words.MODEL, for_family=family)
+    return words.Narrative(text=words.template_text(facts, child=child), source=words.TEMPLATE, for_family=family)
+
+
+def narrative_warm(*, pupil: Pupil, today: datetime.date | None = None) -> int:
+    """Asks the model now (the nightly task, not a page) for the pupil's narrative in each language
+    their guardians read, so the families' pages find it ready. Returns how many are ready; nothing
+    happens without a model or without the pupil's consent. A cache write, no database write."""
+    from django.utils import translation
+
+    if not llm.configured() or not policies.may_use_ai_for(pupil):
+        return 0
+    today = today or school_today(pupil)
+    languages = set(
+        people.guardians_with_viewing_rights(pupil)
+        .exclude(preferred_language="")
+        .values_list("preferred_language", flat=True)
+    )
+    names = _names_near(pupil)
+    ready = 0
+    for language in sorted(languages):
+        with translation.override(language):
+            facts = facts_for(pupil=pupil, today=today)
+            ready += bool(words.model_text(facts, pupil_id=pupil.pk, today=today, names=names))
+    return ready
 
 
 # --- the staff's mirror view -------------------------------------------------------------------

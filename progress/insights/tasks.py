@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from progress.insights import services
+from progress.insights import selectors, services
 
 RETRY = {"acks_late": True, "max_retries": 3, "retry_backoff": 60, "retry_backoff_max": 1800, "retry_jitter": True}
 
@@ -25,6 +25,10 @@ def refresh_pupil_insights(self, pupil_id: int) -> int:
     if pupil is None:
         return 0
     try:
-        return len(services.refresh_insights(pupil=pupil))
+        current = services.refresh_insights(pupil=pupil)
     except Exception as error:  # a database hiccup: try again later; nothing half-written stays
         raise self.retry(exc=error) from error
+    # With a model configured, families' pages find tomorrow's summary ready instead of waiting on
+    # it (a failure here only means the page asks, or uses the templates).
+    selectors.narrative_warm(pupil=pupil)
+    return len(current)

@@ -161,7 +161,32 @@ def _seed() -> tuple[World, dict]:
         # Values for one route only, where the shared ones would name the wrong thing.
         "route:account_reset_password_from_key": {"key": [default_token_generator.make_token(world.parent)]},
     }
+    # Each app's tests seed their own rows for this world and name the values of their URL
+    # parameters (and may add roles, like a pupil with their own sign-in): tests/<app>/a11y_world*.py.
+    world.extra_roles = {}
+    for extension in _page_world_extensions():
+        candidates.update(extension.candidates(world))
+        if hasattr(extension, "roles"):
+            world.extra_roles.update(extension.roles(world))
     return world, candidates
+
+
+def _page_world_extensions() -> list:
+    """The `tests/<app>/a11y_world*.py` modules: `candidates(world) -> {param: [values]}` (rows
+    seeded for tests.messaging.world.World's people) and optionally `roles(world) -> {name: user}`."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    found = []
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.ispkg:
+            package = importlib.import_module(f"tests.{info.name}")
+            for module in pkgutil.iter_modules(package.__path__):
+                if module.name.startswith("a11y_world"):
+                    found.append(importlib.import_module(f"tests.{info.name}.{module.name}"))
+    return found
 
 
 def _client_for(user, *, verified=True) -> Client:
@@ -205,6 +230,7 @@ def _discover(world: World, candidates: dict) -> tuple[list[Page], dict[str, Cli
         "leader": world.leader,
         "school_admin": world.office,
     }
+    roles.update(getattr(world, "extra_roles", {}))
     clients = {role: _client_for(user) for role, user in roles.items()}
     # Signed in with a password, not yet past the code step (the DSL has an authenticator by now).
     clients["dsl_at_code_step"] = _client_for(world.dsl, verified=False)
@@ -212,6 +238,10 @@ def _discover(world: World, candidates: dict) -> tuple[list[Page], dict[str, Cli
     routes = [r for r in all_routes() if r.name and not r.name.startswith(SKIP_PREFIXES) and r.name not in SKIP]
     for route in routes:
         choices = {**candidates, **candidates.get(f"route:{route.name}", {})}
+        missing = [param for param in route.params if param not in choices]
+        if missing:
+            problems.append(f"{route.name}: no value to try for {missing} (add it in tests/<app>/a11y_world*.py)")
+            continue
         value_sets = [
             dict(zip(route.params, values, strict=True))
             for values in itertools.product(*(choices[param] for param in route.params))

@@ -178,3 +178,39 @@ def test_endpoint_accepts_a_base_a_v1_or_a_full_url(settings):
     for configured in ("http://x:1", "http://x:1/", "http://x:1/v1", "http://x:1/v1/chat/completions"):
         settings.INSIGHTS_LLM_URL = configured
         assert llm.endpoint() == "http://x:1/v1/chat/completions"
+
+
+def test_staff_read_a_label_about_the_pupil(family, settings):
+    settings.INSIGHTS_LLM_URL = ""
+    _, child = family
+    sendco = factories.UserFactory()
+    factories.MembershipFactory(user=sendco, school=child.school, role="sendco")
+    narrative = selectors.narrative_for(user=sendco, pupil=child, today=TODAY)
+    assert str(narrative.label) == "Written from the pupil's records by a template"
+
+
+def test_the_nightly_task_has_the_summary_ready_in_each_familys_language(family, model):
+    from progress.insights import tasks
+
+    guardian, child = family
+    guardian.preferred_language = "sw"
+    guardian.save()
+    other = factories.UserFactory(preferred_language="en-gb")
+    factories.GuardianshipFactory(guardian=other, pupil=child)
+    tasks.refresh_pupil_insights(child.pk)
+    today = selectors.school_today(child)  # the task's day
+    languages = sorted(body["messages"][0]["content"].rsplit("Write in ", 1)[1] for body in model.requests)
+    assert languages == ["British English.", "Swahili."]
+    with translation.override("sw"):
+        assert selectors.narrative_for(user=guardian, pupil=child, today=today).source == "model"
+    with translation.override("en-gb"):
+        assert selectors.narrative_for(user=other, pupil=child, today=today).source == "model"
+    assert len(model.requests) == 2  # the pages asked nothing
+
+
+def test_without_a_model_the_nightly_task_asks_nothing(family, settings):
+    from progress.insights import tasks
+
+    settings.INSIGHTS_LLM_URL = ""
+    _, child = family
+    assert tasks.refresh_pupil_insights(child.pk) >= 0

@@ -159,3 +159,18 @@ def test_narrative_without_a_model_comes_from_the_templates(family, school, sett
         "In the last 7 days Amani spent 20 minutes learning, against 105 a week on average over the 4 weeks before."
     )
     assert "Mathematics" in narrative.text
+
+
+def test_patterns_use_the_schools_clock(db):
+    school = factories.SchoolFactory(time_zone="Africa/Nairobi", country="KE", curriculum="cbc")
+    child = factories.PupilFactory(school=school)
+    # 22:30 UTC on Sunday is 01:30 on Monday in Nairobi: a Monday morning there.
+    from progress.models import ActivitySession
+
+    ActivitySession.objects.create(
+        pupil=child, started_at=datetime.datetime(2026, 11, 22, 22, 30, tzinfo=datetime.UTC), minutes=30
+    )
+    patterns = selectors.patterns_for(pupil=child, today=TODAY)
+    assert patterns.busiest_day.label == "Monday"
+    assert patterns.busiest_part.key == "morning"
+    assert [str(bar.label) for bar in patterns.subjects] == ["Lesson"]

@@ -143,3 +143,20 @@ def test_reading_and_dismissing_are_per_reader_and_audited(child, guardian):
     assert not InsightSeen.objects.filter(user=other).exists()
     actions = list(AuditEntry.objects.filter(target_id=str(insight.pk)).values_list("action", flat=True))
     assert sorted(actions) == ["insight.dismissed", "insight.read"]
+
+
+def test_the_command_refreshes_on_demand(child, guardian, school):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    records.goal(child, guardian, target_date=TODAY - datetime.timedelta(days=3))
+    out = StringIO()
+    call_command("refresh_insights", "--school", school.slug, "--date", TODAY.isoformat(), stdout=out)
+    assert "Pupils refreshed: 1; insights current: 1." in out.getvalue()
+    assert Insight.objects.get(pupil=child).numbers["days_over"] == 3
+    with pytest.raises(CommandError):
+        call_command("refresh_insights", "--school", "nowhere")
+    with pytest.raises(CommandError):
+        call_command("refresh_insights", "--date", "yesterday")

@@ -232,3 +232,31 @@ def test_the_overview_costs_the_same_queries_for_3_or_15_pupils(client, school, 
     large_count = _queries(client, overview_url(large))
     assert small_count == large_count
     assert large_count <= 20
+
+
+def _child_with_history(school, parent, days, today):
+    pupil = factories.PupilFactory(school=school)
+    factories.GuardianshipFactory(guardian=parent, pupil=pupil)
+    maths, reading = records.subject(school, "Mathematics"), records.subject(school, "Reading")
+    records.daily_activity(pupil, until=today, days=days, minutes=20, subject_row=maths)
+    records.daily_activity(pupil, until=today, days=days // 2, minutes=10, subject_row=reading)
+    for n in range(days // 10):
+        records.assessment(pupil, maths, today - datetime.timedelta(days=10 * n), 50 + n % 40)
+        records.goal(pupil, parent, title=f"Goal {n}", owner="school", target_date=today - datetime.timedelta(days=n))
+        records.milestone(pupil, today - datetime.timedelta(days=n), key=f"m{n}")
+        records.insight(pupil, key=f"i{n}")
+    return pupil
+
+
+def test_the_pupil_page_costs_the_same_queries_for_60_or_600_days_of_records(client, parent, school, settings):
+    settings.INSIGHTS_LLM_URL = ""
+    today = timezone.now().astimezone(school.zone).date()
+    short = _child_with_history(school, parent, 60, today)
+    long = _child_with_history(school, parent, 600, today)
+    client.force_login(parent)
+    page = "progress:pupil_insights"
+    _queries(client, reverse(page, args=[short.pk]))  # warm the session
+    short_count = _queries(client, reverse(page, args=[short.pk]))
+    long_count = _queries(client, reverse(page, args=[long.pk]))
+    assert short_count == long_count
+    assert long_count <= 30

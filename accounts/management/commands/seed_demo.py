@@ -36,6 +36,10 @@ SCHOOL_ADMIN_PERMISSIONS = {
         "safeguardingphrase": ["view", "add", "change", "delete"],
         "messagetemplate": ["view", "add", "change", "delete"],
     },
+    "progress": {
+        # The school's wording of its celebration cards.
+        "celebrationtemplate": ["view", "add", "change", "delete"],
+    },
 }
 
 
