@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import audit
 from accounts.models import LoginAttempt
-from accounts.requests import client_ip, user_agent
+from accounts.requests import client_ip, client_town, user_agent
 from accounts.services import login_attempt_record
 
 
@@ -45,4 +45,5 @@ class AccountAdapter(DefaultAccountAdapter):
             outcome=outcome,
             ip_address=client_ip(request),
             user_agent=user_agent(request),
+            town=client_town(request),
         )

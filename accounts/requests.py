@@ -25,3 +25,13 @@ def safe_next(request, fallback: str = "/") -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
+
+
+# The town our own edge proxy worked out for the client (a CDN's visitor-location header, renamed).
+# hub.proxy drops it from every request that did not come through a trusted proxy, so a client
+# cannot choose the place its sign-ins are shown from. There is no location database here.
+TOWN_HEADER = "HTTP_X_CLIENT_TOWN"
+
+
+def client_town(request) -> str:
+    return " ".join(request.META.get(TOWN_HEADER, "").split())[:100]

@@ -1,14 +1,26 @@
 """Reads for accounts pages, filtered by the acting user."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
-from accounts.models import ClassGroup, Guardianship, LoginAttempt, Membership, Pupil, Role, SendStatus, User
+from accounts.models import (
+    ClassGroup,
+    Guardianship,
+    LoginAttempt,
+    Membership,
+    Pupil,
+    Role,
+    School,
+    SendStatus,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,7 @@ def navigation_for(user: User, *, current_path: str) -> list[NavigationLink]:
     for app_config in apps.get_app_configs():
         if hasattr(app_config, "navigation_links"):
             links.extend(app_config.navigation_links(user))
+    links.append((_("Settings"), reverse("settings_index")))
     links.append((_("Security"), reverse("twofactor:overview")))
     links.append((_("Sign-in history"), reverse("login_history")))
     if user.is_staff:
@@ -70,6 +83,70 @@ def classes_taught_by(user: User) -> QuerySet[ClassGroup]:
 
 def login_history_for(user: User, *, limit: int = 50) -> QuerySet[LoginAttempt]:
     return LoginAttempt.objects.filter(user=user).order_by("-created_at")[:limit]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One sign-in attempt as its person reads it: "Chrome on Android, network 203.0.113.0/24, yesterday 19:04"."""
+
+    at: datetime.datetime
+    when: str
+    device: str
+    place: str
+    outcome: str
+    succeeded: bool
+
+
+def sign_in_history_for(user: User, *, limit: int = 50) -> list[SignIn]:
+    """The person's own latest sign-in attempts, newest first, in words, on their clock (one query)."""
+    from accounts.settings.devices import device_in_words, place_in_words, time_in_words
+
+    now = timezone.now()
+    return [
+        SignIn(
+            at=attempt.created_at,
+            when=time_in_words(attempt.created_at, now=now),
+            device=device_in_words(attempt.user_agent),
+            place=place_in_words(town=attempt.town, ip_address=attempt.ip_address),
+            outcome=attempt.get_outcome_display(),
+            succeeded=attempt.succeeded,
+        )
+        for attempt in login_history_for(user, limit=limit)
+    ]
+
+
+@dataclass(frozen=True)
+class ProfileChoices:
+    likely_time_zones: list[str]
+    phone_region: str | None  # where a number typed without +country code is read
+
+
+def profile_choices_for(user: User) -> ProfileChoices:
+    """For the profile form (one query): the time zones the person most likely lives in, most
+    likely first (their own, their children's schools' and the schools they work at, then those
+    countries' other zones and their language's), and the country of their schools (if only one)."""
+    from accounts.settings.zones import LANGUAGE_COUNTRIES, likely_zones
+
+    schools = list(
+        School.objects.filter(
+            Q(pk__in=policies.children_of(user).values("school_id"))
+            | Q(pk__in=Membership.objects.filter(user=user, is_active=True).values("school_id"))
+        )
+        .order_by("name")
+        .values_list("time_zone", "country")
+    )
+    countries = [country.upper() for _zone, country in schools]
+    zones = likely_zones(
+        current=user.time_zone,
+        school_zones=[zone for zone, _country in schools],
+        countries=countries,
+        language=user.preferred_language,
+    )
+    if countries:
+        region = countries[0] if len(set(countries)) == 1 else None
+    else:
+        region = next(iter(LANGUAGE_COUNTRIES.get(user.preferred_language, ())), None)
+    return ProfileChoices(likely_time_zones=zones, phone_region=region)
 
 
 def send_register_for(user: User) -> QuerySet[Pupil]:

@@ -7,7 +7,7 @@ from accounts.models import LoginAttempt, User
 
 
 def login_attempt_record(
-    *, email: str, outcome: str, ip_address: str | None, user_agent: str, user: User | None = None
+    *, email: str, outcome: str, ip_address: str | None, user_agent: str, user: User | None = None, town: str = ""
 ) -> LoginAttempt:
     """Keep one sign-in attempt. An unknown email is kept too (it shows someone guessing)."""
     if user is None and email:
@@ -18,6 +18,7 @@ def login_attempt_record(
         outcome=outcome,
         ip_address=ip_address,
         user_agent=(user_agent or "")[:400],
+        town=(town or "")[:100],
     )
 
 

@@ -6,8 +6,24 @@ from django.utils import translation
 from django_otp import devices_for_user
 
 from accounts.models import LoginAttempt
-from accounts.requests import client_ip, user_agent
+from accounts.requests import client_ip, client_town, user_agent
 from accounts.services import login_attempt_record
+
+
+@receiver(user_logged_in)
+def track_signed_in_session(sender, request, user, **kwargs):
+    """Every session that signs someone in is listed on their devices page from its first moment."""
+    if request is None or not getattr(getattr(request, "session", None), "session_key", None):
+        return
+    from accounts.settings.middleware import session_seen_now
+
+    session_seen_now(request, user)
+
+
+def _track_after_allauth_sign_in(sender, request, user, **kwargs):
+    # allauth.usersessions, on its own sign-in signal (sent after Django's), drops the row just
+    # written (the new session's data is not saved yet) and writes one without the town: note again.
+    track_signed_in_session(sender, request=request, user=user)
 
 
 @receiver(user_logged_in)
@@ -26,6 +42,7 @@ def record_password_sign_in(sender, request, user, **kwargs):
         outcome=LoginAttempt.Outcome.SUCCESS,
         ip_address=client_ip(request),
         user_agent=user_agent(request),
+        town=client_town(request),
     )
 
 
@@ -76,6 +93,7 @@ def _connect_account_change_receivers():
     ):
         signal.connect(_audit_account_change(action), weak=False, dispatch_uid=action)
     allauth_signals.email_added.connect(_tell_owner_of_new_address, dispatch_uid="account.email_added.notify")
+    allauth_signals.user_logged_in.connect(_track_after_allauth_sign_in, dispatch_uid="account.session_tracked")
 
 
 _connect_account_change_receivers()

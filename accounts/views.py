@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
@@ -33,17 +35,27 @@ def home(request):
 
 @login_required
 def login_history(request):
-    return render(request, "accounts/login_history.html", {"attempts": selectors.login_history_for(request.user)})
+    """Sign-in attempts in words: the device, the network (or town), the time on the person's clock."""
+    return render(request, "accounts/login_history.html", {"attempts": selectors.sign_in_history_for(request.user)})
 
 
 @login_required
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
+    """The profile: name, mobile number, language, time zone (likely ones first), simplified interface.
+    The email address is shown with a link to allauth's page, which re-verifies a new one."""
+    user = copy.copy(request.user)  # the form writes into it: a refused form must not change the page's user
+    choices = selectors.profile_choices_for(user)
+    form = PreferencesForm(
+        request.POST or None,
+        instance=user,
+        likely_time_zones=choices.likely_time_zones,
+        phone_region=choices.phone_region,
+    )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if changes:
             services.preferences_update(user=request.user, **changes)
-        messages.success(request, _("Your preferences are saved."))
+        messages.success(request, _("Your profile is saved."))
         return redirect("preferences")
     return render(request, "accounts/preferences.html", {"form": form}, status=422 if form.errors else 200)
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save, pre_delete
 
 from accounts.models import ClassGroup, Guardianship, Membership, User
+from accounts.settings import sessions as account_sessions
 from messaging import realtime
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,12 @@ def _signed_out(sender, request=None, user=None, **kwargs) -> None:
         transaction.on_commit(lambda: realtime.close_session_sockets(session_key), robust=True)
 
 
+def _sessions_ended(sender, session_keys=(), **kwargs) -> None:
+    # Sessions signed out from the person's devices page (accounts.settings): their sockets close.
+    for session_key in session_keys:
+        transaction.on_commit(lambda key=session_key: realtime.close_session_sockets(key), robust=True)
+
+
 def _password_changed(sender, request=None, user=None, **kwargs) -> None:
     # Other sessions no longer sign in (their password hash is stale); this one was given the new
     # hash (and a new key) by allauth, so only sockets of sessions that no longer sign in close.
@@ -146,5 +153,6 @@ def connect() -> None:
     post_save.connect(_user_saved, sender=User, dispatch_uid=f"{uid}user.save")
     post_delete.connect(_user_deleted, sender=User, dispatch_uid=f"{uid}user.delete")
     user_logged_out.connect(_signed_out, dispatch_uid=f"{uid}signed_out")
+    account_sessions.sessions_ended.connect(_sessions_ended, dispatch_uid=f"{uid}sessions_ended")
     for signal in (allauth_signals.password_changed, allauth_signals.password_set, allauth_signals.password_reset):
         signal.connect(_password_changed, dispatch_uid=f"{uid}password.{id(signal)}")

@@ -20,6 +20,8 @@ class LoginAttempt(models.Model):
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=400, blank=True)
+    # Only from our own edge proxy (accounts.requests.client_town); there is no location database.
+    town = models.CharField(_("town"), max_length=100, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
 
     class Meta:

@@ -24,7 +24,7 @@ from django_otp import login as otp_login
 from accounts import audit, policies
 from accounts.models import LoginAttempt
 from accounts.models.people import normalise_phone
-from accounts.requests import client_ip, safe_next, user_agent
+from accounts.requests import client_ip, client_town, safe_next, user_agent
 from accounts.services import login_attempt_record
 from accounts.twofactor import selectors, services
 from accounts.twofactor.forms import AnyCodeForm, BackupCodeForm, CodeForm, CurrentCodeForm, PhoneForm
@@ -325,6 +325,7 @@ def _record(request, outcome: str) -> None:
         outcome=outcome,
         ip_address=client_ip(request),
         user_agent=user_agent(request),
+        town=client_town(request),
     )
 
 

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    # The devices signed in to each account, which their person may sign out (accounts/settings/).
+    "allauth.usersessions",
     "django_otp",
     "django_otp.plugins.otp_email",
     "guardian",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Notes each session's device and last use, at most every few minutes (accounts/settings/).
+    "accounts.settings.middleware.SessionActivityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

@@ -80,13 +80,15 @@ def test_too_many_wrong_codes_are_recorded_as_rate_limited(client, parent):
 
 def test_history_page_shows_only_my_attempts(client, parent):
     stranger = factories.UserFactory()
-    sign_in(client, stranger, password="wrong", HTTP_USER_AGENT="StrangerBrowser/1.0")
-    sign_in(client, parent)
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+    chrome_android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+    sign_in(client, stranger, password="wrong", HTTP_USER_AGENT=firefox)
+    sign_in(client, parent, HTTP_USER_AGENT=chrome_android)
     response = client.get(reverse("login_history"))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Mozilla/5.0 (Homeroom tests)" in page
-    assert "StrangerBrowser/1.0" not in page
+    assert "Chrome on Android" in page  # in words, never the raw browser string
+    assert "Firefox" not in page
     assert "Signed in" in page
 
 
