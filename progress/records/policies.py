@@ -134,5 +134,10 @@ def observations_to_review_for(user: User) -> QuerySet[Observation]:
     return readable(user, waiting)
 
 
+def is_staff_anywhere(user: User) -> bool:
+    """An active member of staff at some school (the review queue is theirs, empty or not)."""
+    return bool(people.staff_school_ids(user))
+
+
 def has_pupils_to_support(user: User) -> bool:
     return people.pupils_supported_by(user).exists()

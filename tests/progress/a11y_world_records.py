@@ -7,7 +7,8 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from progress.models import ActivitySession, Assessment, Award, Competency, CompetencyJudgement, Observation, Subject
+from progress import competencies
+from progress.models import ActivitySession, Assessment, Award, CompetencyJudgement, Observation, Subject
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
 
@@ -25,10 +26,11 @@ def candidates(world) -> dict:
     )
     activity = ActivitySession.objects.create(pupil=child, subject=subject, started_at=timezone.now(), minutes=30)
     award = Award.objects.create(pupil=child, kind="badge", title="Kind friend", awarded_on=datetime.date(2026, 10, 2))
-    competency = Competency.objects.filter(school__isnull=True, framework=school.curriculum).first()
-    scale, level = ("england_are", "EXS") if school.curriculum == "england" else ("cbc_rubric", "ME")
-    if competency.kind == "elg":
-        scale, level = "eyfs_elg", "EXP"
+    # Built-in competencies are made again if a transactional test flushed them.
+    if school.curriculum == "england":
+        competency, scale, level = competencies.built_in("READ"), "england_are", "EXS"
+    else:
+        competency, scale, level = competencies.built_in("CC"), "cbc_rubric", "ME"
     judgement = CompetencyJudgement.objects.create(
         pupil=child, competency=competency, scale=scale, level=level, judged_on=datetime.date(2026, 10, 3)
     )

@@ -284,3 +284,11 @@ def test_a_date_in_the_future_is_refused_on_its_field(client, w):
     assert response.status_code == 422
     assert 'id="id_observed_on_error"' in response.content.decode()
     assert not Observation.objects.exists()
+
+
+def test_staff_with_no_pupils_yet_see_an_empty_queue(client, w):
+    newcomer = w.staff("Nia Newteacher", "teacher")
+    sign_in(client, newcomer)
+    response = client.get(reverse("progress:observations_review"))
+    assert response.status_code == 200
+    assert "Nothing is waiting for you." in response.content.decode()
