@@ -84,8 +84,8 @@ def sentence_for(rule: str, numbers: dict) -> str:
             }
         if rule == rules.DEADLINE_MISSED:
             return ngettext(
-                "The goal \u201c%(title)s\u201d was due on %(date)s, %(days)s day ago.",
-                "The goal \u201c%(title)s\u201d was due on %(date)s, %(days)s days ago.",
+                "The goal “%(title)s” was due on %(date)s, %(days)s day ago.",
+                "The goal “%(title)s” was due on %(date)s, %(days)s days ago.",
                 n["days_over"],
             ) % {"title": n["title"], "date": _day(n["target_date"]), "days": n["days_over"]}
     except (KeyError, TypeError, ValueError):
