@@ -39,6 +39,17 @@ SCHOOL_ADMIN_PERMISSIONS = {
     "progress": {
         # The school's wording of its celebration cards.
         "celebrationtemplate": ["view", "add", "change", "delete"],
+        # The school's subjects and its own competencies; corrections to pupils' records (removing
+        # one keeps the row, marked deleted and audited: no "delete" permission is given).
+        "subject": ["view", "add", "change"],
+        "competency": ["view", "add", "change"],
+        "assessment": ["view", "change"],
+        "activitysession": ["view", "change"],
+        "award": ["view", "change"],
+        "competencyjudgement": ["view", "change"],
+        "observation": ["view"],
+        "goal": ["view"],
+        "portfolioitem": ["view"],
     },
 }
 
