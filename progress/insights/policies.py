@@ -5,7 +5,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import policies as people
-from accounts.models import ClassGroup, Membership, Pupil, User
+from accounts.consent import policies as consent
+from accounts.models import ClassGroup, DataKind, Membership, Pupil, Recipient, User
 from progress.models import Insight
 
 
@@ -46,10 +47,16 @@ def access_class_overview(*, user: User, class_id: int, for_update: bool = False
     return people.locked(group, "school") if for_update else group
 
 
-def may_use_ai_for(pupil: Pupil) -> bool:
-    """Whether this pupil's records may be sent to a language model for the narrative summary.
+# The kinds of data the narrative's facts come from: the model is asked only if the family lets
+# AI features use every one of them.
+AI_DATA_KINDS = (DataKind.ASSESSMENT, DataKind.ACTIVITY)
 
-    The seam for the consent matrix (issue 10): when a guardian revokes "AI features" this must
-    answer False, and the narrative then comes from the templates only. Until consent records
-    exist every pupil may."""
-    return True
+
+def may_use_ai_for(pupil: Pupil) -> bool:
+    """Whether this pupil's records may be sent to a language model for the narrative summary:
+    only while the family's consent lets "AI features" use assessment results and activity
+    (`accounts.consent.policies`). Otherwise the narrative comes from the templates only."""
+    return all(
+        pupil.pk in consent.consent_allows(pupil_ids=[pupil.pk], data_kind=kind, recipient=Recipient.AI)
+        for kind in AI_DATA_KINDS
+    )
