@@ -6,8 +6,10 @@ import pytest
 from accounts.management.commands.seed_demo import school_admin_group
 from accounts.models import AuditEntry, SchoolConsentDefault
 from tests import factories
-from tests.accounts.consent_world import consent_world  # noqa: F401
+from tests.accounts import consent_world as worlds
 from tests.conftest import force_verified_login
+
+consent_world = worlds.consent_world
 
 URL = "/admin/accounts/schoolconsentdefault/"
 

@@ -11,9 +11,12 @@ from django.utils import timezone
 from accounts.models import DataKind, Recipient, SchoolConsentDefault
 from progress.goals import services as goals
 from progress.insights import selectors as insights
-from tests.accounts.consent_world import consent_world, sign_in  # noqa: F401
+from tests.accounts import consent_world as worlds
 from tests.progress.factories_records import ActivitySessionFactory, AssessmentFactory, AwardFactory
 from tests.simulators.llm import ChatCompletionsSimulator
+
+consent_world = worlds.consent_world
+sign_in = worlds.sign_in
 
 ASSESSMENT, ACTIVITY, PHOTOS = DataKind.ASSESSMENT, DataKind.ACTIVITY, DataKind.PHOTOS
 

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from accounts.consent import policies, services, tasks
 from accounts.models import AuditEntry, ConsentChange, ConsentRecord, DataKind, Recipient
-from tests.accounts.consent_world import consent_world  # noqa: F401
+from tests.accounts import consent_world as worlds
+
+consent_world = worlds.consent_world
 
 ASSESSMENT, PHOTOS = DataKind.ASSESSMENT, DataKind.PHOTOS
 
@@ -66,7 +68,8 @@ def test_every_change_is_in_the_timeline_with_old_new_ip_and_browser(consent_wor
     entry = AuditEntry.objects.get(action="consent.refused")
     assert entry.actor_id == w.parent.pk
     assert entry.school_id == w.school.pk
-    assert entry.details["old"] is True and entry.details["new"] is False
+    assert entry.details["old"] is True
+    assert entry.details["new"] is False
     assert entry.details["ip_address"] == "198.51.100.4"
 
 

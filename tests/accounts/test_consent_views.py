@@ -12,7 +12,10 @@ from django.utils import timezone
 
 from accounts.models import ConsentChange, ConsentRecord, DataKind, Recipient
 from tests import factories
-from tests.accounts.consent_world import consent_world, sign_in  # noqa: F401
+from tests.accounts import consent_world as worlds
+
+consent_world = worlds.consent_world
+sign_in = worlds.sign_in
 
 
 def url(pupil):
@@ -140,7 +143,8 @@ def test_an_end_date_and_reason_from_the_change_page(client, consent_world):
     )
     assert response.status_code == 302
     record = ConsentRecord.objects.get()
-    assert record.given and record.reason == "Trip"
+    assert record.given
+    assert record.reason == "Trip"
     assert record.expires_at.astimezone(w.school.zone).date().isoformat() == ends
     assert "Until " in client.get(url(w.child)).content.decode()
 
