@@ -223,3 +223,59 @@ def test_refusing_other_staff_hides_school_wide_work_from_staff_of_other_classes
     assert "Lucia class painting" in titles(w.classmate_parent)
     assert "Lucia class painting" in titles(w.teacher)
     assert "Lucia class painting" in titles(w.dsl)
+
+
+# --- other school staff: the class overview, alerts and the insights page -------------------------
+
+
+def test_refusing_other_staff_hides_minutes_and_results_from_the_leader_s_class_overview(client, records):
+    w = records
+    ActivitySessionFactory(pupil=w.child, kind="reading", minutes=13)
+    url = f"/progress/classes/{w.own_class.pk}/overview/"
+    sign_in(client, w.leader)
+    page = client.get(url).content.decode()
+    assert "English: 7/10" in page
+    assert ">60<" in page  # 47 + 13 minutes this week
+
+    w.choose(ACTIVITY, Recipient.OTHER_STAFF, False)
+    w.choose(ASSESSMENT, Recipient.OTHER_STAFF, False)
+
+    page = client.get(url).content.decode()
+    assert "English: 7/10" not in page
+    assert ">60<" not in page
+    assert "Not shared by the family" in page
+    # Their own class teacher still sees both.
+    sign_in(client, w.teacher)
+    page = client.get(url).content.decode()
+    assert "English: 7/10" in page
+    assert ">60<" in page
+
+
+def test_refusing_other_staff_hides_engagement_alerts_from_them(records):
+    from progress.insights import policies
+    from progress.models import Insight
+
+    w = records
+    Insight.objects.create(pupil=w.child, rule="engagement_drop", key="engagement_drop:x", numbers={})
+    Insight.objects.create(pupil=w.child, rule="deadline_missed", key="deadline_missed:x", numbers={})
+    rules = lambda user: set(policies.insights_visible_to(user).values_list("rule", flat=True))  # noqa: E731
+    assert rules(w.leader) == {"engagement_drop", "deadline_missed"}
+    w.choose(ACTIVITY, Recipient.OTHER_STAFF, False)
+    assert rules(w.leader) == {"deadline_missed"}
+    assert rules(w.teacher) == {"engagement_drop", "deadline_missed"}
+    assert rules(w.dsl) == {"engagement_drop", "deadline_missed"}
+
+
+def test_refusing_other_staff_hides_the_summary_and_patterns_on_the_insights_page(client, records, settings):
+    settings.INSIGHTS_LLM_URL = ""
+    w = records
+    url = f"/progress/pupils/{w.child.pk}/insights/"
+    sign_in(client, w.sendco)
+    page = client.get(url).content.decode()
+    assert "47 minutes of learning" in page
+    w.choose(ACTIVITY, Recipient.OTHER_STAFF, False)
+    page = client.get(url).content.decode()
+    assert "47 minutes of learning" not in page
+    assert "has not agreed to staff who do not teach" in page
+    sign_in(client, w.teacher)
+    assert "47 minutes of learning" in client.get(url).content.decode()
