@@ -70,6 +70,10 @@ NOT_YET_READ = {
     ),
 }
 
+MOOD_NOT_YET_RECORDED = _(
+    "Homeroom does not record mood check-ins yet. Your choices for them will apply from the day it does."
+)
+
 
 def exempt_roles(data_kind: str) -> set[str]:
     """Roles that see `data_kind` whatever the family chose for "other school staff"."""

@@ -31,6 +31,7 @@ def _page_context(request, pupil, recipient):
         "recipient": recipient,
         "all_recipients": Recipient.choices,
         "safeguarding_note": policies.SAFEGUARDING_NOTE,
+        "mood_note": policies.MOOD_NOT_YET_RECORDED,
     }
 
 
