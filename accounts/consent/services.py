@@ -62,9 +62,10 @@ def consent_set(
         raise ConsentError(_("An end date only applies when you give consent. Leave it empty to refuse."))
     if expires_at is not None and expires_at <= now:
         raise ConsentError(_("The end date must be in the future."))
-    record = (
-        ConsentRecord.objects.select_for_update().filter(pupil=pupil, data_kind=data_kind, recipient=recipient).first()
-    )
+    # Changes to one child's consent wait for each other (two guardians at once): the latest wins,
+    # and the first choice for a cell is never created twice.
+    Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
+    record = ConsentRecord.objects.filter(pupil=pupil, data_kind=data_kind, recipient=recipient).first()
     old = effective(record=record, school_id=pupil.school_id, data_kind=data_kind, recipient=recipient, now=now)
     if record is None:
         record = ConsentRecord(pupil=pupil, data_kind=data_kind, recipient=recipient)
@@ -117,12 +118,10 @@ def consents_expire_due(*, now: datetime.datetime | None = None) -> int:
 def consent_expire(*, record_id: int, now: datetime.datetime) -> bool:
     """One consent lapses, if it is still given and past its end date (a guardian may have changed
     it since it was found)."""
-    record = (
-        ConsentRecord.objects.select_for_update(of=("self",))
-        .select_related("pupil")
-        .filter(pk=record_id, given=True, expires_at__lte=now)
-        .first()
-    )
+    pupil_id = ConsentRecord.objects.filter(pk=record_id).values_list("pupil_id", flat=True).first()
+    # The same lock as `consent_set`: a guardian's change and the lapse never interleave.
+    Pupil.objects.select_for_update().filter(pk=pupil_id).first()
+    record = ConsentRecord.objects.select_related("pupil").filter(pk=record_id, given=True, expires_at__lte=now).first()
     if record is None:
         return False
     ended = record.expires_at
