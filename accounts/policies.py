@@ -6,7 +6,7 @@ role or viewing right takes effect on the next request.
 
 from collections.abc import Iterable
 
-from django.db.models import Model, Q, QuerySet, Subquery
+from django.db.models import CharField, Model, Q, QuerySet, Subquery, Value
 from django.http import Http404
 
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
@@ -33,17 +33,42 @@ def is_dsl_anywhere(user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.DSL, is_active=True).exists()
 
 
+# A row of the menu's one question that stands for "guardian with viewing rights", not a role.
+_GUARDIAN = "guardian"
+
+
+def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
+    """The menu's one question per request: (school id, role) of the user's active memberships,
+    and (school id, "guardian") for each school where a child of theirs with viewing rights
+    learns, in one query. Kept on the user object, which lives one request."""
+    cached = getattr(user, "_navigation_facts", None)
+    if cached is None:
+        staff = Membership.objects.filter(user=user, is_active=True).order_by().values_list("school_id", "role")
+        family = (
+            Guardianship.objects.filter(guardian=user, can_view=True)
+            .order_by()
+            .values_list("pupil__school_id", Value(_GUARDIAN, output_field=CharField()))
+        )
+        cached = frozenset(staff.union(family))
+        user._navigation_facts = cached
+    return cached
+
+
 def navigation_roles(user: User) -> frozenset[tuple[int, str]]:
     """(school id, role) of the user's active memberships, read once per request for the menu on
     every page (each app's `navigation_links` asks this rather than a query of its own). Kept on
     the user object, which lives one request: never use it to decide access, only what to link."""
     if not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_navigation_roles", None)
-    if cached is None:
-        cached = frozenset(Membership.objects.filter(user=user, is_active=True).values_list("school_id", "role"))
-        user._navigation_roles = cached
-    return cached
+    return frozenset(row for row in _navigation_facts(user) if row[1] != _GUARDIAN)
+
+
+def navigation_is_guardian(user: User) -> bool:
+    """Whether the user is a guardian with viewing rights of a child, from the same one question
+    as `navigation_roles` (no query of its own): for what to link, never to decide access."""
+    if not user.is_authenticated:
+        return False
+    return any(role == _GUARDIAN for _school, role in _navigation_facts(user))
 
 
 def is_staff_at(*, user: User, school: School | int) -> bool:

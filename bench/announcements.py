@@ -11,10 +11,11 @@ fan-out jobs are run one by one as a worker would (`hub.outbox.run`). Printed:
   with its email and badge entries, one translation entry per language, the next batch);
 - floor: a bare bulk insert of the same rows the fan-out must write (N receipts and N
   notifications, in one transaction), per family;
-- the ratio of the two.
-
-The notification emails and translations the fan-out records are further jobs, not run here (they
-have their own figures). Runs in a throwaway database (test_<name>), created and dropped here.
+- the ratio of the two;
+- delivery: the notifications' own jobs the fan-out records (one per batch for their emails,
+  texts or digest, one per batch for their badges), run next, per family and beside the floor;
+- left: the jobs not run here (the translations, one per language).
+ Runs in a throwaway database (test_<name>), created and dropped here.
 """
 
 import argparse
@@ -143,6 +144,20 @@ def measure(families: int) -> dict:
     reached = AnnouncementReceipt.objects.filter(announcement=announcement).count()
     assert reached == families, (reached, families)
 
+    # The notifications' own jobs: their delivery (email / text / digest decisions) and badges.
+    delivery_ms, delivery_queries, delivery_jobs = 0.0, 0, 0
+    for entry_id in (
+        OutboxEntry.objects.filter(effect__startswith="notifications.", status="pending")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            outbox.run(entry_id)
+            delivery_ms += (time.perf_counter() - started) * 1000
+        delivery_queries += len(captured.captured_queries)
+        delivery_jobs += 1
+
     # The floor: the same rows written by a bare bulk insert, in one transaction.
     floor_announcement = Announcement.objects.create(
         school=school, author=leader, audience="school", title="Floor", body="Floor"
@@ -166,6 +181,9 @@ def measure(families: int) -> dict:
         "fanout_queries": fanout_queries,
         "floor_ms": floor_ms,
         "floor_queries": len(floor_queries.captured_queries),
+        "delivery_jobs": delivery_jobs,
+        "delivery_ms": delivery_ms,
+        "delivery_queries": delivery_queries,
         "downstream": OutboxEntry.objects.filter(status="pending").exclude(effect=services.FANOUT).count(),
     }
 
@@ -206,7 +224,8 @@ def main() -> None:
         connection.creation.destroy_test_db(name, verbosity=0)
     header = (
         f"{'families':>8} {'post ms':>8} {'post q':>6} {'jobs':>4} {'fan-out ms':>10} {'ms/family':>9} "
-        f"{'q/family':>8} {'floor ms/family':>15} {'floor q':>7} {'ratio':>6} {'later jobs':>10}"
+        f"{'q/family':>8} {'floor ms/family':>15} {'floor q':>7} {'ratio':>6} "
+        f"{'delivery jobs':>13} {'delivery ms/family':>18} {'q/family':>8} {'ratio':>6} {'left':>4}"
     )
     print(header)
     for r in results:
@@ -215,7 +234,9 @@ def main() -> None:
         print(
             f"{r['families']:>8} {r['post_ms']:>8.1f} {r['post_queries']:>6} {r['jobs']:>4} {r['fanout_ms']:>10.0f} "
             f"{per:>9.2f} {r['fanout_queries'] / r['families']:>8.1f} {floor:>15.3f} {r['floor_queries']:>7} "
-            f"{per / floor:>5.0f}x {r['downstream']:>10}"
+            f"{per / floor:>5.1f}x {r['delivery_jobs']:>13} {r['delivery_ms'] / r['families']:>18.2f} "
+            f"{r['delivery_queries'] / r['families']:>8.2f} {r['delivery_ms'] / r['families'] / floor:>5.1f}x "
+            f"{r['downstream']:>4}"
         )
 
 

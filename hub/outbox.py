@@ -34,6 +34,14 @@ The handler contract:
   notification row, a stored translation); where you cannot (SMTP), make the repeat
   recognisable (a Message-ID derived from the entry id) and keep the work after the send small.
 - It computes recipients from current access, at the moment it runs.
+
+A handler whose writes must be committed before something outside the database sees them (a
+push that lets a reader act on rows the handler wrote) returns an `AfterCommit(step)`: its writes
+commit (the entry stays pending, `entry.payload["stage"] == "written"`), then `step()` runs, and
+the entry is done only when it returned. A step that fails is retried with backoff like any
+failure; the handler runs again and, seeing the stage, does only the step (return the step
+without writing). A worker killed between the commit and the end of the step leaves the entry
+pending for the sweeper, so the step is carried out at least once and the writes exactly once.
 """
 
 from __future__ import annotations
@@ -62,6 +70,22 @@ Handler = Callable[[OutboxEntry], object]
 
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_ATTEMPTS = 10
+
+
+STAGE = "stage"
+WRITTEN = "written"
+
+
+@dataclass(frozen=True)
+class AfterCommit:
+    """What a handler returns when `step()` must run after its writes commit (see the module)."""
+
+    step: Callable[[], object]
+
+
+def written(entry: OutboxEntry) -> bool:
+    """Whether the handler's writes for `entry` already committed (only its AfterCommit step is left)."""
+    return entry.payload.get(STAGE) == WRITTEN
 
 
 class UnknownEffect(LookupError):
@@ -256,9 +280,10 @@ def run(entry_id: int) -> str:
             logger.error("outbox: %s", entry.last_error)
             return "skipped"
         entry.attempts += 1
+        after_commit = None
         try:
             with transaction.atomic():
-                registration.fn(entry)
+                result = registration.fn(entry)
         except Exception as error:
             if transaction.get_connection().needs_rollback:
                 # The database connection itself failed (the savepoint could not roll back):
@@ -285,14 +310,54 @@ def run(entry_id: int) -> str:
                 logger.warning("outbox: %s failed (attempt %s), retrying: %s", entry, entry.attempts, entry.last_error)
             entry.save(update_fields=["attempts", "last_error", "next_attempt_at", "enqueued_at", "status"])
         else:
-            entry.status = OutboxEntry.Status.DONE
-            entry.done_at = timezone.now()
-            entry.last_error = ""
-            entry.save(update_fields=["attempts", "status", "done_at", "last_error"])
-            outcome = "done"
+            if isinstance(result, AfterCommit):
+                # The writes commit now; the entry is done once the step has run (below).
+                after_commit = result.step
+                entry.payload = {**entry.payload, STAGE: WRITTEN}
+                entry.save(update_fields=["attempts", "payload"])
+                outcome = "written"
+            else:
+                entry.status = OutboxEntry.Status.DONE
+                entry.done_at = timezone.now()
+                entry.last_error = ""
+                entry.save(update_fields=["attempts", "status", "done_at", "last_error"])
+                outcome = "done"
+    if after_commit is not None:
+        outcome, retry_in = _after_commit_run(entry, registration, after_commit, now=now)
     if retry_in is not None:
         publish(entry_id, entry.queue, countdown=retry_in)
     return outcome
+
+
+def _after_commit_run(
+    entry: OutboxEntry, registration: Registered, step: Callable[[], object], *, now
+) -> tuple[str, float | None]:
+    """Run a handler's after-commit step, then mark the entry done (one UPDATE); on failure, set its
+    next attempt as run() does (the handler then sees `written(entry)`). Returns the outcome and
+    the countdown to publish again with, if any."""
+    pending = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxEntry.Status.PENDING)
+    try:
+        step()
+    except Exception as error:
+        last_error = "".join(traceback.format_exception_only(error)).strip()[:2000]
+        if entry.attempts >= registration.max_attempts:
+            pending.update(status=OutboxEntry.Status.FAILED, last_error=last_error)
+            logger.error("outbox: %s gave up after %s attempts: %s", entry, entry.attempts, last_error, exc_info=error)
+            return "failed", None
+        delay = backoff_seconds(entry.attempts)
+        next_attempt_at = now + timedelta(seconds=delay)
+        retry_in = delay if delay <= settings.OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS and not _eager() else None
+        pending.update(
+            last_error=last_error,
+            next_attempt_at=next_attempt_at,
+            enqueued_at=next_attempt_at if retry_in is not None else None,
+        )
+        logger.warning(
+            "outbox: %s failed after its writes (attempt %s), retrying: %s", entry, entry.attempts, last_error
+        )
+        return "retry", retry_in
+    pending.update(status=OutboxEntry.Status.DONE, done_at=timezone.now(), last_error="")
+    return "done", None
 
 
 def sweep(*, batch_size: int | None = None) -> int:

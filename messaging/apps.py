@@ -22,11 +22,20 @@ class MessagingConfig(AppConfig):
         kinds.collect_from_apps()
 
         # A notification about a conversation is sent and shown only while its recipient may read it.
-        targets.register(Conversation, policies.conversations_visible_to)
+        targets.register(
+            Conversation,
+            policies.conversations_visible_to,
+            audience=policies.readers_of_conversation,
+            audience_sees_pupil=True,  # its readers are among those who see its pupil
+        )
         # A safeguarding alert reaches only who is DSL of its school when it is sent.
         targets.register(SafeguardingAlert, policies.alerts_visible_to)
         # A notification about an announcement reaches only a family who may read it then.
-        targets.register(Announcement, announcement_policies.announcements_visible_to)
+        targets.register(
+            Announcement,
+            announcement_policies.announcements_visible_to,
+            audience=announcement_policies.announcement_audience,
+        )
         signals.connect()
         translations.register_translated_fields()
         announcement_translations.register_translated_fields()

@@ -6,7 +6,8 @@ the handlers are registered wherever entries are recorded or run. The contract i
 `hub.outbox`: a handler runs in the transaction that marks its entry done, raises to be tried
 again later, and may run again after it (partly) happened, so each is idempotent:
 
-- pushes repeat harmlessly (the page swaps fragments by id and de-duplicates by message id);
+- pushes repeat harmlessly (the page swaps fragments by id and de-duplicates by message id); a
+  message's push runs after its notifications commit (`outbox.AfterCommit`), retried alone;
 - notifications and translation requests are rows written in the handler's transaction, and
   entries are unique per (message, reader) and (message, language);
 - an email or a text is stamped only after it went (`notifications.services.notification_deliver`),
@@ -33,8 +34,22 @@ def translate(message_id: int, language: str) -> None:
 
 
 @outbox.handler(delivery.MESSAGE_SENT, queue="realtime")
-def message_sent(entry: OutboxEntry) -> None:
-    delivery.message_deliver(message_id=entry.object_id)
+def message_sent(entry: OutboxEntry) -> outbox.AfterCommit | None:
+    """A message's one entry: its readers' notifications are written in the entry's transaction,
+    then (after commit, so a reader who reads it at once finds them to mark read) the message is
+    pushed to open pages and the new badges follow. A failed push is retried alone."""
+    delivered = delivery.message_deliver(
+        message_id=entry.object_id, notify=not outbox.written(entry), scan_language=safeguarding.scan_language
+    )
+    if delivered is None:
+        return None
+
+    def push() -> None:
+        live.push_message(message=delivered.message, readers=delivered.readers, partial="message_appended")
+        if delivered.notified:
+            notifications.unread_badges_push(user_ids=delivered.notified)
+
+    return outbox.AfterCommit(push)
 
 
 @outbox.handler(delivery.MESSAGE_PUSH, queue="realtime", max_attempts=5)
@@ -82,6 +97,19 @@ def _notification_send(entry: OutboxEntry) -> None:
 
 outbox.register(notifications.SEND, _notification_send, queue="email")
 outbox.register(notifications.SEND_URGENT, _notification_send, queue="safeguarding")
+
+
+def _notifications_send(entry: OutboxEntry) -> None:
+    notifications.notifications_send(notification_ids=entry.payload["notifications"])
+
+
+outbox.register(notifications.SEND_BATCH, _notifications_send, queue="email")
+outbox.register(notifications.SEND_BATCH_URGENT, _notifications_send, queue="safeguarding")
+
+
+@outbox.handler(notifications.BADGES, queue="realtime", max_attempts=3)
+def notification_badges(entry: OutboxEntry) -> None:
+    notifications.unread_badges_push(user_ids=entry.payload["users"])
 
 
 @outbox.handler(notifications.BADGE, queue="realtime", max_attempts=3)

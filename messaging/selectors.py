@@ -411,10 +411,12 @@ def roles_of(*, school: School | int | None, pupil: Pupil | None, user_ids) -> d
                 teaches_pupil=Value(False, output_field=BooleanField()),
             )
             .values("user_id", "role", "job_title", "teaches_pupil")
+            .order_by()  # SQLite refuses ORDER BY (the models' default ordering) inside a UNION
         )
         rows = list(
             memberships.annotate(teaches_pupil=Exists(teaches))
             .values("user_id", "role", "job_title", "teaches_pupil")
+            .order_by()
             .union(guardians, all=True)
         )
     roles: dict[int, str] = {}

@@ -171,5 +171,14 @@ def announcement_recipients(announcement: Announcement) -> QuerySet[User]:
     return User.objects.filter(pk__in=guardians.values("guardian_id"), is_active=True)
 
 
+def announcement_audience(announcement: Announcement) -> QuerySet[User]:
+    """The families who may read the announcement now (none while it is not sent): what
+    `announcements_visible_to` answers for a family, read the other way. Staff who may see it are
+    not in it (notifications ask `announcements_visible_to` for them one by one)."""
+    if announcement.status != Status.SENT:
+        return User.objects.none()
+    return announcement_recipients(announcement)
+
+
 def is_recipient(*, user: User, announcement: Announcement) -> bool:
     return announcement.status == Status.SENT and announcement_recipients(announcement).filter(pk=user.pk).exists()

@@ -209,21 +209,28 @@ def _notification_title(announcement: Announcement, *, reminder: bool = False):
     return format_lazy(gettext_lazy("{school}: {title}"), school=announcement.school.name, title=announcement.title)
 
 
-def _notify(announcement: Announcement, guardian: User, *, reminder: bool = False) -> None:
-    notify_bridge.notify(
-        user=guardian,
+def _notify(announcement: Announcement, guardians: list[User], *, reminder: bool = False) -> None:
+    """One notification each for `guardians` (a batch: a fixed number of queries, one outbox entry
+    for their emails and texts and one for their badges), in each family's language."""
+    if not guardians:
+        return
+    notify_bridge.notify_many(
+        users=guardians,
         # Urgent: a school alert, which breaks through quiet hours and goes by text too.
         kind="school_alert" if announcement.urgent else "announcement",
         title=_notification_title(announcement, reminder=reminder),
         url=reverse("messaging:announcement", args=[announcement.pk]),
         urgent=announcement.urgent,
         target=announcement,
+        # Read from `announcement_recipients` (its audience) in this transaction.
+        audience_checked=True,
     )
 
 
 def announcement_fanout(*, announcement_id: int, after: int) -> int:
     """Deliver the announcement to the next FANOUT_BATCH recipients (by id, above `after`), as
-    they are now: a receipt, a notification each, and one translation per new language; then
+    they are now: a receipt and a notification each (written together: `notify_many`), and one
+    translation per new language; then
     record the next batch. Returns how many families this batch reached. Idempotent: families
     who already have a receipt are skipped. Runs in the outbox handler's transaction."""
     announcement = Announcement.objects.select_related("school").filter(pk=announcement_id).first()
@@ -247,8 +254,7 @@ def announcement_fanout(*, announcement_id: int, after: int) -> int:
     AnnouncementReceipt.objects.bulk_create(
         [AnnouncementReceipt(announcement=announcement, guardian=guardian, delivered_at=now) for guardian in new]
     )
-    for guardian in new:
-        _notify(announcement, guardian)
+    _notify(announcement, new)
     written_in = languages.base(announcement.language)
     for language in sorted({languages.base(guardian.preferred_language) for guardian in new} - {"", written_in}):
         # One entry per language for the whole announcement, whichever batch meets it first.
@@ -346,8 +352,7 @@ def announcement_remind_deliver(*, announcement_id: int, at: datetime.datetime) 
         .select_related("guardian")
         .order_by("pk")[:FANOUT_BATCH]
     )
-    for receipt in batch:
-        _notify(announcement, receipt.guardian, reminder=True)
+    _notify(announcement, [receipt.guardian for receipt in batch], reminder=True)
     AnnouncementReceipt.objects.filter(pk__in=[receipt.pk for receipt in batch]).update(reminded_at=at)
     if len(batch) == FANOUT_BATCH:
         outbox.record(

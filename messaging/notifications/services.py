@@ -71,6 +71,21 @@ def unread_badge_push(*, user_id: int) -> None:
     push_to_users([user_id], html=html, event="notifications.unread", data={"unread": count})
 
 
+def unread_badges_push(*, user_ids: Iterable[int]) -> None:
+    """`unread_badge_push` for several people (a batch's): one count each, the badge rendered
+    once per (language, count)."""
+    rendered: dict[tuple[str, int], str] = {}
+    for user in User.objects.filter(pk__in=set(user_ids)).only("id", "preferred_language").order_by("pk"):
+        count = selectors.unread_count_for(user)
+        key = (user.preferred_language, count)
+        if key not in rendered:
+            with translation.override(user.preferred_language):
+                rendered[key] = render_to_string(
+                    "messaging/notifications/partials/unread_badge.html", {"unread_notifications": count, "oob": True}
+                )
+        push_to_users([user.pk], html=rendered[key], event="notifications.unread", data={"unread": count})
+
+
 def _push_badge_on_commit(user_id: int) -> None:
     transaction.on_commit(lambda: unread_badge_push(user_id=user_id), robust=True)
 
@@ -146,6 +161,133 @@ def notify(
     return notification
 
 
+@transaction.atomic
+def notify_many(
+    *,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    pupil: Pupil | None = None,
+    urgent: bool = False,
+    target: Model | None = None,
+    repeat_title: Callable[[int], str] | None = None,
+    push_badges: bool = True,
+    audience_checked: bool = False,
+) -> list[Notification]:
+    """`notify()` for several people at once (a fan-out batch, a message's readers), in a fixed
+    number of queries: the same notification for each, in their own language, folded into their
+    unread one where `notify()` folds, created together, and delivered by one outbox entry for
+    their emails and texts and one for their badges (instead of two per person).
+
+    Everything `notify()` promises holds for each person: the title and body are evaluated in
+    their language, the pupil and target are checked for each (one query for everyone the
+    target's audience names, see `targets.who_may_see`), and each delivery decides again (target
+    and child still visible, quiet hours, digest, channel choices). Unlike `notify()`, someone who
+    may not see the pupil or the target is left out (logged) rather than refused with
+    PermissionDenied, so one lost right costs the others nothing. Returns the notifications
+    written (created, with `count` 1, or folded), in the order of `users`. With
+    `push_badges=False` the caller pushes the new counts itself (`unread_badges_push`, after
+    commit) and no badge entry is recorded. With `audience_checked=True` the caller read `users`
+    from the target's audience (`targets.register`, which sees the pupil too) in this same
+    transaction, as the access contract lets a service trust its caller: they are not checked a
+    second time (every delivery still is).
+    """
+    kinds.get(kind)
+    target_type = targets.label_of(target) if target is not None else ""
+    url = _local_url(url)
+    users = list({user.pk: user for user in users}.values())
+    if audience_checked and target is not None:
+        allowed = {user.pk for user in users}
+    else:
+        allowed = targets.who_may_see(users, target=target, pupil=pupil)
+    for user in users:
+        if user.pk not in allowed:
+            logger.info("User %s may not see what a %s notification is about; not notified.", user.pk, kind)
+    users = [user for user in users if user.pk in allowed]
+    if not users:
+        return []
+    texts: dict[str, tuple[str, str]] = {}
+
+    def in_language_of(user: User) -> tuple[str, str]:
+        language = user.preferred_language or ""
+        if language not in texts:
+            with translation.override(language or None):
+                texts[language] = (_clipped(str(title)), str(body))
+        return texts[language]
+
+    folded: dict[int, Notification] = {}
+    if repeat_title is not None and target is not None and not urgent:
+        folded = _fold_many(
+            users=users, kind=kind, target_type=target_type, target_id=target.pk, repeat_title=repeat_title, body=body
+        )
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                kind=kind,
+                pupil=pupil,
+                title=in_language_of(user)[0],
+                body=in_language_of(user)[1],
+                url=url,
+                urgent=urgent,
+                target_type=target_type,
+                target_id=target.pk if target is not None else None,
+            )
+            for user in users
+            if user.pk not in folded
+        ]
+    )
+    if created:
+        # One entry for everyone's badge, one for everyone's email and text.
+        first = created[0]
+        if push_badges:
+            outbox.record(BADGES, target=first, key="batch", payload={"users": [n.user_id for n in created]})
+        outbox.record(
+            SEND_BATCH_URGENT if urgent else SEND_BATCH,
+            target=first,
+            key="batch",
+            payload={"notifications": [n.pk for n in created]},
+        )
+    by_user = {notification.user_id: notification for notification in created} | folded
+    return [by_user[user.pk] for user in users]
+
+
+def _fold_many(
+    *, users: list[User], kind: str, target_type: str, target_id: int, repeat_title: Callable[[int], str], body
+) -> dict[int, Notification]:
+    """`_fold_into_unread` for several people: each one's newest unread notification of `kind`
+    about the target, locked and updated; keyed by user id (absent: nothing to fold into)."""
+    newest: dict[int, Notification] = {}
+    for notification in (
+        Notification.objects.select_for_update()
+        .filter(
+            user__in=[user.pk for user in users],
+            kind=kind,
+            target_type=target_type,
+            target_id=target_id,
+            read_at__isnull=True,
+        )
+        .order_by("user_id", "-created_at", "-pk")
+    ):
+        newest.setdefault(notification.user_id, notification)
+    if not newest:
+        return {}
+    now = timezone.now()
+    for user in users:
+        notification = newest.get(user.pk)
+        if notification is None:
+            continue
+        notification.count += 1
+        with translation.override(user.preferred_language):
+            notification.title = _clipped(str(repeat_title(notification.count)))
+            notification.body = str(body)
+        notification.created_at = now
+    Notification.objects.bulk_update(list(newest.values()), ["count", "title", "body", "created_at"])
+    return newest
+
+
 def _clipped(title: str) -> str:
     title = title.strip()
     return title[: _TITLE_MAX - 1] + "…" if len(title) > _TITLE_MAX else title
@@ -191,6 +333,10 @@ def notifications_mark_read_about(*, user: User, target: Model) -> int:
 SEND = "notifications.send"
 SEND_URGENT = "notifications.send_urgent"
 BADGE = "notifications.badge"
+# The same for a batch written by notify_many(): one entry each for every notification in it.
+SEND_BATCH = "notifications.send_batch"
+SEND_BATCH_URGENT = "notifications.send_batch_urgent"
+BADGES = "notifications.badges"
 
 
 def delivery_record(notification: Notification, *, channel: str = "") -> None:
@@ -219,6 +365,81 @@ def notification_send(*, notification_id: int, channel: str = "") -> None:
         notification = Notification.objects.get(pk=notification_id)
         for failed in error.channels:
             delivery_record(notification, channel=failed)
+
+
+def notifications_send(*, notification_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
+    """Deliver a batch of notifications written together (the handler of SEND_BATCH): for each,
+    what `notification_deliver` does (send, hold for quiet hours, queue for the digest, or
+    nothing when its recipient may no longer see what it is about), with the checks, choices and
+    writes of the whole batch in a fixed number of queries. A channel that fails for one
+    notification is recorded as an entry of its own (retried with backoff); the others are sent
+    and stamped. Returns how many notifications went out on some channel.
+
+    Under the batch's row locks, like `notification_deliver`: a concurrent delivery of one of them
+    waits, then finds it stamped. A worker killed mid-batch sends the batch again (at least once,
+    each email with the same Message-ID)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        batch = list(
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user", "user__quiet_hours", "pupil")
+            .filter(pk__in=list(notification_ids))
+            .order_by("pk")
+        )
+        if not batch:
+            return 0
+        deliverable = targets.still_deliverable(batch)
+        withdrawn = [notification.pk for notification in batch if notification.pk not in deliverable]
+        if withdrawn:
+            Notification.objects.filter(pk__in=withdrawn).update(held_until=None, digest_pending=False)
+            logger.info("Notifications %s not sent: their recipients may no longer see what they are about.", withdrawn)
+        preferences = delivery.preferences_of_users(notification.user_id for notification in batch)
+        held: dict[datetime.datetime | None, list[int]] = defaultdict(list)
+        to_digest: list[int] = []
+        stamps: dict[str, list[int]] = defaultdict(list)
+        failures: list[tuple[Notification, str]] = []
+        sent = 0
+        for notification in batch:
+            if notification.pk not in deliverable:
+                continue
+            user = notification.user
+            quiet_hours = delivery.quiet_hours_of(user)
+            decisions = delivery.decisions_for(
+                notification, preferences=preferences.get(user.pk, {}), quiet_hours=quiet_hours, now=now
+            )
+            held_until = None
+            if delivery.Decision.HOLD in decisions.values():
+                held_until = delivery.quiet_period_end(quiet_hours, zone=user.zone, now=now)
+            if held_until != notification.held_until:
+                held[held_until].append(notification.pk)
+                notification.held_until = held_until
+            went = False
+            for channel, decision in decisions.items():
+                if decision is delivery.Decision.DIGEST and not notification.digest_pending:
+                    if notification.emailed_at is None:
+                        to_digest.append(notification.pk)
+                        notification.digest_pending = True
+                elif decision is delivery.Decision.SEND:
+                    try:
+                        _sender(notification, channel, now)()
+                    except Exception as error:  # the channel's own errors vary (SMTP, socket, gateway)
+                        logger.warning("Notification %s not sent by %s: %s", notification.pk, channel, error)
+                        failures.append((notification, channel))
+                        continue
+                    # Stamped in this transaction: a crash before it commits sends it again.
+                    stamps[STAMP_FIELDS[channel]].append(notification.pk)
+                    setattr(notification, STAMP_FIELDS[channel], now)
+                    went = True
+            sent += went
+        for until, ids in held.items():
+            Notification.objects.filter(pk__in=ids).update(held_until=until)
+        if to_digest:
+            Notification.objects.filter(pk__in=to_digest).update(digest_pending=True)
+        for field, ids in stamps.items():
+            Notification.objects.filter(pk__in=ids).update(**{field: now})
+        for notification, channel in failures:
+            delivery_record(notification, channel=str(channel))
+    return sent
 
 
 @transaction.atomic

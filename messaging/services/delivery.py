@@ -13,6 +13,8 @@ the entry runs again.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -29,8 +31,8 @@ from messaging.translation.languages import normalise
 log = logging.getLogger(__name__)
 
 # Effect names (handlers in messaging.effects, each on its queue).
-MESSAGE_SENT = "messaging.message.sent"  # realtime: the translation request, the push, readers' notifications
-MESSAGE_PUSH = "messaging.message.push"  # realtime: the message appended on open pages
+MESSAGE_SENT = "messaging.message.sent"  # realtime: readers' notifications, then the push (after commit)
+MESSAGE_PUSH = "messaging.message.push"  # realtime: the message appended on open pages (entries of before)
 MESSAGE_REPLACED = "messaging.message.replaced"  # realtime: re-rendered in place (retracted, translated)
 MESSAGE_TRANSLATE = "messaging.message.translate"  # translation: every language wanted, decided when it runs
 MESSAGE_NOTIFY = "messaging.message.notify"  # realtime: one reader's notification, when it failed with the others
@@ -74,30 +76,73 @@ def message_replaced(message: Message, *, reason: str, language: str = "") -> No
     )
 
 
-def message_deliver(*, message_id: int) -> None:
-    """What a sent message leads to, for its readers as they are now: the translation request, the
-    push to open pages, and a "new message" notification for each reader but the sender.
+@dataclass
+class Delivered:
+    """What `message_deliver` decided, for the handler's after-commit step: the message (from
+    `selectors.message_for_readers`), its readers as they were a moment ago, and who has a new
+    notification (whose badge changed)."""
 
-    Recorded in this order, so where entries run in-process (the demo) translations are stored
-    before the push. The notifications are written here, in the transaction that marks the
-    entry done: each reader gets one per message, even when the entry runs again. One reader's
-    failure costs the others nothing: theirs is recorded as an entry of its own, retried later."""
+    message: Message
+    readers: list
+    notified: list[int] = field(default_factory=list)
+
+
+def message_deliver(
+    *, message_id: int, notify: bool = True, scan_language: Callable[..., str] = lambda **_kwargs: ""
+) -> Delivered | None:
+    """What a sent message leads to, for its readers as they are now, in the transaction of its one
+    outbox entry (MESSAGE_SENT): the translation request (when a reader or the safeguarding scan
+    needs another language: `scan_language`, the safeguarding scan's, asked only when no reader
+    does), and a "new message" notification for each reader but the sender and
+    those who muted the conversation, written together (`notify_many`: their emails and texts are
+    one entry on the email queue). Returns what the handler pushes once this has committed (the
+    message on open pages, the new badges), or None when there is nothing to deliver.
+
+    Each reader gets one notification per message, even when the entry runs again: the writes
+    commit with the entry's "written" stage, and a retry of the push passes `notify=False`. If
+    the batch fails, each reader is notified on their own, and one reader's failure costs the
+    others nothing: theirs is recorded as an entry of its own, retried later."""
     message = selectors.message_for_readers(message_id=message_id)
     if message is None or message.status != Message.Status.SENT:
-        return
-    if message.language:
+        return None
+    readers = list(policies.readers_of_conversation(message.conversation))
+    delivered = Delivered(message=message, readers=readers)
+    if not notify:
+        delivered.notified = [reader.pk for reader in readers if reader.pk != message.sender_id]
+        return delivered
+    if message.language and _translation_wanted(message, readers, scan_language):
         translation_request(message)
-    outbox.record(MESSAGE_PUSH, target=message)
     muted = _muted_user_ids(message)
-    for reader in policies.readers_of_conversation(message.conversation):
-        if reader.pk == message.sender_id or reader.pk in muted:
-            continue
-        try:
-            # notify() is atomic itself: a failure rolls back its own writes, not the others'.
-            _notify(message, reader)
-        except Exception:
-            log.exception("Notifying user %s of message %s failed; retried on its own.", reader.pk, message_id)
-            outbox.record(MESSAGE_NOTIFY, target=message, key=f"user:{reader.pk}", payload={"user": reader.pk})
+    to_tell = [reader for reader in readers if reader.pk != message.sender_id and reader.pk not in muted]
+    if not to_tell:
+        return delivered
+    try:
+        # notify_many is atomic itself: a failure rolls back its own writes, nothing else.
+        # Its readers a moment ago, in this transaction: the audience of the conversation.
+        written = notify_bridge.notify_many(
+            users=to_tell, push_badges=False, audience_checked=True, **_notification_of(message)
+        )
+    except Exception:
+        log.exception("Notifying the readers of message %s together failed; one by one instead.", message_id)
+        for reader in to_tell:
+            try:
+                _notify(message, reader)
+            except Exception:
+                log.exception("Notifying user %s of message %s failed; retried on its own.", reader.pk, message_id)
+                outbox.record(MESSAGE_NOTIFY, target=message, key=f"user:{reader.pk}", payload={"user": reader.pk})
+    else:
+        delivered.notified = [notification.user_id for notification in written or [] if notification.count == 1]
+    return delivered
+
+
+def _translation_wanted(message: Message, readers, scan_language: Callable[..., str]) -> bool:
+    """Whether a reader reads another language than the message's, or the safeguarding scan needs
+    its school's: otherwise no translation entry is recorded at all (which languages is decided
+    again when the entry runs)."""
+    written_in = normalise(message.language)
+    if {normalise(reader.preferred_language) for reader in readers} - {written_in, ""}:
+        return True
+    return bool(scan_language(message_id=message.pk))
 
 
 def message_notify(*, message_id: int, user_id: int) -> None:
@@ -122,7 +167,8 @@ def _muted_user_ids(message: Message) -> set[int]:
     )
 
 
-def _notify(message: Message, reader) -> None:
+def _notification_of(message: Message) -> dict:
+    """The "new message" notification's fields, the same for every reader of `message`."""
     conversation = message.conversation
     # Lazy, so the notification reads in the recipient's language (notify evaluates it there).
     title = lazy(
@@ -131,24 +177,27 @@ def _notify(message: Message, reader) -> None:
         ),
         str,
     )()
+    return {
+        "kind": "message",
+        "title": title,
+        "url": reverse("messaging:thread", args=[conversation.pk]),
+        "pupil": conversation.pupil,
+        "target": conversation,
+        # While the thread is unread, its new messages fold into this one notification.
+        "repeat_title": lambda count: (
+            ngettext(
+                "%(count)d new message from %(sender)s: %(subject)s",
+                "%(count)d new messages from %(sender)s: %(subject)s",
+                count,
+            )
+            % {"count": count, "sender": message.sender, "subject": conversation.subject}
+        ),
+    }
+
+
+def _notify(message: Message, reader) -> None:
     try:
-        notify_bridge.notify(
-            user=reader,
-            kind="message",
-            title=title,
-            url=reverse("messaging:thread", args=[conversation.pk]),
-            pupil=conversation.pupil,
-            target=conversation,
-            # While the thread is unread, its new messages fold into this one notification.
-            repeat_title=lambda count: (
-                ngettext(
-                    "%(count)d new message from %(sender)s: %(subject)s",
-                    "%(count)d new messages from %(sender)s: %(subject)s",
-                    count,
-                )
-                % {"count": count, "sender": message.sender, "subject": conversation.subject}
-            ),
-        )
+        notify_bridge.notify(user=reader, **_notification_of(message))
     except PermissionDenied:
         # Access lost a moment ago (notify checks again): nothing to tell them.
         log.info("User %s may no longer see message %s; not notified.", reader.pk, message.pk)

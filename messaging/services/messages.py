@@ -139,17 +139,17 @@ def message_send(
     (a double submit, or a retry after a lost response), that message is returned and nothing
     new is saved or announced.
 
-    Refuses (ConversationClosed, PermissionDenied) when `sender` may not write here, and
-    (MessagingError, AttachmentRejected) on an empty or too-long body or an unacceptable file;
-    nothing is saved when it refuses.
+    `conversation` comes from `policies.access_conversation(user=sender, ...)`: the caller (the
+    view, the socket consumer, `conversation_start`) decided that `sender` takes part, as the
+    access contract says; this checks only the conversation's state. Refuses (ConversationClosed)
+    a closed conversation, and (MessagingError, AttachmentRejected) an empty or too-long body or
+    an unacceptable file; nothing is saved when it refuses.
     """
     client_key = (client_key or "")[:64]
     if client_key and (earlier := message_already_sent(sender=sender, client_key=client_key)) is not None:
         return earlier
     if conversation.is_closed:
         raise ConversationClosed(_("This conversation is closed."))
-    if not policies.can_post_in(user=sender, conversation=conversation):
-        raise PermissionDenied
     body = _clean_body(body)
     checked = [(upload, attachment_check(upload)) for upload in attachments]
     now = timezone.now()

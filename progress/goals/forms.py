@@ -4,10 +4,20 @@ decide what is allowed."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from messaging.forms import new_client_key
 from progress.goals.services import MAX_TEXT
 from progress.models import GoalCategory, GoalOwner, GoalStatus, PortfolioItem, PortfolioVisibility
 
 TEXTAREA = {"class": "govuk-textarea", "rows": 4}
+
+
+def client_key_field():
+    """The form's idempotency key: the same form sent twice creates one thing."""
+    return forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{8,64}$", required=False, widget=forms.HiddenInput, initial=new_client_key
+    )
+
+
 INPUT = {"class": "govuk-input"}
 FILE = {"class": "govuk-file-upload", "accept": "image/*,application/pdf,audio/*,video/mp4"}
 
@@ -20,6 +30,7 @@ class DateInput(forms.DateInput):
 
 
 class GoalForm(forms.Form):
+    client_key = client_key_field()
     title = forms.CharField(
         label=_("Goal"),
         max_length=200,
@@ -62,6 +73,7 @@ class GoalForm(forms.Form):
 
 
 class GoalUpdateForm(forms.Form):
+    client_key = client_key_field()
     note = forms.CharField(
         label=_("What has happened?"),
         max_length=MAX_TEXT,
@@ -125,6 +137,7 @@ class NoteForm(forms.Form):
 
 
 class PortfolioItemForm(forms.Form):
+    client_key = client_key_field()
     kind = forms.ChoiceField(
         label=_("What is it?"),
         choices=PortfolioItem.Kind.choices,

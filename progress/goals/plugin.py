@@ -39,10 +39,16 @@ def periodic_tasks() -> dict[str, dict]:
 
 
 def navigation_links(user) -> list[tuple[str, str]]:
-    """One link, asked nothing of the database (the menu is on every page): the start page lists
-    a guardian's children, or a teacher's classes with the portfolio items waiting for approval."""
+    """The start page (a guardian's children, or a teacher's classes) and, for staff, the portfolio
+    items waiting for approval. Staff are told apart by the one per-request menu question every
+    app's links share (`navigation_roles`): no query of its own."""
     from django.urls import reverse
+
+    from accounts.policies import navigation_roles
 
     if not user.is_authenticated:
         return []
-    return [(_("Goals and portfolios"), reverse("progress:goals_home"))]
+    links = [(_("Goals and portfolios"), reverse("progress:goals_home"))]
+    if navigation_roles(user):
+        links.append((_("Portfolio to approve"), reverse("progress:portfolio_queue")))
+    return links

@@ -91,8 +91,8 @@ def goal_list_for(*, goals, pupil: Pupil) -> list[Goal]:
         goals.filter(pupil=pupil)
         .select_related("created_by")
         .annotate(
-            update_count=Count("updates", distinct=True),
-            last_update_at=Max("updates__created_at"),
+            update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True), distinct=True),
+            last_update_at=Max("updates__created_at", filter=Q(updates__deleted_at__isnull=True)),
             latest_progress=Subquery(latest_progress),
             status_order=Case(
                 *(When(status=status, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)),

@@ -155,9 +155,14 @@ def goal_create(
     target_date: datetime.date | None = None,
     home_support: str = "",
     school_support: str = "",
+    client_key: str = "",
 ) -> Goal:
-    """A new shared goal for `pupil`, set by one of their guardians or staff; the other side is told."""
+    """A new shared goal for `pupil`, set by one of their guardians or staff; the other side is told.
+    The same `client_key` (the form's idempotency key) again returns the goal it already set."""
     side = _adult_side(author, pupil)
+    client_key = (client_key or "")[:64]
+    if client_key and (earlier := Goal.objects.filter(created_by=author, client_key=client_key).first()):
+        return earlier
     title = _text(title, missing=_("Write the goal."))[:200]
     if category not in GoalCategory.values:
         raise GoalsError(_("Choose a category."))
@@ -173,6 +178,7 @@ def goal_create(
         home_support=(home_support or "").strip(),
         school_support=(school_support or "").strip(),
         created_by=author,
+        client_key=client_key,
     )
     audit.record(actor=author, action="goal.created", target=goal, school=pupil.school_id, pupil=pupil.pk)
     _notify_goal(
@@ -185,19 +191,27 @@ def goal_create(
 
 
 @transaction.atomic
-def goal_update_add(*, author: User, goal: Goal, note: str, progress: int | None = None, upload=None) -> GoalUpdate:
+def goal_update_add(
+    *, author: User, goal: Goal, note: str, progress: int | None = None, upload=None, client_key: str = ""
+) -> GoalUpdate:
     """Progress on `goal` from home, school or the pupil, with optional evidence (sniffed, size
-    limited) and percentage; the other side is told. Refuses a finished goal."""
+    limited) and percentage; the other side is told. Refuses a finished goal. The same
+    `client_key` (the form's idempotency key) again returns the update it already added."""
     side = policies.side_of(user=author, pupil=goal.pupil)
     if side is None:
         raise PermissionDenied("Only the pupil, their family or staff may add an update.")
+    client_key = (client_key or "")[:64]
+    if client_key and (earlier := GoalUpdate.objects.filter(author=author, client_key=client_key).first()):
+        return earlier
     if not policies.can_update_goal(goal):
         raise GoalsError(_("This goal is finished: reopen it to add an update."))
     note = _text(note, missing=_("Write what has happened."))
     if progress is not None and not 0 <= progress <= 100:
         raise GoalsError(_("Give how far along as a number from 0 to 100."))
     mime = evidence_check(upload) if upload else ""
-    update = GoalUpdate(goal=goal, pupil=goal.pupil, author=author, side=side, note=note, progress=progress)
+    update = GoalUpdate(
+        goal=goal, pupil=goal.pupil, author=author, side=side, note=note, progress=progress, client_key=client_key
+    )
     if upload:
         _store_file(update, upload, mime)
     update.save()
@@ -361,11 +375,15 @@ def portfolio_item_add(
     description: str = "",
     visibility: str = PortfolioVisibility.FAMILY,
     upload=None,
+    client_key: str = "",
 ) -> PortfolioItem:
     """A piece of work, a photo or a reflection in the pupil's portfolio. Added by the family it
     waits for a teacher's approval before anyone beyond the family sees it; added by the pupil's
     staff it is approved as it is added."""
     side = _adult_side(author, pupil)
+    client_key = (client_key or "")[:64]
+    if client_key and (earlier := PortfolioItem.objects.filter(added_by=author, client_key=client_key).first()):
+        return earlier
     if kind not in PortfolioItem.Kind.values:
         raise GoalsError(_("Choose what kind of item it is."))
     if visibility not in PortfolioVisibility.values:
@@ -381,6 +399,7 @@ def portfolio_item_add(
         description=(description or "").strip(),
         visibility=visibility,
         added_by=author,
+        client_key=client_key,
     )
     if side == Side.SCHOOL:
         item.status, item.reviewed_by, item.reviewed_at = ReviewStatus.APPROVED, author, timezone.now()

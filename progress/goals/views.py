@@ -117,7 +117,12 @@ def goal_update_new(request, goal_id):
         data = form.cleaned_data
         try:
             services.goal_update_add(
-                author=request.user, goal=goal, note=data["note"], progress=data["progress"], upload=data["evidence"]
+                author=request.user,
+                goal=goal,
+                note=data["note"],
+                progress=data["progress"],
+                upload=data["evidence"],
+                client_key=data["client_key"],
             )
         except PermissionDenied:
             raise Http404 from None
@@ -272,6 +277,7 @@ def portfolio_new(request, pupil_id):
                 description=data["description"],
                 visibility=data["visibility"],
                 upload=data["file"],
+                client_key=data["client_key"],
             )
         except PermissionDenied:
             raise Http404 from None

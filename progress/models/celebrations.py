@@ -126,6 +126,8 @@ class PortfolioItem(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The form's idempotency key: the same item sent twice is added once.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     objects = SoftDeleted.as_manager()
 
@@ -136,6 +138,13 @@ class PortfolioItem(models.Model):
         indexes = [
             models.Index(fields=["pupil", "created_at", "id"], name="portfolio_pupil_created"),
             models.Index(fields=["status", "visibility"], name="portfolio_status_visibility"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["added_by", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="portfolio_client_key_unique",
+            )
         ]
 
     def __str__(self):

@@ -54,6 +54,8 @@ class Goal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The form's idempotency key: the same form sent twice sets one goal.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     objects = SoftDeleted.as_manager()
 
@@ -62,6 +64,11 @@ class Goal(models.Model):
         verbose_name_plural = _("shared goals")
         ordering = ["status", "target_date", "-id"]
         indexes = [models.Index(fields=["pupil", "status", "target_date"], name="goal_pupil_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_key"], condition=~models.Q(client_key=""), name="goal_client_key_unique"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -83,6 +90,8 @@ class GoalUpdate(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The form's idempotency key: the same update sent twice (a slow upload) is added once.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     objects = SoftDeleted.as_manager()
 
@@ -94,7 +103,10 @@ class GoalUpdate(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__isnull=True) | models.Q(progress__lte=100), name="goalupdate_progress_max"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["author", "client_key"], condition=~models.Q(client_key=""), name="goalupdate_client_key_unique"
+            ),
         ]
 
     def __str__(self):

@@ -283,11 +283,21 @@ def test_one_recipients_failed_notification_never_becomes_the_senders_error(worl
             raise RuntimeError("the notification engine broke for this one person")
         return real_notify(**kwargs)
 
+    def batch_broken(**kwargs):
+        raise RuntimeError("the batch failed: each reader is notified on their own")
+
     monkeypatch.setattr(notify_bridge, "notify", flaky)
+    monkeypatch.setattr(notify_bridge, "notify_many", batch_broken)
     response = post_message(world.teacher, thread, "Still goes")
     assert response.status_code == 302
     assert thread.messages.count() == 2
     assert len(emailed(world.co_parent)) == 1
+    # The parent's notification is an entry of its own, tried again later.
+    from hub.models import OutboxEntry
+
+    assert OutboxEntry.objects.filter(
+        effect="messaging.message.notify", dedupe_key__endswith=f"user:{world.parent.pk}"
+    ).exists()
 
 
 def test_a_switched_off_account_loses_its_sockets_and_gets_nothing(world):

@@ -310,6 +310,7 @@ def test_reading_marks_the_announcements_notifications_read(
 
     # The real notifications engine this time.
     monkeypatch.setattr(notify_bridge, "notify", messaging_world_notify())
+    monkeypatch.setattr(notify_bridge, "notify_many", messaging_world_notify_many())
     post(as_user(world.teacher), workers=django_capture_on_commit_callbacks, class_groups=[own_class().pk])
     announcement = Announcement.objects.get()
     assert Notification.objects.filter(user=world.parent, read_at__isnull=True, kind="announcement").count() == 1
@@ -321,6 +322,12 @@ def messaging_world_notify():
     from messaging.notifications import notify
 
     return notify
+
+
+def messaging_world_notify_many():
+    from messaging.notifications import notify_many
+
+    return notify_many
 
 
 # --- translation, scheduling, replies -----------------------------------------------------

@@ -22,6 +22,7 @@ world = messaging_world.world
 sign_in = messaging_world.sign_in
 
 REAL_NOTIFY = notify_bridge.notify
+REAL_NOTIFY_MANY = notify_bridge.notify_many
 
 
 def reads_english(user):
@@ -42,6 +43,7 @@ def thread(world):
 def real_notifications(monkeypatch, world):
     """The real notification engine instead of the recorder `outside` puts in."""
     monkeypatch.setattr(notify_bridge, "notify", REAL_NOTIFY)
+    monkeypatch.setattr(notify_bridge, "notify_many", REAL_NOTIFY_MANY)
 
 
 def send(django_capture_on_commit_callbacks, *, sender, conversation, body):

@@ -61,10 +61,20 @@ def test_nothing_is_saved_for_an_empty_message_or_a_refused_file(world):
 
 
 def test_outsiders_cannot_send(world):
+    # The access contract: the page (and the socket) asks access_conversation before the service,
+    # which trusts the conversation it is given; a guessed id answers 404 and nothing is saved.
+    from django.test import Client
+    from django.urls import reverse
+
     conversation = world.guardian_thread()
     for outsider in (world.co_parent, world.other_parent, world.far_teacher):
-        with pytest.raises(PermissionDenied):
-            services.message_send(sender=outsider, conversation=conversation, body="hi")
+        client = Client()
+        messaging_world.sign_in(client, outsider)
+        response = client.post(
+            reverse("messaging:send", args=[conversation.pk]), {"body": "hi", "client_key": f"k{outsider.pk}"}
+        )
+        assert response.status_code == 404
+    assert conversation.messages.count() == 1
 
 
 def test_attachments_are_sniffed_by_content_and_limited_in_size(world, settings):

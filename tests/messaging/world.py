@@ -108,6 +108,14 @@ def outside(monkeypatch) -> Outside:
 
     seen = Outside()
     monkeypatch.setattr(notify_bridge, "notify", lambda **kwargs: seen.notifications.append(kwargs))
+    # A batch is recorded as one call per person, as notify() would have been called.
+    monkeypatch.setattr(
+        notify_bridge,
+        "notify_many",
+        lambda *, users, push_badges=True, audience_checked=False, **kwargs: seen.notifications.extend(
+            {"user": user, **kwargs} for user in users
+        ),
+    )
     monkeypatch.setattr(language, "detect", _guess_language)
     monkeypatch.setattr(language, "queue_translation", lambda pk, lang: seen.translations.append((pk, lang)))
     # The translation handler asks `language.queue_translation` (the recorder, unless a test puts the

@@ -7,11 +7,11 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from progress import competencies
 from progress.models import (
     ActivitySession,
     Award,
     Celebration,
-    Competency,
     CompetencyJudgement,
     Goal,
     GoalUpdate,
@@ -88,7 +88,7 @@ def activity_on(pupil, *days: datetime.date, hour: int = 10):
 
 
 def judgement(pupil, competency_code: str, level: str, on: datetime.date, scale: str = "england_are"):
-    competency = Competency.objects.get(school__isnull=True, code=competency_code)
+    competency = competencies.built_in(competency_code)
     return CompetencyJudgement.objects.create(
         pupil=pupil, competency=competency, scale=scale, level=level, judged_on=on
     )

@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from progress import competencies
 from progress.models import (
     ActivitySession,
     Assessment,
@@ -60,7 +61,7 @@ class AwardFactory(DjangoModelFactory):
 
 
 def builtin_competency(code: str) -> Competency:
-    return Competency.objects.get(school__isnull=True, code=code)
+    return competencies.built_in(code)  # made again if a transactional test flushed it
 
 
 class CompetencyJudgementFactory(DjangoModelFactory):

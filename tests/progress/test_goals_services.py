@@ -195,3 +195,18 @@ def test_a_rolled_back_goal_announces_nothing(world):
     with pytest.raises(RuntimeError):
         set_then_fail()
     assert not Notification.objects.exists()
+
+
+def test_removing_a_goal_or_an_item_keeps_the_row_audited_and_hides_it(world):
+    from progress.goals import policies
+
+    goal = goal_for(world)
+    with pytest.raises(PermissionDenied):
+        services.goal_delete(user=world.other_parent, goal=goal)
+    services.goal_delete(user=world.parent, goal=goal)
+    assert not policies.goals_visible_to(world.parent).filter(pk=goal.pk).exists()
+    assert AuditEntry.objects.filter(action="goal.deleted", target_id=str(goal.pk)).exists()
+    item = services.portfolio_item_add(author=world.parent, pupil=world.child, kind="work", title="Old")
+    services.portfolio_item_delete(user=world.teacher, item=item)
+    assert not policies.portfolio_items_visible_to(world.parent).filter(pk=item.pk).exists()
+    assert AuditEntry.objects.filter(action="portfolio.item_deleted", target_id=str(item.pk)).exists()

@@ -274,12 +274,55 @@ def test_only_the_pupil_s_staff_open_the_sign_in_page(client, world):
         assert client.get(f"/progress/pupils/{world.child.pk}/sign-in/").status_code == 404
 
 
-def test_staff_reach_the_approval_queue_from_the_menu_s_start_page(client, world, item):
+def test_staff_reach_the_approval_queue_from_the_menu(client, world, item):
     sign_in(client, world.teacher)
     home = client.get("/").content.decode()
     assert "/progress/goals/" in home  # the menu
+    assert "/progress/portfolio/to-approve/" in home
     body = client.get("/progress/goals/").content.decode()
     assert "/progress/portfolio/to-approve/" in body
     assert "1 waiting" in body
     sign_in(client, world.parent)
     assert "/progress/portfolio/to-approve/" not in client.get("/progress/goals/").content.decode()
+    assert "/progress/portfolio/to-approve/" not in client.get("/").content.decode()
+
+
+def test_the_same_form_sent_twice_creates_one_thing(client, world, goal):
+    sign_in(client, world.parent)
+    key = "same-form-key-123"
+    for _ in range(2):
+        client.post(f"/progress/goals/{goal.pk}/updates/new/", {"note": "Twice?", "client_key": key})
+        client.post(
+            f"/progress/pupils/{world.child.pk}/goals/new/",
+            {"title": "Once only", "category": "social", "owner": "both", "client_key": key},
+        )
+        client.post(
+            f"/progress/pupils/{world.child.pk}/portfolio/new/",
+            {"kind": "work", "title": "Once only item", "visibility": "family", "client_key": key},
+        )
+    assert GoalUpdate.objects.filter(note="Twice?").count() == 1
+    assert Goal.objects.filter(title="Once only").count() == 1
+    assert PortfolioItem.objects.filter(title="Once only item").count() == 1
+    assert 'name="client_key"' in client.get(f"/progress/goals/{goal.pk}/updates/new/").content.decode()
+
+
+def test_a_pupil_gets_404_from_every_page_of_the_site_but_their_own(pupil_client, world, goal):
+    """Every URL the resolver knows, as the pupil: only the pupil view, signing out and choosing a
+    language answer them."""
+    import re
+
+    from progress.goals.middleware import is_allowed
+    from tests.test_authorization import all_routes
+
+    checked = 0
+    for route in all_routes():
+        if is_allowed(route.name) or route.name.startswith("admin:"):
+            continue
+        values = {param: (goal.pk if param.endswith("id") or param == "pk" else "x") for param in route.params}
+        url = "/" + route.template.format(**values)
+        if re.search(r"[\^\$\(\)\[\]\\]", url):
+            continue  # a pattern the walk cannot fill in
+        response = pupil_client.get(url)
+        assert response.status_code == 404, (route.name, url, response.status_code)
+        checked += 1
+    assert checked > 30

@@ -304,6 +304,7 @@ class Command(BaseCommand):
             ("Parent (Spanish)", "maria.garcia@riverside.example"),
             ("Parent (Polish)", "anna.kowalska@riverside.example"),
             ("Parent, Kenya (four children)", "parent@urbanhome.example"),
+            ("Pupil, Kenya (Imani, own goals)", "imani@urbanhome.example"),  # made by progress' demo
             ("Teacher, Year 3", "teacher@riverside.example"),
             ("Tutor, Urban Home School", "tutor@urbanhome.example"),
             ("SENDCO *", "sendco@riverside.example"),

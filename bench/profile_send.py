@@ -1,0 +1,190 @@
+"""Where a message's server time goes: cProfile of the form-post path and the reader's "read", in-process.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/homeroom REDIS_URL=redis://127.0.0.1:6379/15 \
+        .venv/bin/python bench/profile_send.py --messages 40 [--thread]
+
+Jobs run in-process (eager), as in bench/messaging.py. Prints the CPU and queries per message and
+the functions with the most cumulative time. `--thread` measures the thread page (its 50 newest
+of `--messages` messages) beside a minimal signed-in page (base layout, one heading), three
+rounds, then profiles the thread page.
+"""
+
+import argparse
+import cProfile
+import datetime
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+
+
+def install_minimal_page() -> str:
+    """A minimal signed-in page (the base layout and one heading) at /bench/minimal/, the floor
+    pages are compared with."""
+    import types
+
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.template import engines
+    from django.urls import clear_url_caches, path
+
+    from hub import urls as hub_urls
+
+    template = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}<h1 class="govuk-heading-l">Minimal</h1>{% endblock %}'
+    )
+
+    @login_required
+    def minimal(request):
+        from django.http import HttpResponse
+
+        return HttpResponse(template.render({}, request))
+
+    # Pages render without `collectstatic` (no hashed-name manifest here), as in the test settings.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    module = types.ModuleType("bench_profile_urls")
+    module.urlpatterns = [path("bench/minimal/", minimal), *hub_urls.urlpatterns]
+    sys.modules["bench_profile_urls"] = module
+    settings.ROOT_URLCONF = "bench_profile_urls"
+    clear_url_caches()
+    return "/bench/minimal/"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=40)
+    parser.add_argument("--thread", action="store_true", help="the thread page (of --messages) beside a minimal page")
+    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument(
+        "--no-keep", action="store_true", help="render every message fragment each time (as before they were kept)"
+    )
+    parser.add_argument("--only", default="", help="a regex: list only matching functions (e.g. 'messaging|hub')")
+    parser.add_argument("--no-profile", action="store_true", help="only the CPU and query figures")
+    args = parser.parse_args()
+
+    from bench.messaging import configure_environment, prepare
+
+    configure_environment(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/homeroom"),
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+    )
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+    plan = prepare(1)[0]
+
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+    from messaging.services import messages as message_services
+
+    teacher = User.objects.get(pk=plan["to"][0])
+    parent = User.objects.get(pk=plan["to"][1])
+    conversation_id = plan["conversation"]
+    writer = Client(HTTP_HX_REQUEST="true")
+    writer.force_login(teacher)
+    reader = Client()
+    reader.force_login(parent)
+    url = reverse("messaging:send", args=[conversation_id])
+
+    def one(number: int) -> None:
+        response = writer.post(url, {"body": f"Message {number}", "client_key": f"key-{time.time_ns()}"})
+        assert response.status_code == 200, response.status_code
+        # What the reader's page does after the fragment arrives.
+        from messaging.models import Message
+
+        message_id = (
+            Message.objects.filter(conversation_id=conversation_id).order_by("-pk").values_list("pk", flat=True)[0]
+        )
+        message_services.message_mark_read(user=parent, message_id=message_id)
+
+    thread_url = reverse("messaging:thread", args=[conversation_id])
+    if args.thread:
+        from django.utils import timezone
+
+        from messaging.models import Message
+
+        # The thread's messages, saved as sends leave them (encrypted), without sending each.
+        now = timezone.now()
+        Message.objects.bulk_create(
+            [
+                Message(
+                    conversation_id=conversation_id,
+                    sender=teacher if number % 2 else parent,
+                    body=f"Message number {number}, about the trip on Friday.",
+                    language="en",
+                    status=Message.Status.SENT,
+                    sent_at=now - datetime.timedelta(minutes=args.messages - number),
+                    created_at=now - datetime.timedelta(minutes=args.messages - number),
+                )
+                for number in range(args.messages)
+            ]
+        )
+        minimal_url = install_minimal_page()
+        if args.no_keep:
+            from messaging.templatetags import messaging_fragments
+
+            messaging_fragments.FRAGMENTS = 0
+        for _warm in range(3):
+            assert reader.get(thread_url).status_code == 200
+            assert reader.get(minimal_url).status_code == 200
+
+        def page_cpu(url: str, times: int = 20) -> float:
+            started = time.process_time()
+            for _number in range(times):
+                assert reader.get(url).status_code == 200
+            return (time.process_time() - started) * 1000 / times
+
+        for _round in range(3):
+            minimal, thread = page_cpu(minimal_url), page_cpu(thread_url)
+            print(
+                f"minimal page {minimal:.1f} ms CPU, thread ({args.messages} messages) {thread:.1f} ms: ×{thread / minimal:.1f}"
+            )
+
+        def run_once(number):
+            response = reader.get(thread_url)
+            assert response.status_code == 200
+
+        action = run_once
+    else:
+        for number in range(3):  # warm up: templates compiled, SQL cached
+            one(number)
+        action = one
+
+    count = args.messages if not args.thread else 20
+    if args.thread and args.no_profile:
+        return
+    executed = []
+
+    def counter(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: the database's own time is not ours
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(counter):
+        if not args.no_profile:
+            profiler.enable()
+        for number in range(count):
+            action(number)
+        profiler.disable()
+    cpu = time.process_time() - cpu_started
+    wall = time.perf_counter() - started
+    queries = len(executed)
+    what = "thread page" if args.thread else "message (post + read)"
+    print(f"{what}: {cpu * 1000 / count:.1f} ms CPU, {wall * 1000 / count:.1f} ms wall, {queries / count:.1f} queries")
+    if not args.no_profile:
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(*([args.only] if args.only else []), args.top)
+
+
+if __name__ == "__main__":
+    main()
