@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_email.models import EmailDevice
 
 from accounts import audit
+from accounts.consent import admin as consent_admin
 from accounts.invitations import policies as account_policies
 from accounts.invitations import services as invitations
 from accounts.models import (
@@ -679,3 +680,6 @@ if admin.site.is_registered(EmailAddress):
 admin.site.register(EmailAddress, EmailAddressAdmin)
 admin.site.site_header = "Homeroom administration"
 admin.site.site_title = "Homeroom admin"
+
+
+consent_admin.register(base=SchoolScopedAdmin)  # each school's consent defaults

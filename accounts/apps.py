@@ -8,7 +8,15 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects login history receivers)
+        from accounts.consent import tasks as consent_tasks  # noqa: F401  (registers the job)
         from accounts.invitations import effects  # noqa: F401  (registers the invitation emails' outbox handlers)
+
+    def periodic_tasks(self) -> dict[str, dict]:
+        """Beat entries (name -> task and schedule), gathered by hub.celery into the beat schedule."""
+        return {
+            # Consents past their end date lapse, recorded as expired in the family's timeline.
+            "consent-expire": {"task": "accounts.consent.tasks.expire_consents", "schedule": 15 * 60.0},
+        }
 
     def notification_kinds(self) -> list[dict]:
         """Notices about a person's own account (sign-ins, security changes), as plain fields:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin_login"),
     path("account/", include("accounts.invitations.urls")),
     path("", include("accounts.settings.urls")),
+    path("account/", include("accounts.consent.urls")),
 ]

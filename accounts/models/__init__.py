@@ -1,4 +1,5 @@
 from accounts.models.audit import AuditEntry
+from accounts.models.consent import ConsentChange, ConsentRecord, DataKind, Recipient, SchoolConsentDefault
 from accounts.models.history import LoginAttempt
 from accounts.models.links import AccountLink
 from accounts.models.people import (
@@ -21,15 +22,20 @@ __all__ = [
     "BackupCode",
     "BackupCodeDevice",
     "ClassGroup",
+    "ConsentChange",
+    "ConsentRecord",
     "Curriculum",
+    "DataKind",
     "Department",
     "Guardianship",
     "LoginAttempt",
     "Membership",
     "Pupil",
+    "Recipient",
     "Role",
     "SMSDevice",
     "School",
+    "SchoolConsentDefault",
     "SendStatus",
     "TOTPDevice",
     "User",

@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import policies as people
-from accounts.models import ClassGroup, Membership, Pupil, User
+from accounts.consent import policies as consent
+from accounts.models import ClassGroup, DataKind, Membership, Pupil, Recipient, User
 from progress.models import (
     Celebration,
     Goal,
@@ -131,15 +132,15 @@ def access_own_celebration(*, user: User, celebration_id: int, for_update: bool 
 
 
 def consented_to_share_beyond_family(*, audience: str) -> Q:
-    """THE CONSENT SEAM (issue 10). A filter over portfolio items: those whose family has agreed
-    that `audience` ("class": other families in the pupil's class; "school": the whole school)
-    may see them. Applied at read time by `portfolio_items_visible_to` to every item shown beyond
-    the family and the pupil's staff.
-
-    Until the consent matrix exists every approved item's family counts as having agreed, as
-    before; issue 10 replaces the body (e.g. `~Q(pupil__in=<pupils whose guardians refused>)`)
-    and nothing else needs to change."""
-    return Q()
+    """A filter over portfolio items: those whose family lets `audience` see photos and portfolio
+    (the consent matrix, `accounts.consent.policies`, read at the moment the page is shown).
+    "class": other families in the pupil's class; "school": the whole school, so both other
+    families and other school staff. A refusal, a lapsed consent or a school default of "refused"
+    hides the item; nothing else needs to change."""
+    others = consent.allowed(data_kind=DataKind.PHOTOS, recipient=Recipient.OTHER_FAMILIES)
+    if audience == PortfolioVisibility.CLASS:
+        return others
+    return others & consent.allowed(data_kind=DataKind.PHOTOS, recipient=Recipient.OTHER_STAFF)
 
 
 def _pupils_of_classes(class_groups: QuerySet[ClassGroup]) -> QuerySet:
@@ -156,7 +157,9 @@ def portfolio_items_visible_to(user: User) -> QuerySet[PortfolioItem]:
     """
     if not user.is_authenticated:
         return PortfolioItem.objects.none()
-    own = Q(pupil__in=people.pupils_visible_to(user).values("pk"))
+    own = Q(pupil__in=people.pupils_visible_to(user).values("pk")) & ~consent.withheld_from_staff(
+        user=user, data_kind=DataKind.PHOTOS
+    )
     children = Pupil.objects.current().filter(guardianships__guardian=user, guardianships__can_view=True)
     classes_of_children = ClassGroup.objects.filter(pupils__in=children.values("pk"))
     approved = Q(status=ReviewStatus.APPROVED)

@@ -5,15 +5,25 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import policies as people
-from accounts.models import ClassGroup, Membership, Pupil, User
+from accounts.consent import policies as consent
+from accounts.models import ClassGroup, DataKind, Membership, Pupil, Recipient, User
 from progress.models import Insight
+from progress.models.insights import InsightRule
+
+# Which kind of data each alert is made from (alerts about goals are not governed by consent).
+RULE_DATA_KINDS = {InsightRule.ENGAGEMENT_DROP: DataKind.ACTIVITY, InsightRule.DECLINING_TREND: DataKind.ASSESSMENT}
 
 
 def insights_visible_to(user: User) -> QuerySet[Insight]:
     """Insights about every pupil `user` may see (their children; pupils they teach or support)."""
     if not user.is_authenticated:
         return Insight.objects.none()
-    return Insight.objects.filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+    visible = Insight.objects.filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+    # An alert repeats what its records say: staff who may not see those records (the family's
+    # consent for "other school staff") do not see the alert either.
+    for rule, data_kind in RULE_DATA_KINDS.items():
+        visible = visible.exclude(Q(rule=rule) & consent.withheld_from_staff(user=user, data_kind=data_kind))
+    return visible
 
 
 def access_insight(*, user: User, insight_id: int, for_update: bool = False) -> Insight:
@@ -46,10 +56,32 @@ def access_class_overview(*, user: User, class_id: int, for_update: bool = False
     return people.locked(group, "school") if for_update else group
 
 
-def may_use_ai_for(pupil: Pupil) -> bool:
-    """Whether this pupil's records may be sent to a language model for the narrative summary.
+# The kinds of data the narrative's facts come from: the model is asked only if the family lets
+# AI features use every one of them.
+AI_DATA_KINDS = (DataKind.ASSESSMENT, DataKind.ACTIVITY)
 
-    The seam for the consent matrix (issue 10): when a guardian revokes "AI features" this must
-    answer False, and the narrative then comes from the templates only. Until consent records
-    exist every pupil may."""
-    return True
+
+def may_use_ai_for(pupil: Pupil) -> bool:
+    """Whether this pupil's records may be sent to a language model for the narrative summary:
+    only while the family's consent lets "AI features" use assessment results and activity
+    (`accounts.consent.policies`). Otherwise the narrative comes from the templates only."""
+    return all(
+        pupil.pk in consent.consent_allows(pupil_ids=[pupil.pk], data_kind=kind, recipient=Recipient.AI)
+        for kind in AI_DATA_KINDS
+    )
+
+
+def withheld_from(*, user: User, pupil_ids, data_kind: str) -> set[int]:
+    """The ids among `pupil_ids` whose `data_kind` `user` may not see: they see the pupil only as
+    "other school staff" and the family refused that (one query)."""
+    return set(
+        Pupil.objects.filter(pk__in=list(pupil_ids))
+        .filter(consent.withheld_from_staff(user=user, data_kind=data_kind, pupil_field=""))
+        .values_list("pk", flat=True)
+    )
+
+
+def kinds_withheld_from(*, user: User, pupil: Pupil) -> set[str]:
+    """Which of the insights page's kinds of data (activity, assessment results) `user` may not
+    see for `pupil`, by the family's consent for "other school staff"."""
+    return {kind for kind in AI_DATA_KINDS if withheld_from(user=user, pupil_ids=[pupil.pk], data_kind=kind)}

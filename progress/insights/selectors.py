@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policies as people
-from accounts.models import ClassGroup, Guardianship, Pupil, User
+from accounts.models import ClassGroup, DataKind, Guardianship, Pupil, User
 from progress.insights import llm, policies, rules, tips
 from progress.insights import narrative as words
 from progress.models import ActivitySession, Assessment, Goal, GoalOwner, GoalStatus, Insight, InsightSeen, Milestone
@@ -333,6 +333,9 @@ class OverviewRow:
     weeks: int
     latest_assessment: Assessment | None
     open_insights: int
+    # The family did not consent to staff who do not teach the child seeing these (`user` is one).
+    activity_withheld: bool = False
+    assessment_withheld: bool = False
 
 
 def class_overview(*, user: User, group: ClassGroup, today: datetime.date | None = None) -> list[OverviewRow]:
@@ -373,6 +376,9 @@ def class_overview(*, user: User, group: ClassGroup, today: datetime.date | None
         [pupil.latest_assessment_id for pupil in pupils if pupil.latest_assessment_id]
     )
     counts = open_insight_counts(user=user, pupils=pupils)
+    ids = [pupil.pk for pupil in pupils]
+    no_activity = policies.withheld_from(user=user, pupil_ids=ids, data_kind=DataKind.ACTIVITY) if ids else set()
+    no_assessment = policies.withheld_from(user=user, pupil_ids=ids, data_kind=DataKind.ASSESSMENT) if ids else set()
     rows = []
     for pupil in pupils:
         first = pupil.first_session.astimezone(zone).date() if pupil.first_session else None
@@ -392,4 +398,9 @@ def class_overview(*, user: User, group: ClassGroup, today: datetime.date | None
                 open_insights=counts.get(pupil.pk, 0),
             )
         )
+        row = rows[-1]
+        if pupil.pk in no_activity:
+            row.this_week, row.average, row.weeks, row.activity_withheld = None, None, 0, True
+        if pupil.pk in no_assessment:
+            row.latest_assessment, row.assessment_withheld = None, True
     return rows

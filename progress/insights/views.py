@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.models import DataKind
 from accounts.policies import access_pupil
 from accounts.requests import safe_next
 from progress.insights import policies, selectors, services
@@ -55,13 +56,17 @@ def pupil_insights(request, pupil_id):
     """One pupil's alerts, learning patterns, tips, plans and narrative summary."""
     pupil = access_pupil(user=request.user, pupil_id=pupil_id)
     audit.record(actor=request.user, action="pupil.insights_viewed", target=pupil, school=pupil.school_id)
+    # Staff who see the pupil only as "other school staff" get no patterns or summary made from
+    # records the family did not let them see.
+    withheld = policies.kinds_withheld_from(user=request.user, pupil=pupil)
     context = {
         "pupil": pupil,
         "insights": selectors.insights_for(user=request.user, pupil=pupil),
-        "patterns": selectors.patterns_for(pupil=pupil),
+        "patterns": None if DataKind.ACTIVITY in withheld else selectors.patterns_for(pupil=pupil),
         "tips": selectors.tips_for(pupil=pupil),
         "plans": selectors.plans_for(pupil=pupil),
-        "narrative": selectors.narrative_for(user=request.user, pupil=pupil),
+        "narrative": None if withheld else selectors.narrative_for(user=request.user, pupil=pupil),
+        "consent_withheld": bool(withheld),
     }
     return render(request, "progress/insights/pupil.html", context)
 

@@ -9,49 +9,50 @@
   (guardians with viewing rights) and the pupil's staff; approved, it joins the record.
 
 Every answer is read from the database on each call. Every read goes through `readable()`: the
-one place where the consent matrix (a later issue) will remove what a family refused to share.
+one place where the consent matrix removes what a family refused to share with other school staff
+(assessments, awards, judgements and observations count as assessment results; activity as
+activity and engagement).
 """
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from accounts import policies as people
-from accounts.models import Pupil, User
+from accounts.consent import policies as consent
+from accounts.models import DataKind, Pupil, User
 from progress.models import ActivitySession, Assessment, Award, CompetencyJudgement, Observation
 from progress.models.records import ReviewStatus
 
 
-def readable(user: User, records: QuerySet, *, pupil_field: str = "pupil") -> QuerySet:
+def readable(user: User, records: QuerySet, *, data_kind: str, pupil_field: str = "pupil") -> QuerySet:
     """`records` (already limited to pupils `user` may see) less what consent withholds from
-    `user`. Every visibility queryset below ends here.
-
-    The seam for consent (issue 10): a guardian's refusal will be applied here, at read time,
-    as one more filter on `pupil_field`; nothing else needs to change. Today it withholds nothing.
-    """
-    return records
+    `user`: a member of staff who sees the pupil only as "other school staff" (a whole-school role,
+    not teaching them; the DSL excepted) does not see `data_kind` the family refused to other staff
+    (`accounts.consent.policies`). Every visibility queryset below ends here."""
+    return records.exclude(consent.withheld_from_staff(user=user, data_kind=data_kind, pupil_field=pupil_field))
 
 
-def _of_visible_pupils(model: type[Model], user: User) -> QuerySet:
+def _of_visible_pupils(model: type[Model], user: User, data_kind: str) -> QuerySet:
     if not user.is_authenticated:
         return model.objects.none()
     records = model.objects.live().filter(pupil__in=people.pupils_visible_to(user).values("pk"))
-    return readable(user, records)
+    return readable(user, records, data_kind=data_kind)
 
 
 def assessments_visible_to(user: User) -> QuerySet[Assessment]:
-    return _of_visible_pupils(Assessment, user)
+    return _of_visible_pupils(Assessment, user, DataKind.ASSESSMENT)
 
 
 def activity_visible_to(user: User) -> QuerySet[ActivitySession]:
-    return _of_visible_pupils(ActivitySession, user)
+    return _of_visible_pupils(ActivitySession, user, DataKind.ACTIVITY)
 
 
 def awards_visible_to(user: User) -> QuerySet[Award]:
-    return _of_visible_pupils(Award, user)
+    return _of_visible_pupils(Award, user, DataKind.ASSESSMENT)
 
 
 def judgements_visible_to(user: User) -> QuerySet[CompetencyJudgement]:
-    return _of_visible_pupils(CompetencyJudgement, user)
+    return _of_visible_pupils(CompetencyJudgement, user, DataKind.ASSESSMENT)
 
 
 def observations_visible_to(user: User) -> QuerySet[Observation]:
@@ -63,7 +64,7 @@ def observations_visible_to(user: User) -> QuerySet[Observation]:
         pupil__in=people.pupils_supported_by(user).values("pk")
     )
     approved = Q(status=ReviewStatus.APPROVED, pupil__in=people.pupils_visible_to(user).values("pk"))
-    return readable(user, Observation.objects.live().filter(approved | family_or_staff))
+    return readable(user, Observation.objects.live().filter(approved | family_or_staff), data_kind=DataKind.ASSESSMENT)
 
 
 def _get(queryset: QuerySet, pk, for_update: bool, *related: str):
@@ -131,7 +132,7 @@ def observations_to_review_for(user: User) -> QuerySet[Observation]:
     waiting = Observation.objects.live().filter(
         status=ReviewStatus.PENDING, pupil__in=people.pupils_supported_by(user).values("pk")
     )
-    return readable(user, waiting)
+    return readable(user, waiting, data_kind=DataKind.ASSESSMENT)
 
 
 def is_staff_anywhere(user: User) -> bool:

@@ -29,6 +29,8 @@ SCHOOL_ADMIN_PERMISSIONS = {
         "loginattempt": ["view"],
         "auditentry": ["view"],
         "accountlink": ["view"],
+        # What each consent cell is for a child whose family has not chosen.
+        "schoolconsentdefault": ["view", "add", "change", "delete"],
     },
     "messaging": {
         "messagingsettings": ["view", "add", "change"],
