@@ -1,12 +1,34 @@
 """Riverside Primary (Leeds): the Clarke, García and Kowalska families share goals with their
 children's teachers, with updates from both sides; one observation from home is approved by
-Oliver's teacher and one waits for Lucía's."""
+Oliver's teacher and one waits for Lucía's. Oliver reads at home every evening (a streak his
+teacher sees in the class overview, beside Year 3's spelling tests)."""
 
 import datetime
+from decimal import Decimal
 
 from accounts.models import Pupil, School, User
-from progress.demo.rows import at, goal_upsert, judgements_upsert, school_today, subjects_upsert, updates_upsert
-from progress.models import Competency, GoalCategory, GoalOwner, Observation, ReviewStatus, Scale, Side
+from progress.demo.rows import (
+    RECORDED_AT,
+    at,
+    goal_upsert,
+    judgements_upsert,
+    school_today,
+    subjects_upsert,
+    sync,
+    updates_upsert,
+)
+from progress.models import (
+    ActivityKind,
+    ActivitySession,
+    Assessment,
+    Competency,
+    GoalCategory,
+    GoalOwner,
+    Observation,
+    ReviewStatus,
+    Scale,
+    Side,
+)
 
 SLUG = "riverside-primary"
 ENGLAND_SUBJECTS = [
@@ -34,7 +56,7 @@ def seed(school: School) -> list[Pupil]:
     names = [("Oliver", "Clarke"), ("Amelia", "Clarke"), ("Lucía", "García"), ("Jakub", "Kowalski")]
     if not all(name in people for name in wanted) or not all(name in pupils for name in names):
         return []
-    subjects_upsert(school, ENGLAND_SUBJECTS)
+    subjects = subjects_upsert(school, ENGLAND_SUBJECTS)
     today = school_today(school)
     days = datetime.timedelta
     emma, maria, anna = people["parent"], people["maria.garcia"], people["anna.kowalska"]
@@ -170,4 +192,53 @@ def seed(school: School) -> list[Pupil]:
         recorded_by=rosa,
         today=today,
     )
-    return [oliver, amelia, lucia, jakub]
+    maya = pupils.get(("Maya", "Singh"))
+    _reading_and_spelling(school, subjects, oliver, maya, parent=emma, teacher=tariq, today=today)
+    return [oliver, amelia, lucia, jakub] + ([maya] if maya else [])
+
+
+# Year 3 Ash's weekly spelling tests: (days back, title), and each pupil's score out of 10.
+SPELLING = [
+    (26, "Spelling: -tion words"),
+    (19, "Spelling: silent letters"),
+    (12, "Spelling: un- and dis-"),
+    (5, "Spelling: homophones"),
+]
+SPELLING_SCORES = {"Oliver": [4, 5, 6, 7], "Maya": [8, 9, 8, 9]}
+READING_DAYS = 22  # Oliver has read at home every evening since his goal was set (not yet today)
+
+
+def _reading_and_spelling(school, subjects, oliver, maya, *, parent, teacher, today) -> None:
+    """Oliver's reading at home, logged by his mother every evening, and the class's spelling tests."""
+    evening = datetime.time(19, 0)
+    sessions = [
+        ActivitySession(
+            pupil=oliver,
+            subject=subjects["English"],
+            kind=ActivityKind.READING,
+            started_at=at(school, day, evening),
+            minutes=10 + day.toordinal() % 5,
+            recorded_by=parent,
+            created_at=at(school, day, evening) + datetime.timedelta(minutes=10 + day.toordinal() % 5),
+        )
+        for day in (today - datetime.timedelta(back) for back in range(READING_DAYS, 0, -1))
+    ]
+    first = at(school, today - datetime.timedelta(READING_DAYS), datetime.time(0))
+    scope = ActivitySession.objects.filter(pupil=oliver, started_at__gte=first)
+    sync(ActivitySession, sessions, key=("pupil_id", "started_at"), scope=scope)
+    pupils = [pupil for pupil in (oliver, maya) if pupil is not None]
+    tests = [
+        Assessment(
+            pupil=pupil,
+            subject=subjects["English"],
+            title=title,
+            assessed_on=today - datetime.timedelta(back),
+            score=Decimal(score),
+            max_score=Decimal(10),
+            recorded_by=teacher,
+            created_at=at(school, today - datetime.timedelta(back), RECORDED_AT),
+        )
+        for pupil in pupils
+        for (back, title), score in zip(SPELLING, SPELLING_SCORES[pupil.first_name], strict=True)
+    ]
+    sync(Assessment, tests, key=("pupil_id", "subject_id", "title"), scope=Assessment.objects.filter(pupil__in=pupils))

@@ -346,3 +346,21 @@ def test_imani_sees_her_own_goals_only(seeded, client):
     text = page.content.decode()
     assert "Build a quiz game in Scratch" in text
     assert "Read ten Kiswahili storybooks" not in text  # her sister's goal is not hers
+
+
+def test_oliver_reads_every_evening_and_his_teacher_sees_the_class_records(seeded):
+    oliver = Pupil.objects.get(school__slug="riverside-primary", first_name="Oliver", last_name="Clarke")
+    london = ZoneInfo("Europe/London")
+    today = timezone.localdate(timezone=london)
+    days = {
+        timezone.localtime(at, london).date() for at in oliver.activity_sessions.values_list("started_at", flat=True)
+    }
+    assert all(today - datetime.timedelta(back) in days for back in range(1, 21))
+    assert Milestone.objects.filter(pupil=oliver, kind=MilestoneKind.STREAK, details__days=20).exists()
+    # Year 3's spelling tests, recorded by their teacher (Oliver's improving, no alert about them).
+    tests = Assessment.objects.filter(pupil__class_groups__name="Year 3 Ash")
+    assert tests.values("pupil").distinct().count() == 2
+    assert {test.recorded_by.email for test in tests} == {"teacher@riverside.example"}
+    assert (
+        not Insight.objects.filter(pupil=oliver, resolved_at__isnull=True).exclude(rule=InsightRule.MILESTONE).exists()
+    )
