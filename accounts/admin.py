@@ -48,6 +48,7 @@ from accounts.models import (
     User,
 )
 from accounts.models.people import Relationship
+from accounts.privacy import services as privacy
 
 
 def administered_school_ids(user) -> list[int]:
@@ -509,6 +510,22 @@ class PupilAdmin(SchoolScopedAdmin):
     inlines = [GuardianshipInline]
     date_hierarchy = "date_of_birth"
     actions = ["mark_left"]
+
+    # Both pages show SEND information: each view is audited for the family's "who has looked"
+    # page (accounts.privacy), at most once per person, pupil and day.
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            privacy.send_views_record(viewer=request.user, pupils=changelist.result_list, page="admin")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and shown is not None:
+            privacy.send_views_record(viewer=request.user, pupils=[shown], page="admin")
+        return response
 
     def has_delete_permission(self, request, obj=None):
         # A pupil's records must outlive their time at school: they leave, they are not deleted.

@@ -10,4 +10,5 @@ urlpatterns = [
     path("account/simplified/", views.simplified_toggle, name="simplified_toggle"),
     path("admin/login/", views.admin_login, name="admin_login"),
     path("account/", include("accounts.invitations.urls")),
+    path("account/", include("accounts.privacy.urls", namespace="privacy")),
 ]

@@ -13,6 +13,7 @@ from accounts.models.people import (
     SendStatus,
     User,
 )
+from accounts.models.privacy import DataRequest
 from accounts.models.twofactor import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "BackupCodeDevice",
     "ClassGroup",
     "Curriculum",
+    "DataRequest",
     "Department",
     "Guardianship",
     "LoginAttempt",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.policies import access_pupil
+from accounts.privacy.services import send_views_record
 from accounts.requests import safe_next
 from progress.insights import policies, selectors, services
 
@@ -55,6 +56,8 @@ def pupil_insights(request, pupil_id):
     """One pupil's alerts, learning patterns, tips, plans and narrative summary."""
     pupil = access_pupil(user=request.user, pupil_id=pupil_id)
     audit.record(actor=request.user, action="pupil.insights_viewed", target=pupil, school=pupil.school_id)
+    # Its tips are chosen from the pupil's SEND needs: a SEND view for the family's "who has looked".
+    send_views_record(viewer=request.user, pupils=[pupil], page="insights")
     context = {
         "pupil": pupil,
         "insights": selectors.insights_for(user=request.user, pupil=pupil),
