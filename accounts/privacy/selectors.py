@@ -185,12 +185,16 @@ def queue_for(user: User) -> tuple[list[QueueRow], QuerySet[DataRequest]]:
     )
     open_rows = []
     for data_request in mine.filter(status__in=DataRequest.OPEN).order_by("due_on", "received_at", "id"):
-        today = timezone.now().astimezone(data_request.school.zone).date()
-        open_rows.append(QueueRow(request=data_request, days_left=(data_request.due_on - today).days))
+        open_rows.append(QueueRow(request=data_request, days_left=days_left(data_request)))
     closed = mine.filter(status__in=DataRequest.CLOSED).order_by("-answered_at", "-id")[:25]
     return open_rows, closed
 
 
+def school_today(school) -> datetime.date:
+    """Today on the school's calendar (deadlines are dates there)."""
+    return timezone.now().astimezone(school.zone).date()
+
+
 def days_left(data_request: DataRequest) -> int:
-    today = timezone.now().astimezone(data_request.school.zone).date()
-    return (data_request.due_on - today).days
+    """Days until the request's deadline on its school's calendar; negative once overdue."""
+    return (data_request.due_on - school_today(data_request.school)).days
