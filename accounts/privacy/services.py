@@ -167,7 +167,6 @@ def has_send_information(pupil: Pupil) -> bool:
     return pupil.send_status != SendStatus.NONE or bool(pupil.send_needs)
 
 
-@transaction.atomic
 def send_views_record(*, viewer: User, pupils: Iterable[Pupil], page: str) -> int:
     """Audit that `viewer` (staff of the pupil's school, or an operator in admin) was shown the SEND
     information of `pupils` on `page`: one entry "pupil.send_viewed" per pupil with SEND recorded, at most once per
@@ -183,7 +182,12 @@ def send_views_record(*, viewer: User, pupils: Iterable[Pupil], page: str) -> in
         return 0
     shown = {pupil.pk: pupil for pupil in pupils if has_send_information(pupil)}
     if not shown:
-        return 0
+        return 0  # nothing about SEND was shown: no query, no transaction
+    return _send_views_record(viewer=viewer, shown=shown, page=page)
+
+
+@transaction.atomic
+def _send_views_record(*, viewer: User, shown: dict[int, Pupil], page: str) -> int:
     school_ids = {pupil.school_id for pupil in shown.values()}
     zones = {
         pk: zone_named(name) for pk, name in School.objects.filter(pk__in=school_ids).values_list("pk", "time_zone")
