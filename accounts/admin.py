@@ -36,6 +36,7 @@ from accounts.models import (
     AuditEntry,
     BackupCodeDevice,
     ClassGroup,
+    DataRequest,
     Department,
     Guardianship,
     LoginAttempt,
@@ -597,6 +598,26 @@ class LoginAttemptAdmin(RecordOnlyAdmin):
         # accounts that belong to their schools alone.
         schools = administered_school_ids(request.user)
         return queryset.filter(user__in=account_policies.accounts_controlled_by(school_ids=schools))
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(RecordOnlyAdmin):
+    """Data requests, read-only: the school's data protection lead answers them on their own page
+    (accounts.privacy), where every step is audited and the family is told; here an operator (or a
+    school admin given the view permission, for their own school) can find one for a complaint."""
+
+    list_display = ["id", "kind", "status", "school", "requester", "received_at", "due_on"]
+    list_filter = ["status", "kind", ("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["requester__display_name", "requester__email"]
+    list_select_related = ["school", "requester"]
+    date_hierarchy = "received_at"
+    readonly_fields = [field.name for field in DataRequest._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(school_id__in=administered_school_ids(request.user))
 
 
 @admin.register(AuditEntry)
