@@ -20,8 +20,10 @@ class DataRequestForm(forms.Form):
     `about` is one choice for both: "s<school id>" (me and my family's data at that school) or
     "p<pupil id>" (one child only), so a family with children at two schools picks one line."""
 
-    kind = forms.ChoiceField(label=_("What are you asking for?"), choices=DataRequest.Kind.choices)
-    about = forms.ChoiceField(label=_("Who is it about?"))
+    kind = forms.ChoiceField(
+        label=_("What are you asking for?"), choices=DataRequest.Kind.choices, widget=forms.RadioSelect
+    )
+    about = forms.ChoiceField(label=_("Who is it about?"), widget=forms.RadioSelect)
     details = forms.CharField(
         label=_("Details"),
         max_length=4000,
@@ -70,7 +72,9 @@ class RespondForm(forms.Form):
         (DataRequest.Status.ANSWERED, _("Answered")),
         (DataRequest.Status.REFUSED, _("Refused (say why)")),
     ]
-    status = forms.ChoiceField(label=_("What happens to the request?"), choices=STATUS_CHOICES)
+    status = forms.ChoiceField(
+        label=_("What happens to the request?"), choices=STATUS_CHOICES, widget=forms.RadioSelect
+    )
     answer = forms.CharField(
         label=_("Answer for the family"),
         required=False,
