@@ -37,6 +37,7 @@ from accounts.models import (
     AuditEntry,
     BackupCodeDevice,
     ClassGroup,
+    DataRequest,
     Department,
     Guardianship,
     LoginAttempt,
@@ -49,6 +50,7 @@ from accounts.models import (
     User,
 )
 from accounts.models.people import Relationship
+from accounts.privacy import services as privacy
 
 
 def administered_school_ids(user) -> list[int]:
@@ -511,6 +513,22 @@ class PupilAdmin(SchoolScopedAdmin):
     date_hierarchy = "date_of_birth"
     actions = ["mark_left"]
 
+    # Both pages show SEND information: each view is audited for the family's "who has looked"
+    # page (accounts.privacy), at most once per person, pupil and day.
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            privacy.send_views_record(viewer=request.user, pupils=changelist.result_list, page="admin")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and shown is not None:
+            privacy.send_views_record(viewer=request.user, pupils=[shown], page="admin")
+        return response
+
     def has_delete_permission(self, request, obj=None):
         # A pupil's records must outlive their time at school: they leave, they are not deleted.
         # Operators keep deletion for erasure requests.
@@ -581,6 +599,26 @@ class LoginAttemptAdmin(RecordOnlyAdmin):
         # accounts that belong to their schools alone.
         schools = administered_school_ids(request.user)
         return queryset.filter(user__in=account_policies.accounts_controlled_by(school_ids=schools))
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(RecordOnlyAdmin):
+    """Data requests, read-only: the school's data protection lead answers them on their own page
+    (accounts.privacy), where every step is audited and the family is told; here an operator (or a
+    school admin given the view permission, for their own school) can find one for a complaint."""
+
+    list_display = ["id", "kind", "status", "school", "requester", "received_at", "due_on"]
+    list_filter = ["status", "kind", ("school", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["requester__display_name", "requester__email"]
+    list_select_related = ["school", "requester"]
+    date_hierarchy = "received_at"
+    readonly_fields = [field.name for field in DataRequest._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(school_id__in=administered_school_ids(request.user))
 
 
 @admin.register(AuditEntry)

@@ -28,5 +28,13 @@ class AccountsConfig(AppConfig):
                 "label": _("Account and security"),
                 "defaults": {"email": "instant", "sms": "off"},
                 "per_child": False,  # about the person, not a child
-            }
+            },
+            {
+                # Sent by messaging's handler of the outbox effects in accounts.privacy.services.
+                "name": "data_request",
+                "label": _("Data requests (a copy of your data, corrections, deletion)"),
+                "defaults": {"email": "instant", "sms": "off"},
+                "per_child": False,  # about the person's own request
+                "content_stays_in_app": True,  # an answer may hold personal data: read behind sign-in
+            },
         ]

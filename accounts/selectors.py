@@ -38,6 +38,7 @@ def navigation_for(user: User, *, current_path: str) -> list[NavigationLink]:
             links.extend(app_config.navigation_links(user))
     links.append((_("Settings"), reverse("settings_index")))
     links.append((_("Security"), reverse("twofactor:overview")))
+    links.append((_("Privacy"), reverse("privacy:overview")))
     links.append((_("Sign-in history"), reverse("login_history")))
     if user.is_staff:
         links.append((_("Admin"), reverse("admin:index")))

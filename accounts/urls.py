@@ -12,4 +12,5 @@ urlpatterns = [
     path("account/", include("accounts.invitations.urls")),
     path("", include("accounts.settings.urls")),
     path("account/", include("accounts.consent.urls")),
+    path("account/", include("accounts.privacy.urls", namespace="privacy")),
 ]

@@ -13,17 +13,24 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import LanguageForm, PreferencesForm
+from accounts.privacy import services as privacy
 from accounts.requests import safe_next
 
 
 @login_required
 def home(request):
     user = request.user
+    classes = list(selectors.classes_taught_by(user))
+    send_register = list(selectors.send_register_for(user))
+    # The class lists and the SEND register show pupils' SEND information: audited for each
+    # family's "who has looked" page (once per person, pupil and day; see privacy.services).
+    shown = [pupil for group in classes for pupil in group.pupils.all()] + send_register
+    privacy.send_views_record(viewer=user, pupils=shown, page="home")
     context = {
         "children": selectors.children_for_guardian(user),
         "memberships": selectors.memberships_for(user),
-        "classes": selectors.classes_taught_by(user),
-        "send_register": selectors.send_register_for(user),
+        "classes": classes,
+        "send_register": send_register,
         "year_groups": selectors.year_groups_for(user),
     }
     # Evaluated here, and kept for the page: only someone with neither children nor a role pays

@@ -7,7 +7,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from messaging import effects, policies, signals  # noqa: F401 (effects: registers the outbox handlers)
+        from messaging import effects, policies, privacy_effects, signals  # noqa: F401 (effects: registers the outbox handlers)
         from messaging.announcements import effects as announcement_effects  # noqa: F401
         from messaging.announcements import policies as announcement_policies
         from messaging.announcements import tasks as announcement_tasks  # noqa: F401  (registers the job)

@@ -14,6 +14,7 @@ from accounts.models.people import (
     SendStatus,
     User,
 )
+from accounts.models.privacy import DataRequest
 from accounts.models.twofactor import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ConsentRecord",
     "Curriculum",
     "DataKind",
+    "DataRequest",
     "Department",
     "Guardianship",
     "LoginAttempt",

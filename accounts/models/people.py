@@ -6,6 +6,7 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +133,22 @@ class School(models.Model):
         default=11,
         help_text=_("Pupils this old or older may have their own sign-in, limited to their goals and portfolio."),
     )
+    # How long the school has to answer a data request (subject access, correction, erasure),
+    # counted from the day it arrives: a number of calendar months (UK GDPR, England: one month,
+    # the default) or of days (a country whose law counts days). Months are kept as months, not
+    # 30 days, because the law counts to the same date next month (31 January -> 28/29 February).
+    data_request_period = models.PositiveSmallIntegerField(
+        _("time to answer a data request"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many months or days the law gives the school to answer (England: 1 month)."),
+    )
+    data_request_period_unit = models.CharField(
+        _("counted in"),
+        max_length=6,
+        choices=[("months", _("calendar months")), ("days", _("days"))],
+        default="months",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -169,6 +186,9 @@ class Role(models.TextChoices):
     LEADER = "leader", _("School leader")
     SCHOOL_ADMIN = "school_admin", _("School admin")
     FACILITATOR = "facilitator", _("Community facilitator")
+    # Answers the school's data requests (subject access, correction, erasure): often the
+    # business manager or head; must enrol a second factor (TWO_FACTOR_REQUIRED_ROLES).
+    DPL = "dpl", _("Data protection lead")
 
 
 class Membership(models.Model):

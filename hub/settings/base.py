@@ -325,7 +325,7 @@ OTP_EMAIL_TOKEN_VALIDITY = 600
 OTP_TOTP_ISSUER = "Homeroom"
 OTP_EMAIL_BODY_TEMPLATE_PATH = "twofactor/email/code.txt"
 # Roles that reach sensitive data (SEND records, safeguarding, whole-school views) must enrol.
-TWO_FACTOR_REQUIRED_ROLES = ["sendco", "dsl", "leader", "school_admin"]
+TWO_FACTOR_REQUIRED_ROLES = ["sendco", "dsl", "leader", "school_admin", "dpl"]
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

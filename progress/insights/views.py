@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import audit
 from accounts.models import DataKind
 from accounts.policies import access_pupil
+from accounts.privacy.services import send_views_record
 from accounts.requests import safe_next
 from progress.insights import policies, selectors, services
 
@@ -59,6 +60,8 @@ def pupil_insights(request, pupil_id):
     # Staff who see the pupil only as "other school staff" get no patterns or summary made from
     # records the family did not let them see.
     withheld = policies.kinds_withheld_from(user=request.user, pupil=pupil)
+    # Its tips are chosen from the pupil's SEND needs: a SEND view for the family's "who has looked".
+    send_views_record(viewer=request.user, pupils=[pupil], page="insights")
     context = {
         "pupil": pupil,
         "insights": selectors.insights_for(user=request.user, pupil=pupil),

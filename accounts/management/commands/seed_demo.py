@@ -76,7 +76,7 @@ RIVERSIDE_STAFF = [
     ("head@riverside.example", "Helen Okafor", [Role.LEADER], "Senior leadership", None),
     ("sendco@riverside.example", "Sam Patel", [Role.SENDCO], "Inclusion", None),
     ("dsl@riverside.example", "Dana Hughes", [Role.DSL, Role.LEADER], "Senior leadership", None),
-    ("office@riverside.example", "Olivia Brown", [Role.SCHOOL_ADMIN], None, None),
+    ("office@riverside.example", "Olivia Brown", [Role.SCHOOL_ADMIN, Role.DPL], None, None),
     ("facilitator@riverside.example", "Femi Adeyemi", [Role.FACILITATOR, Role.TEACHER], "Maths", "Year 6 Oak"),
     ("reception@riverside.example", "Rosa Lee", [Role.TEACHER], "Early years", "Reception Robins"),
     ("year1@riverside.example", "Tom Walsh", [Role.TEACHER], None, "Year 1 Wrens"),
@@ -321,7 +321,7 @@ class Command(BaseCommand):
             ("SENDCO *", "sendco@riverside.example"),
             ("Designated safeguarding lead *", "dsl@riverside.example"),
             ("Head teacher *", "head@riverside.example"),
-            ("School admin (Django admin) *", "office@riverside.example"),
+            ("School admin and data protection lead *", "office@riverside.example"),
             ("School office, Urban Home School *", "office@urbanhome.example"),
             ("Operator (superuser) *", operator.email),
         ]
