@@ -290,7 +290,11 @@ def _off_the_event_loop(function):
 
     worker = threading.Thread(target=target)
     worker.start()
-    worker.join(timeout=120)
+    # Seeding and visiting every (route, role) grows with each app's pages: a generous bound that
+    # still ends a hung walk (a few hundred requests take a minute or two on a quiet machine).
+    worker.join(timeout=900)
+    if worker.is_alive():
+        raise TimeoutError("seeding and discovering the pages took more than 15 minutes")
     if "error" in result:
         raise result["error"]
     return result["value"]
