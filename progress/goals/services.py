@@ -67,7 +67,11 @@ class GoalsError(Exception):
 
 
 def evidence_max_bytes() -> int:
-    return getattr(settings, "PROGRESS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+    """The largest evidence file for a goal update or portfolio item: `PROGRESS_EVIDENCE_MAX_BYTES`
+    is shared with observations from home ({"photo": ..., "video": ..., "audio": ...}); a goal's
+    evidence may be any of those, so the largest applies (10 MB when nothing is set)."""
+    limits = getattr(settings, "PROGRESS_EVIDENCE_MAX_BYTES", {})
+    return max(limits.values()) if limits else 10 * 1024 * 1024
 
 
 def evidence_check(upload) -> str:

@@ -75,7 +75,7 @@ def test_an_update_refuses_a_file_that_is_not_a_photo_or_too_big(world, settings
     fake = SimpleUploadedFile("photo.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
     with pytest.raises(GoalsError, match="cannot be added"):
         services.goal_update_add(author=world.parent, goal=goal, note="Look", upload=fake)
-    settings.PROGRESS_EVIDENCE_MAX_BYTES = 10
+    settings.PROGRESS_EVIDENCE_MAX_BYTES = {"photo": 10, "video": 10, "audio": 10}
     with pytest.raises(GoalsError, match="too big"):
         services.goal_update_add(author=world.parent, goal=goal, note="Look", upload=png())
 
