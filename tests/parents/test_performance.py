@@ -19,8 +19,9 @@ CHILDREN_BUDGET = 11
 # reads (the radar is one query, the timeline one, each list one).
 CHILD_BUDGET = 11
 # The insights tab: the child page, then progress.insights' selectors (alerts, patterns, tips,
-# plans, the narrative (a stored summary, or its facts)), each a fixed number of queries.
-INSIGHTS_BUDGET = 21
+# plans, the narrative (a stored summary, or its facts)) with their consent checks, each a fixed
+# number of queries.
+INSIGHTS_BUDGET = 23
 
 PAGES = [
     ("parents:home", False, HOME_BUDGET),
