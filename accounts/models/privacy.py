@@ -8,6 +8,7 @@ the request arrives from the school's own rule (`School.data_request_period`, in
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DataRequest(models.Model):
@@ -19,8 +20,9 @@ class DataRequest(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         IN_PROGRESS = "in_progress", _("In progress")
-        ANSWERED = "answered", _("Answered")
-        REFUSED = "refused", _("Refused")
+        # Contexts: the same English words label consent cells and announcement figures.
+        ANSWERED = "answered", pgettext_lazy("data request status", "Answered")
+        REFUSED = "refused", pgettext_lazy("data request status", "Refused")
 
     OPEN = (Status.RECEIVED, Status.IN_PROGRESS)
     CLOSED = (Status.ANSWERED, Status.REFUSED)
