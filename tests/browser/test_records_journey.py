@@ -1,11 +1,10 @@
 """A family adds an observation from home with a photo; the teacher reviews it and records the
 pupil's learning. Every page checked with axe-core at 1280 px and at 360 px (no sideways scroll).
-Chromium through Playwright, as tests/browser does (its fixtures are reused here)."""
+Chromium through Playwright (fixtures in tests/browser/conftest.py)."""
 
 import pytest
 
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import _playwright, browser, live_url, new_context, page, sign_in  # noqa: F401, F811
 from tests.browser.test_pages_accessible import wider_than
 from tests.progress import factories_records as rf
 
@@ -24,7 +23,7 @@ def check_both_widths(tab):
     tab.set_viewport_size({"width": 1280, "height": 800})
 
 
-def test_a_family_adds_an_observation_and_the_teacher_approves_it(live_url, page, sign_in, new_context, tmp_path):  # noqa: F811
+def test_a_family_adds_an_observation_and_the_teacher_approves_it(live_url, page, sign_in, new_context, tmp_path):
     w = rf.RecordsWorld()
     rf.AssessmentFactory(pupil=w.child, subject=w.subject, title="Times tables")
     rf.CompetencyJudgementFactory(pupil=w.child, level="EXS")

@@ -9,20 +9,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser import conftest as browser_fixtures
 from tests.browser.axe import assert_accessible
 from tests.browser.test_pages_accessible import wider_than
 from tests.progress import insights_records as records
 
 pytestmark = pytest.mark.browser
 
-# The browser fixtures live in tests/browser/conftest.py; this file sits beside the other insight
-# tests, so it takes them by name.
-_playwright = browser_fixtures._playwright
-browser = browser_fixtures.browser
-live_url = browser_fixtures.live_url
-new_context = browser_fixtures.new_context
-sign_in = browser_fixtures.sign_in
+# The browser fixtures come from tests/browser/conftest.py. (Imported into a module elsewhere, a
+# package-scoped fixture becomes session-scoped: Playwright's loop would outlive its package.)
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
