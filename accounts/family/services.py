@@ -208,6 +208,9 @@ def member_scopes_change(*, actor: User, member: Guardianship, scopes: list[str]
     for name in ALL_SCOPES:
         setattr(scope, name, name in new)
     scope.save(update_fields=list(ALL_SCOPES))
+    # Saved again so that everything listening to a change of rights (messaging closes the
+    # member's open sockets and ends participations they lost) hears of it.
+    member.save(update_fields=["can_view"])
     audit.record(
         actor=actor,
         action="guardianship.scopes_changed",

@@ -324,6 +324,14 @@ class Guardianship(models.Model):
     def __str__(self):
         return f"{self.guardian} — {self.get_relationship_display()} of {self.pupil}"
 
+    def save(self, *args, **kwargs):
+        # No contact rights (a court order) override everything: viewing rights cannot stay on.
+        if self.no_contact and self.can_view:
+            self.can_view = False
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "can_view"}
+        super().save(*args, **kwargs)
+
 
 class ClassGroup(models.Model):
     """A class, set or form group: which staff teach which pupils."""

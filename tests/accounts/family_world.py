@@ -38,3 +38,19 @@ def link_in(mail) -> str:
     match = re.search(r"https?://[^/\s]+(/account/family/join/[^\s]+/)", mail.body)
     assert match, f"no join link in {mail.body!r}"
     return match.group(1)
+
+
+def member(parent, scopes: dict, *, email="carer@example.org", name="Cara Carer"):
+    """An invited family member who accepted: `scopes` maps each child to what they may see."""
+    from accounts.family import services
+    from accounts.models import User
+
+    invitation = services.invitation_create(
+        inviter=parent,
+        email=email,
+        relationship="carer",
+        scopes={child.pk: granted for child, granted in scopes.items()},
+    )
+    person = User.objects.filter(email=email).first() or factories.UserFactory(email=email, display_name=name)
+    services.invitation_accept(user=person, invitation=invitation)
+    return person
