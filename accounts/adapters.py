@@ -13,7 +13,10 @@ class AccountAdapter(DefaultAccountAdapter):
     """Families and staff are invited by their school (roster import), so open sign-up is off by default."""
 
     def is_open_for_signup(self, request):
-        return settings.ACCOUNT_ALLOW_SIGNUPS
+        # Someone holding a family member's invitation (opened in this session) may make an account.
+        from accounts.family.services import signup_invitation
+
+        return settings.ACCOUNT_ALLOW_SIGNUPS or signup_invitation(request) is not None
 
     def pre_authenticate(self, request, **credentials):
         try:

@@ -552,13 +552,22 @@ class GuardianshipAdmin(SchoolScopedAdmin):
         "relationship",
         "parental_responsibility",
         "can_view",
+        "no_contact",
         "is_primary_contact",
         "status",
     ]
-    list_filter = ["status", "relationship", "parental_responsibility", "can_view"]
+    list_filter = ["status", "relationship", "parental_responsibility", "can_view", "no_contact"]
     search_fields = ["guardian__display_name", "guardian__email", "pupil__first_name", "pupil__last_name"]
     list_select_related = ["guardian", "pupil"]
     autocomplete_fields = ["guardian", "pupil"]
+
+    def save_model(self, request, obj, form, change):
+        # A no-contact mark (court order) is its own audit entry; saving it switches viewing rights
+        # off (Guardianship.save), and messaging closes the person's sockets on this save.
+        super().save_model(request, obj, form, change)
+        if "no_contact" in form.changed_data:
+            action = "guardianship.no_contact_set" if obj.no_contact else "guardianship.no_contact_lifted"
+            audit.record(actor=request.user, action=action, target=obj, school=obj.pupil.school_id)
 
 
 @admin.register(ClassGroup)

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts import signals  # noqa: F401  (connects login history receivers)
         from accounts.consent import tasks as consent_tasks  # noqa: F401  (registers the job)
+        from accounts.family import effects as family_effects  # noqa: F401  (the family invitation email)
         from accounts.invitations import effects  # noqa: F401  (registers the invitation emails' outbox handlers)
 
     def periodic_tasks(self) -> dict[str, dict]:

@@ -92,17 +92,37 @@ def same_school(*, user: User, other: User) -> bool:
     )
 
 
-def is_guardian_of(*, user: User, pupil: Pupil | int) -> bool:
-    """A guardian with viewing rights. A link without viewing rights grants nothing."""
+def viewing_guardianships(scope: str | None = None) -> QuerySet[Guardianship]:
+    """Guardianships that grant viewing rights, and with `scope` ("progress", "messages", "finance",
+    "reports") only those whose family-member scope allows it: a link made by the school has no
+    scope row and sees everything; one made by a family invitation sees what it was granted. A
+    no-contact mark (court order) grants nothing, whatever else is set."""
+    links = Guardianship.objects.filter(can_view=True, no_contact=False)
+    if scope is not None:
+        links = links.filter(Q(scope__isnull=True) | Q(**{f"scope__{scope}": True}))
+    return links
+
+
+def is_guardian_of(*, user: User, pupil: Pupil | int, scope: str | None = None) -> bool:
+    """A guardian with viewing rights (for `scope`, when given). A link without them grants nothing."""
     if not user.is_authenticated:
         return False
-    return Guardianship.objects.filter(guardian=user, pupil_id=getattr(pupil, "pk", pupil), can_view=True).exists()
+    return viewing_guardianships(scope).filter(guardian=user, pupil_id=getattr(pupil, "pk", pupil)).exists()
 
 
 def children_of(user: User) -> QuerySet[Pupil]:
+    return children_with_scope(user=user, scope=None)
+
+
+def children_with_scope(*, user: User, scope: str | None) -> QuerySet[Pupil]:
+    """The user's children with viewing rights (for `scope`, when given: "progress", "messages"...)."""
     if not user.is_authenticated:
         return Pupil.objects.none()
-    return Pupil.objects.filter(guardianships__guardian=user, guardianships__can_view=True).distinct()
+    if scope is None:
+        return Pupil.objects.filter(
+            guardianships__guardian=user, guardianships__can_view=True, guardianships__no_contact=False
+        ).distinct()
+    return Pupil.objects.filter(pk__in=viewing_guardianships(scope).filter(guardian=user).values("pupil_id"))
 
 
 def pupils_supported_by(user: User) -> QuerySet[Pupil]:
@@ -121,22 +141,32 @@ def teaches_or_supports(*, user: User, pupil: Pupil | int) -> bool:
 
 
 def pupils_visible_to(user: User) -> QuerySet[Pupil]:
-    """Every pupil the user may see: their own children, and those they teach or support."""
+    return pupils_visible_with_scope(user=user, scope=None)
+
+
+def pupils_visible_with_scope(*, user: User, scope: str | None) -> QuerySet[Pupil]:
+    """Every pupil the user may see: their own children (those whose family-member scope allows
+    `scope`, when given), and those they teach or support."""
     if not user.is_authenticated:
         return Pupil.objects.none()
     return Pupil.objects.filter(
-        Q(pk__in=children_of(user).values("pk")) | Q(pk__in=pupils_supported_by(user).values("pk"))
+        Q(pk__in=children_with_scope(user=user, scope=scope).values("pk"))
+        | Q(pk__in=pupils_supported_by(user).values("pk"))
     )
 
 
-def can_view_pupil(*, user: User, pupil: Pupil | int) -> bool:
-    return pupils_visible_to(user).filter(pk=getattr(pupil, "pk", pupil)).exists()
+def can_view_pupil(*, user: User, pupil: Pupil | int, scope: str | None = None) -> bool:
+    return pupils_visible_with_scope(user=user, scope=scope).filter(pk=getattr(pupil, "pk", pupil)).exists()
 
 
 # --- people, read the other way: who holds a right, for addressing and choosing recipients ---
 
 
 def people_who_see_pupil(pupil: Pupil | int) -> QuerySet[User]:
+    return people_who_see_pupil_with_scope(pupil=pupil, scope=None)
+
+
+def people_who_see_pupil_with_scope(*, pupil: Pupil | int, scope: str | None) -> QuerySet[User]:
     """Active people who see the pupil: guardians with viewing rights, and staff of the pupil's
     school who teach them or hold a whole-school role. What `pupils_visible_to` answers for one
     person, read the other way, in one query (a subquery finds the school: no pupil row needed)."""
@@ -144,7 +174,7 @@ def people_who_see_pupil(pupil: Pupil | int) -> QuerySet[User]:
     pupil_school = Pupil.objects.filter(pk=pupil_id).values("school_id")[:1]
     active_here = Membership.objects.filter(school_id=Subquery(pupil_school), is_active=True)
     return User.objects.filter(
-        Q(pk__in=Guardianship.objects.filter(pupil_id=pupil_id, can_view=True).values("guardian_id"))
+        Q(pk__in=viewing_guardianships(scope).filter(pupil_id=pupil_id).values("guardian_id"))
         | Q(class_groups__pupils=pupil_id, pk__in=active_here.values("user_id"))
         | Q(pk__in=active_here.filter(role__in=WHOLE_SCHOOL_ROLES).values("user_id")),
         is_active=True,
@@ -164,8 +194,13 @@ def staff_who_teach_or_support(*, pupil: Pupil, roles: Iterable[str] = WHOLE_SCH
 
 
 def guardians_with_viewing_rights(pupil: Pupil | int) -> QuerySet[User]:
-    """Active guardians of the pupil whose link grants viewing rights (a link without them grants nothing)."""
-    ids = Guardianship.objects.filter(pupil_id=getattr(pupil, "pk", pupil), can_view=True).values("guardian_id")
+    return guardians_with_scope(pupil=pupil, scope=None)
+
+
+def guardians_with_scope(*, pupil: Pupil | int, scope: str | None) -> QuerySet[User]:
+    """Active guardians of the pupil whose link grants viewing rights (a link without them grants
+    nothing), for `scope` ("progress", "messages"...) when given."""
+    ids = viewing_guardianships(scope).filter(pupil_id=getattr(pupil, "pk", pupil)).values("guardian_id")
     return User.objects.filter(pk__in=ids, is_active=True)
 
 
@@ -189,10 +224,10 @@ def locked(found: Model, *related: str) -> Model:
     return type(found)._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=found.pk)
 
 
-def access_pupil(*, user: User, pupil_id: int, for_update: bool = False) -> Pupil:
-    """The pupil if `user` may see them; otherwise Http404, whatever the reason."""
+def access_pupil(*, user: User, pupil_id: int, for_update: bool = False, scope: str | None = None) -> Pupil:
+    """The pupil if `user` may see them (for `scope`, when given); otherwise Http404, whatever the reason."""
     try:
-        pupil = pupils_visible_to(user).select_related("school").get(pk=pupil_id)
+        pupil = pupils_visible_with_scope(user=user, scope=scope).select_related("school").get(pk=pupil_id)
     except (Pupil.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     return locked(pupil, "school") if for_update else pupil

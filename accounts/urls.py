@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("accounts.settings.urls")),
     path("account/", include("accounts.consent.urls")),
     path("account/", include("accounts.privacy.urls", namespace="privacy")),
+    path("account/", include("accounts.family.urls", namespace="family")),
 ]

@@ -36,7 +36,7 @@ def conversations_allowed_for(user: User) -> QuerySet[Conversation]:
     if not user.is_authenticated:
         return Conversation.objects.none()
     staff_schools = Membership.objects.filter(user=user, is_active=True).values("school_id")
-    pupils = people.pupils_visible_to(user).values("pk")
+    pupils = people.pupils_visible_with_scope(user=user, scope="messages").values("pk")
     guardian_schools = Pupil.objects.filter(guardianships__guardian=user, guardianships__can_view=True).values(
         "school_id"
     )
@@ -96,7 +96,9 @@ def _readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
         pk__in=Participant.objects.filter(conversation_id=conversation.pk, left_at__isnull=True).values("user_id"),
     )
     if conversation.pupil_id is not None:
-        readers = readers.filter(pk__in=people.people_who_see_pupil(conversation.pupil_id).values("pk"))
+        readers = readers.filter(
+            pk__in=people.people_who_see_pupil_with_scope(pupil=conversation.pupil_id, scope="messages").values("pk")
+        )
     staff_here = Membership.objects.filter(school_id=conversation.school_id, is_active=True).values("user_id")
     if conversation.kind == Kind.STAFF_TEAM:
         readers = readers.filter(pk__in=staff_here)

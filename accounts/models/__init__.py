@@ -1,5 +1,6 @@
 from accounts.models.audit import AuditEntry
 from accounts.models.consent import ConsentChange, ConsentRecord, DataKind, Recipient, SchoolConsentDefault
+from accounts.models.family import FamilyInvitation, GuardianScope
 from accounts.models.history import LoginAttempt
 from accounts.models.links import AccountLink
 from accounts.models.people import (
@@ -29,6 +30,8 @@ __all__ = [
     "DataKind",
     "DataRequest",
     "Department",
+    "FamilyInvitation",
+    "GuardianScope",
     "Guardianship",
     "LoginAttempt",
     "Membership",

@@ -306,6 +306,11 @@ class Guardianship(models.Model):
         _("viewing rights"), default=True, help_text=_("Off when a court order or the school limits access.")
     )
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
+    no_contact = models.BooleanField(
+        _("no contact rights"),
+        default=False,
+        help_text=_("A court order: overrides everything. Never shown to the person it restricts."),
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.INVITED)
     invited_at = models.DateTimeField(_("invited"), default=timezone.now)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
@@ -318,6 +323,14 @@ class Guardianship(models.Model):
 
     def __str__(self):
         return f"{self.guardian} — {self.get_relationship_display()} of {self.pupil}"
+
+    def save(self, *args, **kwargs):
+        # No contact rights (a court order) override everything: viewing rights cannot stay on.
+        if self.no_contact and self.can_view:
+            self.can_view = False
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "can_view"}
+        super().save(*args, **kwargs)
 
 
 class ClassGroup(models.Model):

@@ -47,7 +47,7 @@ def side_of(*, user: User, pupil: Pupil) -> str | None:
         return None
     if pupil.user_id is not None and pupil.user_id == user.pk:
         return Side.PUPIL
-    if people.is_guardian_of(user=user, pupil=pupil):
+    if people.is_guardian_of(user=user, pupil=pupil, scope="progress"):
         return Side.HOME
     if people.teaches_or_supports(user=user, pupil=pupil):
         return Side.SCHOOL
@@ -64,7 +64,9 @@ def is_pupils_staff(*, user: User, pupil: Pupil) -> bool:
 def goals_visible_to(user: User) -> QuerySet[Goal]:
     """Live goals of the pupils `user` sees as an adult (their children, the pupils they teach or
     support). A pupil's own sign-in sees none here: theirs come from `own_goals`."""
-    return Goal.objects.live().filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+    return Goal.objects.live().filter(
+        pupil__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk")
+    )
 
 
 def own_goals(user: User) -> QuerySet[Goal]:
@@ -111,7 +113,9 @@ def can_update_goal(goal: Goal) -> bool:
 
 def celebrations_visible_to(user: User) -> QuerySet[Celebration]:
     """Celebrations of the pupils `user` sees as an adult."""
-    return Celebration.objects.filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+    return Celebration.objects.filter(
+        pupil__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk")
+    )
 
 
 def own_celebrations(user: User) -> QuerySet[Celebration]:
@@ -157,10 +161,12 @@ def portfolio_items_visible_to(user: User) -> QuerySet[PortfolioItem]:
     """
     if not user.is_authenticated:
         return PortfolioItem.objects.none()
-    own = Q(pupil__in=people.pupils_visible_to(user).values("pk")) & ~consent.withheld_from_staff(
-        user=user, data_kind=DataKind.PHOTOS
+    own = Q(
+        pupil__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk")
+    ) & ~consent.withheld_from_staff(user=user, data_kind=DataKind.PHOTOS)
+    children = Pupil.objects.current().filter(
+        pk__in=people.children_with_scope(user=user, scope="progress").values("pk")
     )
-    children = Pupil.objects.current().filter(guardianships__guardian=user, guardianships__can_view=True)
     classes_of_children = ClassGroup.objects.filter(pupils__in=children.values("pk"))
     approved = Q(status=ReviewStatus.APPROVED)
     class_mates = (
@@ -198,7 +204,7 @@ def access_own_portfolio_item(*, user: User, portfolio_item_id: int, for_update:
 def is_family_or_staff_of(*, user: User, item: PortfolioItem) -> bool:
     """Whether `user` sees `item` as its pupil's family or staff (not only as a class-mate's
     family): they see who added it, its status, and may add their words."""
-    return people.can_view_pupil(user=user, pupil=item.pupil_id)
+    return people.can_view_pupil(user=user, pupil=item.pupil_id, scope="progress")
 
 
 def can_review_portfolio_item(*, user: User, item: PortfolioItem) -> bool:
@@ -214,7 +220,9 @@ def class_groups_visible_to(user: User) -> QuerySet[ClassGroup]:
     a class they teach, every class of a school where their role sees every pupil."""
     if not user.is_authenticated:
         return ClassGroup.objects.none()
-    children = Pupil.objects.current().filter(guardianships__guardian=user, guardianships__can_view=True)
+    children = Pupil.objects.current().filter(
+        pk__in=people.children_with_scope(user=user, scope="progress").values("pk")
+    )
     memberships = Membership.objects.filter(user=user, is_active=True)
     return ClassGroup.objects.filter(
         Q(pk__in=ClassGroup.objects.filter(pupils__in=children.values("pk")).values("pk"))

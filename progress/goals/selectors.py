@@ -322,7 +322,12 @@ def goals_home_for(user: User) -> GoalsHome:
 
     from accounts.models import Membership
 
-    children = list(people.children_of(user).current().select_related("school").order_by("date_of_birth", "pk"))
+    children = list(
+        people.children_with_scope(user=user, scope="progress")
+        .current()
+        .select_related("school")
+        .order_by("date_of_birth", "pk")
+    )
     children_classes = list(
         ClassGroup.objects.filter(pupils__in=[child.pk for child in children]).distinct().order_by("name", "pk")
     )

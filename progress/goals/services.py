@@ -128,7 +128,7 @@ def _other_side(*, goal: Goal, side: str) -> list[User]:
     pupil = goal.pupil
     recipients: dict[int, User] = {}
     if side in (Side.SCHOOL, Side.PUPIL):
-        recipients.update({user.pk: user for user in people.guardians_with_viewing_rights(pupil)})
+        recipients.update({user.pk: user for user in people.guardians_with_scope(pupil=pupil, scope="progress")})
     if side in (Side.HOME, Side.PUPIL):
         recipients.update({user.pk: user for user in _class_staff(pupil)})
     return list(recipients.values())
@@ -355,7 +355,7 @@ def celebration_families_notify(celebration: Celebration) -> None:
     """Tell the pupil's family (with viewing rights, now) about a new celebration card."""
     pupil = celebration.pupil
     url = reverse("progress:celebration", args=[celebration.pk])
-    for guardian in people.guardians_with_viewing_rights(pupil):
+    for guardian in people.guardians_with_scope(pupil=pupil, scope="progress"):
         notifications.notify(
             user=guardian,
             kind=CELEBRATION_NOTIFICATION,
@@ -437,7 +437,7 @@ def portfolio_item_review(*, reviewer: User, item: PortfolioItem, approve: bool)
         else gettext_lazy("{pupil}'s portfolio item stays with the family: {title}")
     )
     url = reverse("progress:portfolio_item", args=[item.pk])
-    for guardian in people.guardians_with_viewing_rights(item.pupil):
+    for guardian in people.guardians_with_scope(pupil=item.pupil, scope="progress"):
         notifications.notify(
             user=guardian,
             kind=PORTFOLIO_NOTIFICATION,

@@ -67,7 +67,7 @@ def goals_home(request):
 
 @login_required
 def goal_list(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     goals = selectors.goal_list_for(goals=policies.goals_visible_to(request.user), pupil=pupil)
     is_staff = policies.is_pupils_staff(user=request.user, pupil=pupil)
     return render(request, "progress/goals/list.html", {"pupil": pupil, "goals": goals, "is_staff": is_staff})
@@ -75,7 +75,7 @@ def goal_list(request, pupil_id):
 
 @login_required
 def goal_new(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,7 +192,7 @@ def goal_update_file(request, goal_update_id):
 
 @login_required
 def celebration_list(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     cards = selectors.celebrations_for(celebrations=policies.celebrations_visible_to(request.user), pupil=pupil)
     return render(request, "progress/goals/celebrations.html", {"pupil": pupil, "cards": cards})
 
@@ -257,14 +257,14 @@ def celebration_voice(request, celebration_id):
 
 @login_required
 def portfolio(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     page = Paginator(selectors.portfolio_for(user=request.user, pupil=pupil), 24).get_page(request.GET.get("page"))
     return render(request, "progress/goals/portfolio.html", {"pupil": pupil, "page": page})
 
 
 @login_required
 def portfolio_new(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     form = PortfolioItemForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -393,7 +393,7 @@ def class_portfolio(request, class_group_id):
 @login_required
 def pupil_sign_in(request, pupil_id):
     """Staff give a pupil old enough their own sign-in, or take it away."""
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     if not policies.is_pupils_staff(user=request.user, pupil=pupil):
         raise Http404
     form = PupilSignInForm(request.POST or None)

@@ -18,7 +18,9 @@ def insights_visible_to(user: User) -> QuerySet[Insight]:
     """Insights about every pupil `user` may see (their children; pupils they teach or support)."""
     if not user.is_authenticated:
         return Insight.objects.none()
-    visible = Insight.objects.filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+    visible = Insight.objects.filter(
+        pupil__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk")
+    )
     # An alert repeats what its records say: staff who may not see those records (the family's
     # consent for "other school staff") do not see the alert either.
     for rule, data_kind in RULE_DATA_KINDS.items():

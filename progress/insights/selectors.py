@@ -291,7 +291,7 @@ def narrative_for(*, user: User, pupil: Pupil, today: datetime.date | None = Non
     today = today or school_today(pupil)
     facts = facts_for(pupil=pupil, today=today)
     child = pupil.known_as
-    family = people.is_guardian_of(user=user, pupil=pupil)
+    family = people.is_guardian_of(user=user, pupil=pupil, scope="progress")
     if policies.may_use_ai_for(pupil):
         text = words.model_text(facts, pupil_id=pupil.pk, today=today, names=_names_near(pupil))
         if text:
@@ -309,7 +309,7 @@ def narrative_warm(*, pupil: Pupil, today: datetime.date | None = None) -> int:
         return 0
     today = today or school_today(pupil)
     languages = set(
-        people.guardians_with_viewing_rights(pupil)
+        people.guardians_with_scope(pupil=pupil, scope="progress")
         .exclude(preferred_language="")
         .values_list("preferred_language", flat=True)
     )
@@ -364,7 +364,7 @@ def class_overview(*, user: User, group: ClassGroup, today: datetime.date | None
     latest = Assessment.objects.live().filter(pupil=OuterRef("pk")).order_by("-assessed_on", "-id").values("pk")[:1]
     pupils = list(
         Pupil.objects.current()
-        .filter(class_groups=group, pk__in=people.pupils_visible_to(user).values("pk"))
+        .filter(class_groups=group, pk__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk"))
         .annotate(
             **weekly,
             first_session=Min("activity_sessions__started_at", filter=live),

@@ -55,7 +55,7 @@ def insight_dismiss(request, insight_id):
 @login_required
 def pupil_insights(request, pupil_id):
     """One pupil's alerts, learning patterns, tips, plans and narrative summary."""
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     audit.record(actor=request.user, action="pupil.insights_viewed", target=pupil, school=pupil.school_id)
     # Staff who see the pupil only as "other school staff" get no patterns or summary made from
     # records the family did not let them see.

@@ -62,7 +62,7 @@ def observation_reviewed_notify(*, observation_id: int) -> int:
         title = format_lazy(_("Your observation about {pupil} was not added"), pupil=observation.pupil.full_name)
     done = _already_notified(observation, REVIEWED_KIND)
     sent = 0
-    for person in people.guardians_with_viewing_rights(observation.pupil).exclude(pk__in=done):
+    for person in people.guardians_with_scope(pupil=observation.pupil, scope="progress").exclude(pk__in=done):
         notify(
             user=person,
             kind=REVIEWED_KIND,

@@ -35,7 +35,9 @@ def readable(user: User, records: QuerySet, *, data_kind: str, pupil_field: str 
 def _of_visible_pupils(model: type[Model], user: User, data_kind: str) -> QuerySet:
     if not user.is_authenticated:
         return model.objects.none()
-    records = model.objects.live().filter(pupil__in=people.pupils_visible_to(user).values("pk"))
+    records = model.objects.live().filter(
+        pupil__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk")
+    )
     return readable(user, records, data_kind=data_kind)
 
 
@@ -60,10 +62,13 @@ def observations_visible_to(user: User) -> QuerySet[Observation]:
     family (guardians with viewing rights) and the pupil's staff."""
     if not user.is_authenticated:
         return Observation.objects.none()
-    family_or_staff = Q(pupil__in=people.children_of(user).values("pk")) | Q(
+    family_or_staff = Q(pupil__in=people.children_with_scope(user=user, scope="progress").values("pk")) | Q(
         pupil__in=people.pupils_supported_by(user).values("pk")
     )
-    approved = Q(status=ReviewStatus.APPROVED, pupil__in=people.pupils_visible_to(user).values("pk"))
+    approved = Q(
+        status=ReviewStatus.APPROVED,
+        pupil__in=people.pupils_visible_with_scope(user=user, scope="progress").values("pk"),
+    )
     return readable(user, Observation.objects.live().filter(approved | family_or_staff), data_kind=DataKind.ASSESSMENT)
 
 
@@ -110,7 +115,7 @@ def can_record_for(*, user: User, pupil: Pupil | int) -> bool:
 
 def can_add_observation(*, user: User, pupil: Pupil | int) -> bool:
     """A guardian with viewing rights adds observations from home."""
-    return people.is_guardian_of(user=user, pupil=pupil)
+    return people.is_guardian_of(user=user, pupil=pupil, scope="progress")
 
 
 def can_review_observation(*, user: User, observation: Observation) -> bool:

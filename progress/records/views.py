@@ -46,7 +46,7 @@ def _render_record(request, pupil, forms, status=200):
 
 @login_required
 def pupil_record(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     return _render_record(request, pupil, _record_forms(pupil))
 
 
@@ -103,7 +103,7 @@ SAVED = {
 @login_required
 @require_POST
 def record_add(request, pupil_id, kind):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     if not policies.can_record_for(user=request.user, pupil=pupil):
         raise Http404
     forms = _record_forms(pupil, request.POST, bound=kind)
@@ -147,7 +147,7 @@ judgement_delete = _delete_view(policies.access_judgement, services.judgement_de
 
 @login_required
 def observation_new(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     if not policies.can_add_observation(user=request.user, pupil=pupil):
         raise Http404
     form = ObservationForm(request.POST or None, request.FILES or None)
@@ -176,7 +176,7 @@ def observation_new(request, pupil_id):
 
 @login_required
 def observations(request, pupil_id):
-    pupil = access_pupil(user=request.user, pupil_id=pupil_id)
+    pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     context = {
         "pupil": pupil,
         "observations": selectors.family_observations_for(user=request.user, pupil=pupil),
