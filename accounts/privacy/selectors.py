@@ -43,10 +43,10 @@ class WhoCanSee:
 
 
 def _hidden_from_family(guardianships: QuerySet[Guardianship]) -> QuerySet[Guardianship]:
-    """Seam for the school's "no contact rights" marker (family members' work): a person the school
-    has restricted is never listed to anyone, and never learns they were. Today a link without
-    viewing rights already grants nothing and is left out by `guardians_with_viewing_rights`."""
-    return guardianships
+    """The school's "no contact rights" marker (a court order): a person the school has restricted
+    is never listed to anyone, and never learns they were (the mark also switches viewing rights
+    off, so `guardians_with_viewing_rights` leaves them out already; this holds if it ever did not)."""
+    return guardianships.filter(no_contact=False)
 
 
 def who_can_see(*, viewer: User, pupil: Pupil) -> WhoCanSee:

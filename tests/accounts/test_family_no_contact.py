@@ -136,3 +136,9 @@ def test_an_invitation_sent_before_the_mark_grants_nothing_for_that_child(school
     assert link.no_contact
     assert not link.can_view
     assert signed_in(carer).get(reverse("progress:pupil_record", args=[maya.pk])).status_code == 404
+
+
+def test_who_can_see_my_child_never_lists_the_restricted_person(restricted):
+    html = signed_in(restricted["parent"]).get(reverse("privacy:child", args=[restricted["maya"].pk])).content.decode()
+    assert "Cara Carer" not in html
+    assert "Ana García" in html
