@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import policies
 from accounts.settings import selectors, services
 from accounts.settings.policies import access_user_session
 
@@ -17,7 +18,12 @@ from accounts.settings.policies import access_user_session
 @login_required
 @require_GET
 def index(request):
-    return render(request, "accounts/settings/index.html", {"overview": selectors.settings_overview_for(request.user)})
+    context = {
+        "overview": selectors.settings_overview_for(request.user),
+        # Family members are a guardian's (the menu's per-request question: no query of its own).
+        "is_guardian": policies.navigation_is_guardian(request.user),
+    }
+    return render(request, "accounts/settings/index.html", context)
 
 
 @login_required
