@@ -475,20 +475,27 @@ def me_goal_update_file(request, goal_update_id):
     return _evidence(request, update)
 
 
-@login_required
-def me_celebration(request, celebration_id):
-    celebration = policies.access_own_celebration(user=request.user, celebration_id=celebration_id)
+def _own_reflection(request, *, pupil, **about):
+    """The pupil's reflection form on one of their own things (a celebration or portfolio item):
+    the form to show, and whether a posted reflection was saved."""
     form = ReflectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pupil_voice_add(
-                writer=request.user, pupil=celebration.pupil, celebration=celebration, text=form.cleaned_data["text"]
-            )
+            services.pupil_voice_add(writer=request.user, pupil=pupil, text=form.cleaned_data["text"], **about)
         except GoalsError as error:
             form.add_error(None, str(error))
         else:
             flash.success(request, _("Your reflection is added."))
-            return redirect("progress:me_celebration", celebration.pk)
+            return form, True
+    return form, False
+
+
+@login_required
+def me_celebration(request, celebration_id):
+    celebration = policies.access_own_celebration(user=request.user, celebration_id=celebration_id)
+    form, done = _own_reflection(request, pupil=celebration.pupil, celebration=celebration)
+    if done:
+        return redirect("progress:me_celebration", celebration.pk)
     context = {
         "page": selectors.celebration_page_for(celebration=celebration),
         "voice_form": form,
@@ -510,17 +517,9 @@ def me_portfolio(request):
 @login_required
 def me_portfolio_item(request, portfolio_item_id):
     item = policies.access_own_portfolio_item(user=request.user, portfolio_item_id=portfolio_item_id)
-    form = ReflectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.pupil_voice_add(
-                writer=request.user, pupil=item.pupil, portfolio_item=item, text=form.cleaned_data["text"]
-            )
-        except GoalsError as error:
-            form.add_error(None, str(error))
-        else:
-            flash.success(request, _("Your reflection is added."))
-            return redirect("progress:me_portfolio_item", item.pk)
+    form, done = _own_reflection(request, pupil=item.pupil, portfolio_item=item)
+    if done:
+        return redirect("progress:me_portfolio_item", item.pk)
     context = {
         "page": selectors.portfolio_item_page_for(user=request.user, item=item, own=True),
         "item": item,
