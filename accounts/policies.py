@@ -71,6 +71,14 @@ def navigation_is_guardian(user: User) -> bool:
     return any(role == _GUARDIAN for _school, role in _navigation_facts(user))
 
 
+def navigation_guardian_schools(user: User) -> frozenset[int]:
+    """The schools where the user's children (with viewing rights) learn, from the menu's one
+    question (no query of its own): for what to link, never to decide access."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(school for school, role in _navigation_facts(user) if role == _GUARDIAN)
+
+
 def is_staff_at(*, user: User, school: School | int) -> bool:
     return bool(roles_at(user=user, school=school))
 

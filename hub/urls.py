@@ -22,6 +22,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("notifications/", include("messaging.notifications.urls")),
     path("progress/", include("progress.urls")),
+    path("finance/", include("finance.urls")),
     path("parents/", include("parents.urls")),
 ]
 # Uploaded files are never served from /media/, not even in the demo: every attachment goes

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "messaging",
     "progress",
+    "finance",
     "parents",
 ]
 
@@ -383,6 +384,30 @@ INSIGHTS_LLM_URL = env("INSIGHTS_LLM_URL", default="")
 INSIGHTS_LLM_API_KEY = env("INSIGHTS_LLM_API_KEY", default="")
 INSIGHTS_LLM_MODEL = env("INSIGHTS_LLM_MODEL", default="")
 INSIGHTS_LLM_TIMEOUT = env.float("INSIGHTS_LLM_TIMEOUT", default=8.0)
+
+# M-Pesa (Safaricom Daraja). The demo and the tests talk to the local simulator
+# (`manage.py daraja_simulator`); production sets the Daraja base URL and credentials. Callbacks
+# reach us at DARAJA_CALLBACK_BASE_URL (the public https address M-Pesa can post to).
+DARAJA_BASE_URL = env("DARAJA_BASE_URL", default="http://127.0.0.1:8001")
+DARAJA_ENVIRONMENT = env("DARAJA_ENVIRONMENT", default="simulator")  # simulator | sandbox | production
+DARAJA_CONSUMER_KEY = env("DARAJA_CONSUMER_KEY", default="homeroom-demo-key")
+DARAJA_CONSUMER_SECRET = env("DARAJA_CONSUMER_SECRET", default="homeroom-demo-secret")
+DARAJA_SHORTCODE = env("DARAJA_SHORTCODE", default="174379")
+DARAJA_PASSKEY = env("DARAJA_PASSKEY", default="homeroom-demo-passkey")
+DARAJA_CALLBACK_BASE_URL = env("DARAJA_CALLBACK_BASE_URL", default=SITE_URL)
+DARAJA_TIMEOUT = env.float("DARAJA_TIMEOUT", default=10.0)
+# The secret path segment of the Paybill (C2B) validation and confirmation URLs.
+DARAJA_C2B_TOKEN = env("DARAJA_C2B_TOKEN", default="homeroom-demo-c2b-token")
+# Optional: only these addresses may post callbacks (Safaricom publishes its list); empty: any.
+DARAJA_CALLBACK_ALLOWED_IPS = env.list("DARAJA_CALLBACK_ALLOWED_IPS", default=[])
+# How long a prompt may wait for its callback before we ask M-Pesa ourselves, and how long
+# before a payment nobody can confirm is closed as not completed.
+DARAJA_CALLBACK_GRACE_SECONDS = env.int("DARAJA_CALLBACK_GRACE_SECONDS", default=90)
+DARAJA_GIVE_UP_SECONDS = env.int("DARAJA_GIVE_UP_SECONDS", default=3600)
+# Days a family keeps their plan after a renewal is not paid, and days before a renewal that they
+# are reminded.
+FINANCE_GRACE_DAYS = env.int("FINANCE_GRACE_DAYS", default=7)
+FINANCE_REMINDER_DAYS = env.int("FINANCE_REMINDER_DAYS", default=5)
 
 # Fernet keys for encrypted fields, newest first; older keys still decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
