@@ -21,8 +21,13 @@ demo: install
 	DEBUG=true $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@# Last before the server starts, so the demo logins it prints are what a newcomer sees.
 	DEBUG=true $(BIN)/python manage.py seed_demo
+	@# The local M-Pesa (Daraja) simulator answers payments on port 8001 and posts its callbacks
+	@# back to the site; it stops with the site. Its log: var/daraja-simulator.log.
+	@mkdir -p var
 	@echo "Homeroom is running on http://127.0.0.1:8000  (Ctrl+C to stop)"
-	DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
+	@DEBUG=true $(BIN)/python manage.py daraja_simulator --port 8001 --callback-delay 3 >var/daraja-simulator.log 2>&1 & \
+	  simulator=$$!; trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/pytest

@@ -25,3 +25,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# M-Pesa: never the demo's simulator and demo credentials. Disabled (payments refuse to start,
+# Paybill instructions stay) until the operator sets an environment and its secrets.
+DARAJA_ENVIRONMENT = env("DARAJA_ENVIRONMENT", default="disabled")
+if DARAJA_ENVIRONMENT not in {"disabled", "sandbox", "production"}:
+    raise ImproperlyConfigured("DARAJA_ENVIRONMENT must be disabled, sandbox or production.")
+if DARAJA_ENVIRONMENT != "disabled":
+    DARAJA_BASE_URL = env("DARAJA_BASE_URL")
+    DARAJA_CONSUMER_KEY = env("DARAJA_CONSUMER_KEY")
+    DARAJA_CONSUMER_SECRET = env("DARAJA_CONSUMER_SECRET")
+    DARAJA_SHORTCODE = env("DARAJA_SHORTCODE")
+    DARAJA_PASSKEY = env("DARAJA_PASSKEY")
+    DARAJA_CALLBACK_BASE_URL = env("DARAJA_CALLBACK_BASE_URL")
+    DARAJA_C2B_TOKEN = env("DARAJA_C2B_TOKEN")
+    if not DARAJA_CALLBACK_BASE_URL.startswith("https://"):
+        raise ImproperlyConfigured("DARAJA_CALLBACK_BASE_URL must be the site's public https address.")
+else:
+    DARAJA_CONSUMER_KEY = DARAJA_CONSUMER_SECRET = DARAJA_PASSKEY = ""
+    DARAJA_C2B_TOKEN = env("DARAJA_C2B_TOKEN", default="")
