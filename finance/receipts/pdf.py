@@ -11,7 +11,6 @@ from django.db.models import Max, Sum
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 
 from finance.models import AddOn, AddOnPurchase, LedgerEntry, Payment, Plan, Purpose, Subscription
 from finance.money import format_money
@@ -147,6 +146,10 @@ def render_receipt_pdf(payment: Payment, *, language: str) -> bytes:
         context = receipt_context(payment)
         context["language"] = translation.get_language()
         html = render_to_string("finance/receipts/receipt.html", context)
+    # Imported here, not at start-up: WeasyPrint takes a while to load (and logs its own
+    # stylesheets as it does), and only this function needs it.
+    from weasyprint import HTML
+
     # WeasyPrint 70 takes the PDF/UA-1 variant (tags, title shown, language); older versions only
     # pdf_tags=True, which is not enough to claim PDF/UA.
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
