@@ -62,7 +62,9 @@ def test_the_office_sees_its_school_s_plans_payments_and_callbacks_only(client, 
     assert "Amount 1 instead of 1500" in callbacks
     assert "Farschool mismatch" not in callbacks
 
-    assert client.get(f"/admin/finance/payment/{own.pk}/change/").status_code == 200
+    payment_page = client.get(f"/admin/finance/payment/{own.pk}/change/")
+    assert payment_page.status_code == 200
+    assert own.callback_token not in payment_page.content.decode()  # the callback URL's secret stays secret
     page = client.get(f"/admin/finance/callbackrecord/{own_callback.pk}/change/").content.decode()
     assert "stkCallback" in page  # the body as it arrived
     for url in [
@@ -176,6 +178,11 @@ def test_the_account_page_shows_each_pupil_s_paybill_reference(client, world, of
     page = client.get(f"/admin/finance/familyaccount/{world.account.pk}/change/").content.decode()
     for member in world.account.members.all():
         assert member.reference in page
+    settled_payment(world.account, amount=Decimal("700"))
+    found = client.get("/admin/finance/familyaccount/", {"q": "Mwangi"}).content.decode()  # both children match
+    assert f"/admin/finance/familyaccount/{world.account.pk}/change/" in found
+    assert "KES 700" in found  # the balance, counted once however many pupils the search joined
+    assert f"/admin/finance/familyaccount/{world.other_account.pk}/change/" not in found
 
 
 def test_the_office_gives_a_family_more_time_but_cannot_change_the_plan_or_status(client, world, office):
