@@ -53,6 +53,22 @@ SCHOOL_ADMIN_PERMISSIONS = {
         "goal": ["view"],
         "portfolioitem": ["view"],
     },
+    "finance": {
+        # What the school offers (plans are retired by switching them off, not deleted: families'
+        # subscriptions refer to them), families' accounts and the Paybill references on them.
+        "plan": ["view", "add", "change"],
+        "addon": ["view", "add", "change"],
+        "familyaccount": ["view", "add", "change"],
+        "accountmember": ["view", "add", "change", "delete"],
+        # More time for a family (grace, resume date); the rest is read-only in its admin.
+        "subscription": ["view", "change"],
+        "addonpurchase": ["view"],
+        "payment": ["view"],
+        # "add": corrections, posted as new entries from the family account's page.
+        "ledgerentry": ["view", "add"],
+        # "change": marking a flagged callback resolved (the record itself is read-only).
+        "callbackrecord": ["view", "change"],
+    },
 }
 
 
