@@ -45,7 +45,7 @@ from finance.selectors import forget_schools_taking_payments
 
 SLUG = "urban-home-school"
 GUARDIAN_EMAIL = "parent@urbanhome.example"
-PHONE = "+254722000111"
+PHONE = "+254722000190"
 
 PLANS = [
     # code, name, price, period, rank, features
@@ -251,7 +251,7 @@ def _flag(payment) -> None:
                     "Item": [
                         {"Name": "Amount", "Value": 15},
                         {"Name": "MpesaReceiptNumber", "Value": "SK31HW7X0Z"},
-                        {"Name": "PhoneNumber", "Value": 254722000111},
+                        {"Name": "PhoneNumber", "Value": 254722000190},
                     ]
                 },
             }

@@ -312,7 +312,7 @@ class Command(BaseCommand):
             "Grace Mwangi",
             language="en-gb",
             time_zone="Africa/Nairobi",
-            phone="+254722000111",
+            phone="+254722000190",
         )
         for first, last, grade, born in URBAN_CHILDREN:
             pupil = self._pupil(school, first, last, grade, born, home_languages="Swahili, English")
