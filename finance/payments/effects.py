@@ -26,7 +26,7 @@ import logging
 
 from finance.daraja.client import DarajaError, DarajaUnavailable, client
 from finance.daraja.phones import msisdn
-from finance.models import Payment
+from finance.models import CallbackRecord, Payment
 from finance.payments import services
 from hub import outbox
 from hub.models import OutboxEntry
@@ -83,12 +83,16 @@ def _query(entry: OutboxEntry, payment: Payment) -> None:
         # giving up after DARAJA_GIVE_UP_SECONDS.
         logger.warning("STK query for payment %s refused: %s", payment.pk, error)
         return
+    # M-Pesa's answer is kept as received first (its own transaction), then applied.
+    record = services.callback_store(
+        source=CallbackRecord.Source.STK_QUERY, raw_body=(answer.raw or "").encode(), remote_addr=None
+    )
     services.query_answer_apply(
+        record=record,
         payment_id=payment.pk,
         pending=answer.pending,
         result_code=answer.result_code,
         result_description=answer.result_description,
-        raw=answer.raw,
     )
 
 

@@ -454,17 +454,16 @@ def payment_check_if_late(*, payment: Payment) -> bool:
 
 
 @transaction.atomic
-def query_answer_apply(*, payment_id: int, pending: bool, result_code, result_description: str, raw: str) -> str:
-    """Apply an STK query's answer (stored as a callback record): paid, not completed with the
+def query_answer_apply(
+    *, record: CallbackRecord, payment_id: int, pending: bool, result_code, result_description: str
+) -> str:
+    """Apply an STK query's answer (already stored raw in `record`): paid, not completed with the
     reason, or, while M-Pesa is still processing it, keep waiting (the next reconciliation asks
     again, until DARAJA_GIVE_UP_SECONDS)."""
     payment = Payment.objects.select_for_update(of=("self",)).select_related("account").get(pk=payment_id)
-    record = CallbackRecord.objects.create(
-        source=CallbackRecord.Source.STK_QUERY,
-        payment=payment,
-        school_id=payment.account.school_id,
-        raw_body=raw or "",
-    )
+    record = CallbackRecord.objects.select_for_update().get(pk=record.pk)
+    record.payment = payment
+    record.school_id = payment.account.school_id
     if pending or result_code is None:
         record.note = "still being processed"
         record.outcome = CallbackRecord.Outcome.RECEIVED
@@ -474,7 +473,7 @@ def query_answer_apply(*, payment_id: int, pending: bool, result_code, result_de
         answer = Answer(result_code=int(result_code), result_description=result_description or "")
         record.outcome = _settle(payment, answer, record)
     record.resolved_at = timezone.now()
-    record.save(update_fields=["outcome", "note", "resolved_at"])
+    record.save(update_fields=["payment", "school", "outcome", "note", "resolved_at"])
     return record.outcome
 
 
