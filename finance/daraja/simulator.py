@@ -366,7 +366,8 @@ class SimulatorServer:
             entry["answer"] = answer
         with self._lock:
             self.callbacks_sent.append(entry)
-        logger.info("Daraja simulator: %s to %s answered %s", kind, url, entry["status"])
+        # The host only: callback paths carry the app's secret tokens.
+        logger.info("Daraja simulator: %s to %s answered %s", kind, urlsplit(url).netloc, entry["status"])
         return entry["status"], answer if isinstance(answer, dict) else None
 
     def _in_background(self, target, *args) -> None:
