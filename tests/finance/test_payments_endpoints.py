@@ -132,6 +132,18 @@ def test_the_allow_list_believes_a_forwarded_address_only_from_our_proxy(client,
         HTTP_X_FORWARDED_FOR="196.201.214.200",
     )
     assert forged.status_code == 403
+    waiting.refresh_from_db()
+    assert waiting.status == PaymentStatus.WAITING
+    # The same header from our own load balancer is believed.
+    forwarded = post(
+        client,
+        callback_url(waiting),
+        stk_callback(waiting),
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR="196.201.214.200",
+    )
+    assert forwarded.status_code == 200
+    assert CallbackRecord.objects.filter(remote_addr="196.201.214.200", outcome="applied").count() == 1
 
 
 # --- Paybill ------------------------------------------------------------------------------------
