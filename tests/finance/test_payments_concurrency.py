@@ -9,14 +9,17 @@ from django.db import connection
 
 from finance.models import Payment
 from finance.payments import services
+from tests.conftest import require
 from tests.finance import payments_kit as kit
 from tests.finance.world import finance_world
 
 fake_daraja, pages_reachable = kit.fake_daraja, kit.pages_reachable
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_pushes_for_one_phone_one_is_refused(fake_daraja, pages_reachable):
+    require(connection.vendor == "postgresql", "concurrent writers need PostgreSQL (SQLite locks the whole file)")
     fw = finance_world()
     barrier = threading.Barrier(2)
     results, errors = [], []
