@@ -16,10 +16,10 @@ def test_register_urls_registers_our_validation_and_confirmation_urls(daraja, se
     out = io.StringIO()
     call_command("daraja_register_urls", stdout=out)
     registration = daraja.registrations[settings.DARAJA_SHORTCODE]
-    assert registration["ValidationURL"] == "https://school.example/finance/mpesa/c2b/t0k3n/validation/"
-    assert registration["ConfirmationURL"] == "https://school.example/finance/mpesa/c2b/t0k3n/confirmation/"
+    assert registration["ValidationURL"] == "https://school.example/finance/callbacks/paybill/t0k3n/validation/"
+    assert registration["ConfirmationURL"] == "https://school.example/finance/callbacks/paybill/t0k3n/confirmation/"
     assert registration["ResponseType"] == "Completed"
-    assert "https://school.example/finance/mpesa/c2b/t0k3n/validation/" in out.getvalue()
+    assert "https://school.example/finance/callbacks/paybill/t0k3n/validation/" in out.getvalue()
     assert "Registered" in out.getvalue()
 
 

@@ -53,7 +53,7 @@ def test_a_payment_prompts_the_normalised_phone_once_and_waits_for_the_pin(
     (push,) = fake_daraja.pushes
     assert push["phone_msisdn"] == "254712345678"
     assert push["amount"] == 1500
-    assert push["callback_url"].endswith(f"/finance/mpesa/callback/{payment.callback_token}/")
+    assert push["callback_url"].endswith(f"/finance/callbacks/stk/{payment.callback_token}/")
     first_child = fw.account.members.order_by("pupil__first_name").first()
     assert push["account_reference"] == first_child.reference
 

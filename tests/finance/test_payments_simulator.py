@@ -65,7 +65,7 @@ def test_success_the_parent_sees_paid_and_the_ledger_has_it_once(client, world, 
     assert ledger.balance(world.account) == Decimal("1500")
     assert settled_hooks["paid"] == [payment.pk]
     (push,) = daraja.pushes
-    assert push["CallBackURL"].endswith(f"/mpesa/callback/{payment.callback_token}/")
+    assert push["CallBackURL"].endswith(f"/callbacks/stk/{payment.callback_token}/")
     assert push["AccountReference"] == payment.account_reference
 
 

@@ -28,7 +28,7 @@ def c2b_urls() -> tuple[str, str]:
             path = reverse(f"finance:c2b_{step}", kwargs={"secret": token})
         except NoReverseMatch:
             # Until the payments part names its routes: the path the brief promises.
-            path = f"/finance/mpesa/c2b/{token}/{step}/"
+            path = f"/finance/callbacks/paybill/{token}/{step}/"
         paths.append(base + path)
     return paths[0], paths[1]
 
