@@ -182,6 +182,19 @@ def subscribe(
     asked for. A family who already has a live plan is told to change it instead."""
     if earlier := _earlier_payment(account, client_key):
         return earlier
+    _subscription, request = prepare_subscription(
+        user=user, account=account, plan=plan, pupil=pupil, client_key=client_key
+    )
+    if request is None:
+        return None
+    return _ask_for_payment(user=user, account=account, request=request, phone=phone, client_key=client_key)
+
+
+def prepare_subscription(
+    *, user: User, account: FamilyAccount, plan: Plan, pupil: Pupil | None = None, client_key: str | None = None
+) -> tuple[Subscription, PaymentRequest | None]:
+    """`subscribe` up to asking for money (call it inside a transaction): the subscription, waiting,
+    and what to ask for; or the subscription started (free, or paid from credit) and None."""
     _check_pupil(account=account, plan=plan, pupil=pupil)
     subscription = live_subscription(account, pupil)
     if subscription is not None and subscription.status != Status.PENDING:
@@ -193,7 +206,6 @@ def subscribe(
         subscription.plan = plan
         subscription.save(update_fields=["plan", "updated_at"])
     audit.record(actor=user, action="finance.subscribe_asked", target=subscription, school=account.school_id)
-    today = renewals.school_today(account.school)
     credit = available_credit(account)
     if plan.is_free or credit >= plan.price:
         key = _credit_key("subscribe", subscription, client_key)
@@ -208,17 +220,17 @@ def subscribe(
                 created_by=user,
                 details={"plan": plan.name, "paid_from": "credit"},
             )
-        fulfilment.activate(subscription, on=today)
+        fulfilment.activate(subscription, on=renewals.school_today(account.school))
         audit.record(
             actor=user, action="finance.subscribed", target=subscription, school=account.school_id, plan=plan.code
         )
-        return None
+        return subscription, None
     request = PaymentRequest(
         amount=plan.price - credit,
         purpose=Purpose.SUBSCRIBE,
         details={"subscription": subscription.pk, "plan": plan.pk, "charge": str(plan.price)},
     )
-    return _ask_for_payment(user=user, account=account, request=request, phone=phone, client_key=client_key)
+    return subscription, request
 
 
 @dataclass(frozen=True)
@@ -481,12 +493,29 @@ def buy_add_on(
         return earlier
     if client_key and _already_applied(f"add_on:{account.pk}:{client_key}"):
         return None
-    if add_on.school_id != account.school_id or add_on.currency != account.currency:
+    _purchase, request = prepare_add_on_purchase(
+        user=user, account=account, add_on=add_on, quantity=quantity, pupil=pupil, client_key=client_key
+    )
+    if request is None:
+        return None
+    return _ask_for_payment(user=user, account=account, request=request, phone=phone, client_key=client_key)
+
+
+def prepare_add_on_purchase(
+    *,
+    user: User,
+    account: FamilyAccount,
+    add_on: AddOn,
+    quantity: int,
+    pupil: Pupil | None = None,
+    client_key: str | None = None,
+) -> tuple[AddOnPurchase, PaymentRequest | None]:
+    """`buy_add_on` up to asking for money (inside a transaction): the purchase, waiting, and what
+    to ask for; or the purchase paid from the account's credit and None."""
+    if add_on.school_id != account.school_id or add_on.currency != account.currency or not add_on.is_active:
         raise BillingError(_("This add-on is not offered to your family."))
     if quantity < 1 or quantity > add_on.max_quantity:
-        raise BillingError(
-            _("Choose a quantity from 1 to %(most)s.") % {"most": add_on.max_quantity},
-        )
+        raise BillingError(_("Choose a quantity from 1 to %(most)s.") % {"most": add_on.max_quantity})
     if pupil is not None and not account.members.filter(pupil=pupil).exists():
         raise BillingError(_("Choose one of your children on this account."))
     purchase = AddOnPurchase.objects.create(
@@ -501,7 +530,8 @@ def buy_add_on(
         quantity=quantity,
     )
     total = purchase.total
-    if available_credit(account) >= total:
+    credit = available_credit(account)
+    if credit >= total:
         ledger.post(
             account=account,
             kind=EntryKind.CHARGE,
@@ -512,10 +542,10 @@ def buy_add_on(
             details={"add_on": add_on.name, "quantity": quantity, "purchase": purchase.pk, "paid_from": "credit"},
         )
         fulfilment.mark_purchase_paid(purchase)
-        return None
+        return purchase, None
     request = PaymentRequest(
-        amount=total - available_credit(account),
+        amount=total - credit,
         purpose=Purpose.ADD_ON,
         details={"purchase": purchase.pk, "add_on": add_on.pk, "quantity": quantity, "charge": str(total)},
     )
-    return _ask_for_payment(user=user, account=account, request=request, phone=phone, client_key=client_key)
+    return purchase, request
