@@ -1,0 +1,1 @@
+"""Safaricom Daraja (M-Pesa): the client we call, the callbacks we parse, and a local simulator."""
