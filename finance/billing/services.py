@@ -39,6 +39,7 @@ from finance.models import (
     Subscription,
     SubscriptionStatus,
 )
+from finance.payments import services as payments
 from finance.policies import accounts_visible_to, pupils_for_finance
 
 Status = SubscriptionStatus
@@ -69,8 +70,6 @@ def _ask_for_payment(
 ) -> Payment:
     """The one place billing asks for money: an M-Pesa prompt to `phone`. A refusal (bad phone, a
     prompt already waiting on it) becomes a BillingError, and the caller's transaction rolls back."""
-    from finance.payments import services as payments
-
     try:
         return payments.start_stk_payment(
             user=user,

@@ -376,3 +376,27 @@ def test_an_add_on_paid_from_credit_is_bought_at_once(world):
     )
     assert AddOnPurchase.objects.get().status == AddOnPurchase.Status.PAID
     assert ledger.balance(world.account) == D("500")
+
+
+def test_subscribe_asks_m_pesa_for_the_price_less_the_credit(world):
+    ledger.post(account=world.account, kind="credit", purpose="balance", amount=D("500"), key="test:credit")
+    payment = services.subscribe(
+        user=world.guardian, account=world.account, plan=world.standard, phone="0712345678", client_key="sub-key-123"
+    )
+    assert (payment.amount, payment.purpose, payment.phone) == (D("1000"), "subscribe", "+254712345678")
+    again = services.subscribe(
+        user=world.guardian, account=world.account, plan=world.standard, phone="0712345678", client_key="sub-key-123"
+    )
+    assert again.pk == payment.pk
+    settle(payment)
+    subscription = Subscription.objects.get(account=world.account)
+    assert subscription.status == Status.ACTIVE
+    assert ledger.balance(world.account) == 0
+
+
+def test_a_refused_prompt_leaves_nothing_behind(world):
+    with pytest.raises(BillingError):
+        services.buy_add_on(
+            user=world.guardian, account=world.account, add_on=world.tutoring, quantity=1, phone="not a phone"
+        )
+    assert not AddOnPurchase.objects.exists()

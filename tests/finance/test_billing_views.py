@@ -321,3 +321,58 @@ def test_history_lists_payments_newest_first_and_pages(client, world):
     assert body.index("KES 124") < body.index("KES 110")
     assert "Page 1 of 2" in body
     assert "Older" in body
+
+
+# --- with finance.payments: the prompt asked for ---------------------------------------------------
+
+
+def test_confirming_an_upgrade_asks_for_the_quoted_amount_and_shows_the_payment(client, world):
+    client.force_login(world.guardian)
+    url = _url("finance:change_plan", world.account, world.premium.pk)
+    response = client.post(url, {"phone": "0712 345 678", "client_key": "upgrade-key-1"})
+    assert response.status_code == 302
+    payment = Payment.objects.get()
+    assert response["Location"] == reverse("finance:payment", args=[payment.public_id])
+    assert payment.phone == "+254712345678"
+    assert payment.purpose == "plan_change"
+    assert payment.details["plan"] == world.premium.pk
+    world.subscription.refresh_from_db()
+    assert world.subscription.plan == world.standard  # not until paid
+    # Pressed twice: one payment.
+    client.post(url, {"phone": "0712 345 678", "client_key": "upgrade-key-1"})
+    assert Payment.objects.count() == 1
+    settle(payment)
+    world.subscription.refresh_from_db()
+    assert world.subscription.plan == world.premium
+    assert ledger.balance(world.account) == 0
+
+
+def test_a_phone_m_pesa_cannot_prompt_is_refused_on_the_form(client, world):
+    client.force_login(world.guardian)
+    response = client.post(_url("finance:change_plan", world.account, world.premium.pk), {"phone": "12345"})
+    assert response.status_code == 422
+    assert "There is a problem" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_buying_an_add_on_asks_for_its_price(client, world):
+    client.force_login(world.guardian)
+    response = client.post(
+        _url("finance:add_ons", world.account),
+        {
+            "add_on": world.tutoring.pk,
+            "quantity": 2,
+            "pupil": world.children[1].pk,
+            "phone": "0712345678",
+            "client_key": "addon-key-1",
+        },
+    )
+    payment = Payment.objects.get()
+    assert response["Location"] == reverse("finance:payment", args=[payment.public_id])
+    assert payment.amount == D("1600")
+    purchase = world.account.add_on_purchases.get()
+    assert (purchase.status, purchase.pupil) == ("pending", world.children[1])
+    settle(payment)
+    purchase.refresh_from_db()
+    assert purchase.status == "paid"
+    assert ledger.balance(world.account) == 0
