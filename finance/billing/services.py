@@ -127,10 +127,12 @@ def open_account(*, user: User, pupils=None) -> list[FamilyAccount]:
         candidates = candidates.filter(pk__in=[getattr(p, "pk", p) for p in pupils])
     ids = list(candidates.values_list("pk", flat=True))
     # Locked, then read again: two presses of "Set up payments" add each child once.
-    locked = Pupil.objects.select_for_update().filter(pk__in=ids, finance_membership__isnull=True).order_by("pk")
+    locked = list(Pupil.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    taken = set(AccountMember.objects.filter(pupil_id__in=ids).values_list("pupil_id", flat=True))
     by_school: dict[int, list[Pupil]] = defaultdict(list)
-    for pupil in locked.select_related("school"):
-        by_school[pupil.school_id].append(pupil)
+    for pupil in locked:
+        if pupil.pk not in taken:
+            by_school[pupil.school_id].append(pupil)
     if not by_school:
         raise BillingError(_("Payments are already set up for your children."))
     opened = []
