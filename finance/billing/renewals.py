@@ -232,6 +232,11 @@ def _run_one(subscription_id: int, today: date | None) -> list[str]:
             break
         outcome = _renew(subscription, today)
         done.append(outcome)
+    if subscription.status == Status.PAST_DUE and ledger.balance(subscription.account) >= 0:
+        # Settled another way meanwhile (a correction by the school, a credit): renewed, not lapsed.
+        advance(subscription)
+        subscription.save()
+        done.append("renewed")
     if subscription.status == Status.PAST_DUE and subscription.grace_until and subscription.grace_until < today:
         done.append(_lapse(subscription, today))
     return done

@@ -183,3 +183,22 @@ def test_the_notifications_are_outbox_entries_keyed_by_period(world):
     renewals_run(today=date(2027, 1, 28))
     assert OutboxEntry.objects.filter(effect=effects.NOTIFY).count() == 1
     assert Subscription.objects.get().reminded_for == date(2027, 2, 1)
+
+
+def test_the_unpaid_renewal_notification_links_to_paying(world):
+    _subscription(world)
+    renewals_run(today=date(2027, 2, 1))
+    from django.urls import reverse
+
+    url = Notification.objects.filter(kind=effects.RENEWAL_UNPAID).first().url
+    assert url == f"{reverse('finance:pay')}?account={world.account.pk}"
+
+
+def test_a_past_due_balance_settled_by_a_credit_renews_on_the_next_run(world):
+    subscription = _subscription(world)
+    renewals_run(today=date(2027, 2, 1))
+    ledger.post(account=world.account, kind="credit", purpose="balance", amount=D("3000"), key="test:correction")
+    assert renewals_run(today=date(2027, 2, 3)) == {"renewed": 1}
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.period_end) == (Status.ACTIVE, date(2027, 3, 1))
+    assert ledger.balance(world.account) == 0
