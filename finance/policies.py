@@ -61,7 +61,9 @@ def plans_offered_for(account: FamilyAccount) -> QuerySet[Plan]:
     return Plan.objects.filter(school_id=account.school_id, is_active=True, currency=account.currency)
 
 
-def access_plan(*, account: FamilyAccount, plan_id) -> Plan:
+def offered_plan(*, account: FamilyAccount, plan_id) -> Plan:
+    """A plan the account's school offers in its currency, or Http404 (the account was already
+    reached through `access_account`, so this is about the plan, not the person)."""
     try:
         return plans_offered_for(account).get(pk=plan_id)
     except (Plan.DoesNotExist, ValueError, TypeError):
@@ -72,7 +74,7 @@ def add_ons_offered_for(account: FamilyAccount) -> QuerySet[AddOn]:
     return AddOn.objects.filter(school_id=account.school_id, is_active=True, currency=account.currency)
 
 
-def access_add_on(*, account: FamilyAccount, add_on_id) -> AddOn:
+def offered_add_on(*, account: FamilyAccount, add_on_id) -> AddOn:
     try:
         return add_ons_offered_for(account).get(pk=add_on_id)
     except (AddOn.DoesNotExist, ValueError, TypeError):

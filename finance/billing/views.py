@@ -17,7 +17,7 @@ from finance.billing import selectors, services
 from finance.billing.forms import AddOnForm, ConfirmPlanForm, PauseForm
 from finance.billing.services import BillingError
 from finance.models import Billing, SubscriptionStatus
-from finance.policies import access_add_on, access_plan, add_ons_offered_for
+from finance.policies import add_ons_offered_for, offered_add_on, offered_plan
 
 Status = SubscriptionStatus
 
@@ -86,7 +86,7 @@ def plans(request):
 @login_required
 def change_plan(request, plan_id):
     account = _account(request)
-    plan = access_plan(account=account, plan_id=plan_id)
+    plan = offered_plan(account=account, plan_id=plan_id)
     children = _children(account) if plan.billing == Billing.CHILD else None
     pupil_id = request.POST.get("pupil") or request.GET.get("pupil")
     pupil = children.filter(pk=pupil_id).first() if (children is not None and pupil_id) else None
@@ -204,7 +204,7 @@ def add_ons(request):
             payment = services.buy_add_on(
                 user=request.user,
                 account=account,
-                add_on=access_add_on(account=account, add_on_id=data["add_on"].pk),
+                add_on=offered_add_on(account=account, add_on_id=data["add_on"].pk),
                 quantity=data["quantity"],
                 pupil=data.get("pupil"),
                 phone=data["phone"],

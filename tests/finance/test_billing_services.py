@@ -24,7 +24,7 @@ from finance.models import (
     Subscription,
     SubscriptionStatus,
 )
-from finance.policies import access_plan
+from finance.policies import offered_plan
 from tests.factories import GuardianshipFactory, PupilFactory, UserFactory
 from tests.finance.billing_support import active, asked, fail, settle
 from tests.finance.world import finance_world
@@ -236,7 +236,7 @@ def test_a_change_to_the_current_plan_is_refused(world):
 def test_another_schools_plan_is_not_found(world):
     elsewhere = Plan.objects.filter(school=world.stranger_account.school).first()
     with pytest.raises(Http404):
-        access_plan(account=world.account, plan_id=elsewhere.pk)
+        offered_plan(account=world.account, plan_id=elsewhere.pk)
 
 
 def test_a_payment_for_a_plan_change_that_no_longer_fits_stays_as_credit(world):
