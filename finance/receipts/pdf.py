@@ -56,12 +56,27 @@ def _plan_words(plan: Plan, start, end) -> str:
     return f"{text}, {period}" if period else text
 
 
+def _ids(details: dict) -> dict:
+    """Billing names the rows a payment is for as `plan`, `subscription`, `purchase`, `add_on`
+    (ids); older rows and other callers as `<name>_id`. Both are read."""
+    found = dict(details)
+    for name, alias in (
+        ("plan", "plan_id"),
+        ("subscription", "subscription_id"),
+        ("purchase", "add_on_purchase_id"),
+        ("add_on", "add_on_id"),
+    ):
+        if isinstance(details.get(name), int) and not found.get(alias):
+            found[alias] = details[name]
+    return found
+
+
 def paid_for(payment: Payment) -> list[str]:
     """What the payment paid for, in words, from what `payment.details` names (the plan with the
     period, the add-on with its quantity) or else its purpose. Reads `plan_id`, `period_start`,
     `period_end`, `subscription_id`, `add_on_purchase_id` (or `purchase_id`), `add_on_id` and
     `quantity`; rows of another school are ignored."""
-    details = payment.details or {}
+    details = _ids(payment.details or {})
     school_id = payment.account.school_id
     lines = []
     plan = None
