@@ -125,6 +125,10 @@ def start_stk_payment(
             return existing
     if account.currency != Currency.KES:
         raise PaymentRefused(_("M-Pesa takes payments in Kenyan shillings only."))
+    if getattr(settings, "DARAJA_ENVIRONMENT", "simulator") == "disabled":
+        # Production before the operator has set Daraja up: Paybill still works (the school's
+        # own M-Pesa), prompts cannot be sent.
+        raise PaymentRefused(_("Payment requests to your phone are not set up yet. Please pay by M-Pesa Paybill."))
     amount = _whole_shillings(amount)
     try:
         e164 = normalise_kenyan_mobile(phone)

@@ -142,7 +142,9 @@ def mpesa_callback(request, token):
 
 
 def _c2b_secret_ok(secret: str) -> bool:
-    return hmac.compare_digest(secret.encode(), settings.DARAJA_C2B_TOKEN.encode())
+    expected = settings.DARAJA_C2B_TOKEN
+    # An unset token (production before Daraja is set up) matches nothing, not an empty segment.
+    return bool(expected) and hmac.compare_digest(secret.encode(), expected.encode())
 
 
 @csrf_exempt

@@ -312,3 +312,11 @@ def test_reconciliation_runs_every_minute():
 
     entry = apps.get_app_config("finance").periodic_tasks()["finance-reconcile-payments"]
     assert entry == {"task": "finance.payments.tasks.reconcile_payments", "schedule": 60.0}
+
+
+def test_prompts_are_refused_while_mpesa_is_disabled_and_nothing_is_saved(fw, fake_daraja, settings):
+    settings.DARAJA_ENVIRONMENT = "disabled"
+    with pytest.raises(services.PaymentRefused, match="Paybill"):
+        start(fw)
+    assert not Payment.objects.exists()
+    assert fake_daraja.pushes == []
