@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("messaging.notifications.urls")),
     path("progress/", include("progress.urls")),
     path("finance/", include("finance.urls")),
+    path("reports/", include("reports.urls")),
     path("parents/", include("parents.urls")),
 ]
 # Uploaded files are never served from /media/, not even in the demo: every attachment goes

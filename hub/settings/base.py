@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "messaging",
     "progress",
     "finance",
+    "reports",
     "parents",
 ]
 
@@ -408,6 +409,11 @@ DARAJA_GIVE_UP_SECONDS = env.int("DARAJA_GIVE_UP_SECONDS", default=3600)
 # are reminded.
 FINANCE_GRACE_DAYS = env.int("FINANCE_GRACE_DAYS", default=7)
 FINANCE_REMINDER_DAYS = env.int("FINANCE_REMINDER_DAYS", default=5)
+
+# Reports and exports: how long a portfolio or subject-access zip can be downloaded, and an upper
+# bound on one report job's run (a stuck job is failed with a reason and can be retried).
+REPORTS_EXPORT_DAYS = env.int("REPORTS_EXPORT_DAYS", default=7)
+REPORTS_JOB_TIME_LIMIT = env.int("REPORTS_JOB_TIME_LIMIT", default=300)
 
 # Fernet keys for encrypted fields, newest first; older keys still decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

@@ -1,0 +1,40 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        from reports import plugin
+
+        plugin.ready()
+
+    def notification_kinds(self) -> list:
+        from reports import plugin
+
+        return plugin.notification_kinds()
+
+    def periodic_tasks(self) -> dict[str, dict]:
+        from reports import plugin
+
+        return plugin.periodic_tasks()
+
+    def navigation_links(self, user) -> list[tuple[str, str]]:
+        """ "Reports" for guardians: the menu's one question per request (no query of its own)."""
+        from django.urls import NoReverseMatch, reverse
+
+        from accounts.policies import navigation_is_guardian
+
+        if not navigation_is_guardian(user):
+            return []
+        try:
+            return [(_("Reports"), reverse("reports:list"))]
+        except NoReverseMatch:  # the pages are not installed yet
+            return []
+
+    def seed_demo(self, stdout=None):
+        from reports import demo
+
+        demo.seed(stdout=stdout)
