@@ -132,7 +132,7 @@ def test_credit_on_the_account_pays_a_first_plan(world):
 
 def test_a_family_with_a_plan_is_told_to_change_it(world):
     active(world.account, world.standard)
-    with pytest.raises(BillingError, match="Change plan"):
+    with pytest.raises(BillingError, match="Compare plans or change your plan"):
         services.subscribe(user=world.guardian, account=world.account, plan=world.premium)
 
 
