@@ -37,10 +37,23 @@ def is_dsl_anywhere(user: User) -> bool:
 _GUARDIAN = "guardian"
 
 
+# Facts other apps add to the menu's one question (finance: "a school of my children takes
+# payments"): name -> a function of the user returning (school id, name) rows as a values_list
+# queryset. Registered from the apps' ready(); accounts never imports them.
+_NAVIGATION_SOURCES: dict = {}
+
+
+def register_navigation_fact(name: str, source) -> None:
+    """Let an app add rows to the menu's one question: `source(user)` returns a queryset of
+    `values_list(<school id>, Value(name, output_field=CharField()))`, unioned into the query."""
+    _NAVIGATION_SOURCES[name] = source
+
+
 def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
     """The menu's one question per request: (school id, role) of the user's active memberships,
-    and (school id, "guardian") for each school where a child of theirs with viewing rights
-    learns, in one query. Kept on the user object, which lives one request."""
+    (school id, "guardian") for each school where a child of theirs with viewing rights learns,
+    and the rows other apps registered (`register_navigation_fact`), in one query. Kept on the
+    user object, which lives one request."""
     cached = getattr(user, "_navigation_facts", None)
     if cached is None:
         staff = Membership.objects.filter(user=user, is_active=True).order_by().values_list("school_id", "role")
@@ -49,9 +62,18 @@ def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
             .order_by()
             .values_list("pupil__school_id", Value(_GUARDIAN, output_field=CharField()))
         )
-        cached = frozenset(staff.union(family))
+        others = [source(user).order_by() for source in _NAVIGATION_SOURCES.values()]
+        cached = frozenset(staff.union(family, *others))
         user._navigation_facts = cached
     return cached
+
+
+def navigation_has(user: User, name: str) -> bool:
+    """Whether a registered navigation fact (`register_navigation_fact`) holds for the user, from
+    the menu's one question (no query of its own): for what to link, never to decide access."""
+    if not user.is_authenticated:
+        return False
+    return any(fact == name for _school, fact in _navigation_facts(user))
 
 
 def navigation_roles(user: User) -> frozenset[tuple[int, str]]:
@@ -60,7 +82,9 @@ def navigation_roles(user: User) -> frozenset[tuple[int, str]]:
     the user object, which lives one request: never use it to decide access, only what to link."""
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(row for row in _navigation_facts(user) if row[1] != _GUARDIAN)
+    return frozenset(
+        row for row in _navigation_facts(user) if row[1] != _GUARDIAN and row[1] not in _NAVIGATION_SOURCES
+    )
 
 
 def navigation_is_guardian(user: User) -> bool:
@@ -69,14 +93,6 @@ def navigation_is_guardian(user: User) -> bool:
     if not user.is_authenticated:
         return False
     return any(role == _GUARDIAN for _school, role in _navigation_facts(user))
-
-
-def navigation_guardian_schools(user: User) -> frozenset[int]:
-    """The schools where the user's children (with viewing rights) learn, from the menu's one
-    question (no query of its own): for what to link, never to decide access."""
-    if not user.is_authenticated:
-        return frozenset()
-    return frozenset(school for school, role in _navigation_facts(user) if role == _GUARDIAN)
 
 
 def is_staff_at(*, user: User, school: School | int) -> bool:

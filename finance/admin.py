@@ -40,7 +40,6 @@ from finance.models import (
     Subscription,
 )
 from finance.money import format_money
-from finance.selectors import forget_schools_taking_payments
 
 
 class ReadOnlyMixin:
@@ -84,11 +83,6 @@ class OfferAdmin(FinanceChoicesMixin, SchoolScopedAdmin):
     @admin.display(description=_("price"), ordering="price")
     def price_shown(self, obj):
         return _money(obj.price, obj.currency)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The menu's "Plan and payments" link follows whether the school offers any plan.
-        forget_schools_taking_payments()
 
 
 @admin.register(Plan)

@@ -10,13 +10,32 @@ def _parts():
     return (billing, payments, receipts)
 
 
+def _school_takes_payments(user):
+    """(school id, "finance") for each school of the user's children (viewing rights and the
+    finance scope) that offers an active plan."""
+    from django.db.models import CharField, Value
+
+    from accounts.policies import viewing_guardianships
+    from finance.models import Plan
+
+    pupils = viewing_guardianships("finance").filter(guardian=user).values("pupil_id")
+    return Plan.objects.filter(is_active=True, school__pupils__in=pupils).values_list(
+        "school_id", Value("finance", output_field=CharField())
+    )
+
+
 class FinanceConfig(AppConfig):
     name = "finance"
     verbose_name = _("Finance")
 
     def ready(self):
+        from accounts.policies import register_navigation_fact
+
         for part in _parts():
             part.ready()
+        # "Plan and payments" is linked for guardians whose child's school offers plans: a row of
+        # the menu's one question per request, not a query of its own.
+        register_navigation_fact("finance", _school_takes_payments)
 
     def notification_kinds(self) -> list:
         return [kind for part in _parts() for kind in part.notification_kinds()]
@@ -28,15 +47,11 @@ class FinanceConfig(AppConfig):
         return tasks
 
     def navigation_links(self, user) -> list[tuple[str, str]]:
-        """ "Plan and payments" for guardians whose child's school takes payments through Homeroom:
-        the menu's one question per request, and a cached list of those schools (no query per page)."""
         from django.urls import reverse
 
-        from accounts.policies import navigation_guardian_schools
-        from finance.selectors import schools_taking_payments
+        from accounts.policies import navigation_has
 
-        schools = navigation_guardian_schools(user)
-        if schools and schools & schools_taking_payments():
+        if navigation_has(user, "finance"):
             return [(_("Plan and payments"), reverse("finance:home"))]
         return []
 

@@ -41,7 +41,6 @@ from finance.models import (
     SubscriptionStatus,
 )
 from finance.receipts.numbering import next_receipt_number
-from finance.selectors import forget_schools_taking_payments
 
 SLUG = "urban-home-school"
 GUARDIAN_EMAIL = "parent@urbanhome.example"
@@ -87,7 +86,6 @@ def seed(stdout=None) -> None:
         return
     plans = {code: _plan(school, code, *row) for code, *row in PLANS}
     add_ons = {code: _add_on(school, code, *row) for code, *row in ADD_ONS}
-    forget_schools_taking_payments()
     account = _account(school, children)
     subscription = _subscription(account, plans["standard"], school)
     _history(account, guardian, subscription, plans["standard"], add_ons, children)

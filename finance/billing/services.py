@@ -199,7 +199,9 @@ def prepare_subscription(
     _check_pupil(account=account, plan=plan, pupil=pupil)
     subscription = live_subscription(account, pupil)
     if subscription is not None and subscription.status != Status.PENDING:
-        raise BillingError(_("You already have a plan. To move to another one, choose “Compare plans or change your plan”."))
+        raise BillingError(
+            _("You already have a plan. To move to another one, choose “Compare plans or change your plan”.")
+        )
     if subscription is None:
         subscription = Subscription.objects.create(account=account, pupil=pupil, plan=plan, status=Status.PENDING)
     else:

@@ -5,11 +5,11 @@ that it answers; the PDF's own tagging is tested in tests/finance/test_receipts.
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from finance.models import AccountMember, FamilyAccount, Payment, Plan
 from finance.receipts.numbering import next_receipt_number
-from finance.selectors import forget_schools_taking_payments
 
 
 def account_for(world) -> FamilyAccount:
@@ -25,7 +25,6 @@ def candidates(world) -> dict:
     plan, _ = Plan.objects.get_or_create(
         school=world.school, code="standard", defaults={"name": "Standard", "price": Decimal("1500"), "currency": "KES"}
     )
-    forget_schools_taking_payments()
     account = account_for(world)
     payment = Payment.objects.create(
         account=account,
@@ -38,6 +37,7 @@ def candidates(world) -> dict:
         mpesa_receipt="A11YRCPT01",
         settled_at=timezone.now(),
     )
-    payment.receipt_number = next_receipt_number(payment)
-    payment.save(update_fields=["receipt_number"])
+    with transaction.atomic():  # numbering locks the school's row
+        payment.receipt_number = next_receipt_number(payment)
+        payment.save(update_fields=["receipt_number"])
     return {"route:finance:receipt": {"public_id": [str(payment.public_id)]}}

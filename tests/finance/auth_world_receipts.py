@@ -26,11 +26,21 @@ PARAMETER_MODELS: dict = {"public_id": Payment}
 
 def forbidden_rows(world) -> dict:
     school = world.other_school
-    plan = Plan.objects.create(school=school, name="Farschool plan", code="far-plan", price=Decimal("1500"))
-    add_on = AddOn.objects.create(school=school, name="Farschool tutoring", code="far-tutoring", price=Decimal("800"))
-    account = FamilyAccount.objects.create(school=school, currency="KES")
-    member = AccountMember.objects.create(account=account, pupil=world.far_pupil)
-    subscription = Subscription.objects.create(account=account, plan=plan, status="active")
+    # Several finance modules add rows to one world: reuse what another made for the far pupil.
+    plan, _ = Plan.objects.get_or_create(
+        school=school, code="far-plan", defaults={"name": "Farschool plan", "price": Decimal("1500")}
+    )
+    add_on, _ = AddOn.objects.get_or_create(
+        school=school, code="far-tutoring", defaults={"name": "Farschool tutoring", "price": Decimal("800")}
+    )
+    member = AccountMember.objects.filter(pupil=world.far_pupil).select_related("account").first()
+    if member is None:
+        account = FamilyAccount.objects.create(school=school, currency="KES")
+        member = AccountMember.objects.create(account=account, pupil=world.far_pupil)
+    account = member.account
+    subscription = Subscription.objects.filter(account=account, pupil__isnull=True).exclude(status="ended").first()
+    if subscription is None:
+        subscription = Subscription.objects.create(account=account, plan=plan, status="active")
     payment = Payment.objects.create(
         account=account,
         requested_by=world.far_parent,

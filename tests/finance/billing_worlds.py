@@ -5,7 +5,6 @@ and a family account for a child, created only if another module has not made th
 from decimal import Decimal
 
 from finance.models import AccountMember, FamilyAccount, Plan
-from finance.selectors import forget_schools_taking_payments
 
 PLANS = (
     ("free", "Free", "0", 0, ""),
@@ -28,7 +27,6 @@ def ensure_plans(school, prefix: str = "") -> dict[str, Plan]:
                 "currency": "KES",
             },
         )
-    forget_schools_taking_payments()
     return plans
 
 

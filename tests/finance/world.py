@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from accounts.models import Pupil, School, User
 from finance.models import AccountMember, AddOn, FamilyAccount, Period, Plan
-from finance.selectors import forget_schools_taking_payments
 from tests.factories import GuardianshipFactory, MembershipFactory, PupilFactory, SchoolFactory, UserFactory
 
 
@@ -59,7 +58,6 @@ def make_plans(school: School) -> dict[str, Plan]:
             rank=1,
         ),
     }
-    forget_schools_taking_payments()
     return plans
 
 
