@@ -187,10 +187,16 @@ def sent_messages(conversation: Conversation) -> QuerySet[Message]:
 
 
 def thread_page(
-    *, conversation: Conversation, reader: User, before_id: int | None = None, limit: int = THREAD_PAGE_SIZE
+    *,
+    conversation: Conversation,
+    reader: User,
+    before_id: int | None = None,
+    limit: int = THREAD_PAGE_SIZE,
+    retract_window_minutes: int | None = None,
 ) -> ThreadPage:
     """The newest `limit` sent messages (or those before `before_id`), oldest first, ready to show,
-    and the conversation's subject in the reader's language."""
+    and the conversation's subject in the reader's language. `retract_window_minutes`: the
+    school's (its settings), when the caller has read them already."""
     queryset = sent_messages(conversation)
     if before_id:
         anchor = queryset.filter(pk=before_id).only("pk", "sent_at").first()
@@ -199,7 +205,10 @@ def thread_page(
     newest_first = list(_for_reader(queryset, reader).order_by("-sent_at", "-pk")[: limit + 1])
     has_older = len(newest_first) > limit
     messages = list(reversed(newest_first[:limit]))
-    retract_after = timezone.now() - retract_window(conversation.school_id)
+    window = (
+        retract_window(conversation.school_id) if retract_window_minutes is None else _window(retract_window_minutes)
+    )
+    retract_after = timezone.now() - window
     for message in messages:
         describe_for_reader(message, reader, retract_after=retract_after)
     subject_translations = list(
@@ -260,7 +269,7 @@ def _for_readers() -> tuple:
 
 
 def message_for_readers(*, message_id: int) -> Message | None:
-    """One message, its sender, conversation and pupil, and its school's retract window
+    """One message, its sender, conversation, pupil and school, and its school's retract window
     (`retract_window_minutes`), in one query; None when there is no such message.
 
     `prefetch_for_readers` then loads what any reader may be shown, once for all of them, and
@@ -271,7 +280,7 @@ def message_for_readers(*, message_id: int) -> Message | None:
     )[:1]
     return (
         Message.objects.filter(pk=message_id)
-        .select_related("sender", "conversation", "conversation__pupil")
+        .select_related("sender", "conversation", "conversation__pupil", "conversation__school")
         .annotate(retract_window_minutes=Subquery(window))
         .first()
     )
