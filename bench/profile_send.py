@@ -6,7 +6,9 @@
 Jobs run in-process (eager), as in bench/messaging.py. Prints the CPU and queries per message and
 the functions with the most cumulative time. `--thread` measures the thread page (its 50 newest
 of `--messages` messages) beside a minimal signed-in page (base layout, one heading), three
-rounds, then profiles the thread page.
+rounds, then profiles the thread page. `--sql` lists the last iteration's queries with the
+project functions that ran them; `--pyinstrument` samples instead of tracing (far less overhead:
+install pyinstrument somewhere on PYTHONPATH, it is not a project dependency).
 """
 
 import argparse
@@ -68,6 +70,13 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="a regex: list only matching functions (e.g. 'messaging|hub')")
     parser.add_argument("--no-profile", action="store_true", help="only the CPU and query figures")
+    parser.add_argument(
+        "--pyinstrument",
+        action="store_true",
+        help="a sampling profile (pyinstrument, if importable) instead of cProfile: far less overhead",
+    )
+    parser.add_argument("--sql", action="store_true", help="print the queries of the last iteration (and whence)")
+    parser.add_argument("--dump", default="", help="also write the cProfile stats to this file (for pstats)")
     args = parser.parse_args()
 
     from bench.messaging import configure_environment, prepare
@@ -164,24 +173,54 @@ def main() -> None:
         return
     executed = []
 
+    def where_from() -> str:
+        """The innermost project functions on the stack (for --sql)."""
+        import traceback
+
+        ours = [
+            f"{Path(frame.filename).stem}.{frame.name}"
+            for frame in traceback.extract_stack()
+            if str(ROOT) in frame.filename and "/.venv/" not in frame.filename and "/bench/" not in frame.filename
+        ]
+        return " < ".join(reversed(ours[-3:]))
+
     def counter(execute, sql, params, many, context):
-        executed.append(sql)
+        executed.append(f"{sql[:160]}\n      ← {where_from()}" if args.sql else sql)
         return execute(sql, params, many, context)
 
-    profiler = cProfile.Profile(time.process_time)  # CPU time: the database's own time is not ours
+    if args.pyinstrument:
+        import pyinstrument
+
+        profiler = pyinstrument.Profiler(interval=0.0005)
+    else:
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the database's own time is not ours
     started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(counter):
         if not args.no_profile:
-            profiler.enable()
+            profiler.start() if args.pyinstrument else profiler.enable()
         for number in range(count):
+            if number == count - 1:
+                last = len(executed)
             action(number)
-        profiler.disable()
+        if args.no_profile:
+            pass
+        elif args.pyinstrument:
+            profiler.stop()
+        else:
+            profiler.disable()
     cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     queries = len(executed)
     what = "thread page" if args.thread else "message (post + read)"
     print(f"{what}: {cpu * 1000 / count:.1f} ms CPU, {wall * 1000 / count:.1f} ms wall, {queries / count:.1f} queries")
-    if not args.no_profile:
+    if args.sql:
+        for sql in executed[last:]:
+            print(" ", sql[:300])
+    if args.pyinstrument and not args.no_profile:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    elif not args.no_profile:
+        if args.dump:
+            profiler.dump_stats(args.dump)
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(*([args.only] if args.only else []), args.top)
 

@@ -20,7 +20,7 @@ email never delays an alert or a translation.
 
 from hub import outbox
 from hub.models import OutboxEntry
-from messaging import live
+from messaging import live, realtime
 from messaging.notifications import services as notifications
 from messaging.services import delivery, safeguarding
 from messaging.translation.cache import translation_store
@@ -45,9 +45,11 @@ def message_sent(entry: OutboxEntry) -> outbox.AfterCommit | None:
         return None
 
     def push() -> None:
-        live.push_message(message=delivered.message, readers=delivered.readers, partial="message_appended")
-        if delivered.notified:
-            notifications.unread_badges_push(user_ids=delivered.notified)
+        # The message (one fragment per way of seeing it) and the new badges, in one trip to Redis.
+        with realtime.pushes_together():
+            live.push_message(message=delivered.message, readers=delivered.readers, partial="message_appended")
+            if delivered.notified:
+                notifications.unread_badges_push(user_ids=delivered.notified, users=delivered.readers)
 
     return outbox.AfterCommit(push)
 

@@ -67,13 +67,14 @@ def push_message(*, message: Message, readers, partial: str) -> None:
         # the reader wrote it (the "You", retract button and receipts). See messaging/thread.html.
         key = (reader.preferred_language, reader.zone.key, message.sender_id == reader.pk)
         groups.setdefault(key, []).append(reader)
-    for same in groups.values():
-        viewer = same[0]
-        with reader_locale(viewer):
-            seen = selectors.message_as_seen_by(message, viewer, now=now)
-            html = _render(partial, {"message": seen, "conversation_id": message.conversation_id}, viewer)
-        if html:
-            realtime.push_to_users([reader.pk for reader in same], html=html)
+    with realtime.pushes_together():
+        for same in groups.values():
+            viewer = same[0]
+            with reader_locale(viewer):
+                seen = selectors.message_as_seen_by(message, viewer, now=now)
+                html = _render(partial, {"message": seen, "conversation_id": message.conversation_id}, viewer)
+            if html:
+                realtime.push_to_users([reader.pk for reader in same], html=html)
 
 
 def send_refused_html(*, conversation_id: int, form, reader: User) -> str:
@@ -115,12 +116,14 @@ def for_each_reader(user_ids, build) -> dict[int, str]:
 
 def push_built(readers, build) -> None:
     """Render `build(reader)` for each of `readers` (users already loaded) in their own language and
-    time zone, and push it to their tabs. A failure raises (an outbox handler tries again)."""
-    for reader in readers:
-        with reader_locale(reader):
-            html = build(reader)
-        if html:
-            realtime.push_to_users([reader.pk], html=html)
+    time zone, and push it to their tabs, all in one trip to Redis. A failure raises (an outbox
+    handler tries again)."""
+    with realtime.pushes_together():
+        for reader in readers:
+            with reader_locale(reader):
+                html = build(reader)
+            if html:
+                realtime.push_to_users([reader.pk], html=html)
 
 
 # --- what each outbox effect and the consumer push ----------------------------------------------

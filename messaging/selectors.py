@@ -27,6 +27,7 @@ from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
 from messaging import policies
 from messaging.models import (
+    Attachment,
     Conversation,
     Message,
     MessageRead,
@@ -187,10 +188,16 @@ def sent_messages(conversation: Conversation) -> QuerySet[Message]:
 
 
 def thread_page(
-    *, conversation: Conversation, reader: User, before_id: int | None = None, limit: int = THREAD_PAGE_SIZE
+    *,
+    conversation: Conversation,
+    reader: User,
+    before_id: int | None = None,
+    limit: int = THREAD_PAGE_SIZE,
+    retract_window_minutes: int | None = None,
 ) -> ThreadPage:
     """The newest `limit` sent messages (or those before `before_id`), oldest first, ready to show,
-    and the conversation's subject in the reader's language."""
+    and the conversation's subject in the reader's language. `retract_window_minutes`: the
+    school's (its settings), when the caller has read them already."""
     queryset = sent_messages(conversation)
     if before_id:
         anchor = queryset.filter(pk=before_id).only("pk", "sent_at").first()
@@ -199,7 +206,10 @@ def thread_page(
     newest_first = list(_for_reader(queryset, reader).order_by("-sent_at", "-pk")[: limit + 1])
     has_older = len(newest_first) > limit
     messages = list(reversed(newest_first[:limit]))
-    retract_after = timezone.now() - retract_window(conversation.school_id)
+    window = (
+        retract_window(conversation.school_id) if retract_window_minutes is None else _window(retract_window_minutes)
+    )
+    retract_after = timezone.now() - window
     for message in messages:
         describe_for_reader(message, reader, retract_after=retract_after)
     subject_translations = list(
@@ -260,7 +270,7 @@ def _for_readers() -> tuple:
 
 
 def message_for_readers(*, message_id: int) -> Message | None:
-    """One message, its sender, conversation and pupil, and its school's retract window
+    """One message, its sender, conversation, pupil and school, and its school's retract window
     (`retract_window_minutes`), in one query; None when there is no such message.
 
     `prefetch_for_readers` then loads what any reader may be shown, once for all of them, and
@@ -269,22 +279,45 @@ def message_for_readers(*, message_id: int) -> Message | None:
     window = MessagingSettings.objects.filter(school_id=OuterRef("conversation__school_id")).values(
         "retract_window_minutes"
     )[:1]
+    # Whether it has files at all (they are saved with the message, never added later): most
+    # have none, and `prefetch_for_readers` then need not look. Its translations and receipts
+    # may arrive between this and the push, so those are always read when it pushes.
     return (
         Message.objects.filter(pk=message_id)
-        .select_related("sender", "conversation", "conversation__pupil")
-        .annotate(retract_window_minutes=Subquery(window))
+        .select_related("sender", "conversation", "conversation__pupil", "conversation__school")
+        .annotate(
+            retract_window_minutes=Subquery(window),
+            has_attachments=Exists(Attachment.objects.filter(message=OuterRef("pk"))),
+        )
         .first()
     )
 
 
 def prefetch_for_readers(message: Message) -> Message:
     """Load every attachment, translation (`all_translations`) and receipt (`all_reads`, oldest
-    first) of `message`: three queries however many readers. Idempotent."""
+    first) of `message`: three queries however many readers, two when `message_for_readers`
+    found it has no files. Idempotent."""
     if not hasattr(message, "all_translations"):
-        prefetch_related_objects([message], *_for_readers())
+        attachments, *others = _for_readers()
+        if getattr(message, "has_attachments", True):
+            others.insert(0, attachments)
+        else:
+            _no_attachments(message)
+        prefetch_related_objects([message], *others)
     if not hasattr(message, "retract_window_minutes"):
         message.retract_window_minutes = _retract_window_minutes(message.conversation.school_id)
     return message
+
+
+def _no_attachments(message: Message) -> None:
+    """Record on `message` that it has no attachments, as a prefetch of none would: then
+    `message.attachments.all()` answers without a query."""
+    none = message.attachments.all()
+    none._result_cache = []
+    none._prefetch_done = True
+    if not hasattr(message, "_prefetched_objects_cache"):
+        message._prefetched_objects_cache = {}
+    message._prefetched_objects_cache["attachments"] = none
 
 
 def message_as_seen_by(message: Message, reader: User, *, now: datetime.datetime) -> Message:

@@ -166,7 +166,14 @@ def office_start(request, school_id):
 def _thread_context(request, conversation, *, form=None):
     user = request.user
     before = _int_or_none(request.GET.get("before"))
-    page = selectors.thread_page(conversation=conversation, reader=user, before_id=before)
+    # The school's messaging settings, read once: the retract window and the contact hours.
+    settings = boundaries.settings_for(conversation.school)
+    page = selectors.thread_page(
+        conversation=conversation,
+        reader=user,
+        before_id=before,
+        retract_window_minutes=settings.retract_window_minutes,
+    )
     staff_side = policies.is_staff_side(user=user, conversation=conversation)
     participants = list(selectors.participants_of(conversation))
     people_shown = {participant.user_id for participant in participants}
@@ -181,7 +188,9 @@ def _thread_context(request, conversation, *, form=None):
         "form": form or MessageForm(conversation_id=conversation.pk),
         "templates": message_templates.templates_offered(school=conversation.school, staff_side=staff_side),
         "can_close": staff_side,
-        "contact_notice": boundaries.reply_expectation_for(user=user, conversation=conversation),
+        "contact_notice": boundaries.reply_expectation_for(
+            user=user, conversation=conversation, staff_side=staff_side, settings=settings
+        ),
         "is_latest_page": before is None,
     }
 
@@ -194,7 +203,10 @@ def thread(request, conversation_id):
         # "Older messages" with JavaScript: the older page's messages go above those shown.
         return render(request, "messaging/thread.html#older_page", context)
     if context["is_latest_page"] and context["thread"].messages:
-        message_services.conversation_mark_read(user=request.user, conversation=conversation)
+        # Up to the newest message the page shows (it has it loaded: not looked up again).
+        message_services.conversation_mark_read(
+            user=request.user, conversation=conversation, up_to=context["thread"].messages[-1]
+        )
     return render(request, "messaging/thread.html", context)
 
 

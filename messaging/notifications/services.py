@@ -58,9 +58,11 @@ class DeliveryError(Exception):
 # The badge on open pages ------------------------------------------------------------------------
 
 
-def unread_badge_push(*, user_id: int) -> None:
-    """Send the person's open pages their new unread count (the header badge, swapped by id)."""
-    user = User.objects.filter(pk=user_id).only("id", "preferred_language").first()
+def unread_badge_push(*, user_id: int, user: User | None = None) -> None:
+    """Send the person's open pages their new unread count (the header badge, swapped by id).
+    `user`, when the caller has them loaded already, saves reading their language again."""
+    if user is None or user.pk != user_id:
+        user = User.objects.filter(pk=user_id).only("id", "preferred_language").first()
     if user is None:
         return
     count = selectors.unread_count_for(user)
@@ -71,11 +73,17 @@ def unread_badge_push(*, user_id: int) -> None:
     push_to_users([user_id], html=html, event="notifications.unread", data={"unread": count})
 
 
-def unread_badges_push(*, user_ids: Iterable[int]) -> None:
+def unread_badges_push(*, user_ids: Iterable[int], users: Iterable[User] | None = None) -> None:
     """`unread_badge_push` for several people (a batch's): one count each, the badge rendered
-    once per (language, count)."""
+    once per (language, count). `users` (loaded already, with their language) saves reading
+    them again; only those among `user_ids` are pushed."""
     rendered: dict[tuple[str, int], str] = {}
-    for user in User.objects.filter(pk__in=set(user_ids)).only("id", "preferred_language").order_by("pk"):
+    wanted = set(user_ids)
+    if users is None:
+        users = User.objects.filter(pk__in=wanted).only("id", "preferred_language").order_by("pk")
+    else:
+        users = sorted({user.pk: user for user in users if user.pk in wanted}.values(), key=lambda user: user.pk)
+    for user in users:
         count = selectors.unread_count_for(user)
         key = (user.preferred_language, count)
         if key not in rendered:
@@ -86,8 +94,8 @@ def unread_badges_push(*, user_ids: Iterable[int]) -> None:
         push_to_users([user.pk], html=rendered[key], event="notifications.unread", data={"unread": count})
 
 
-def _push_badge_on_commit(user_id: int) -> None:
-    transaction.on_commit(lambda: unread_badge_push(user_id=user_id), robust=True)
+def _push_badge_on_commit(user_id: int, user: User | None = None) -> None:
+    transaction.on_commit(lambda: unread_badge_push(user_id=user_id, user=user), robust=True)
 
 
 # Creating and reading ---------------------------------------------------------------------------
@@ -324,7 +332,7 @@ def notifications_mark_read_about(*, user: User, target: Model) -> int:
         user=user, read_at__isnull=True, target_type=targets.label_of(target), target_id=target.pk
     ).update(read_at=timezone.now(), held_until=None, digest_pending=False)
     if count:
-        _push_badge_on_commit(user.pk)
+        _push_badge_on_commit(user.pk, user)
     return count
 
 

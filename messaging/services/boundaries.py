@@ -16,6 +16,8 @@ from messaging.models import MessagingSettings
 def settings_for(school: School) -> MessagingSettings:
     """The school's settings, or unsaved defaults (the model's) when it has not set any."""
     found = MessagingSettings.objects.filter(school=school).first()
+    if found is not None and isinstance(school, School):
+        found.school = school  # the caller's, loaded already: contact hours need its time zone
     return found or MessagingSettings(school=school)
 
 
@@ -70,9 +72,12 @@ def contact_hours_summary(settings: MessagingSettings) -> str:
     }
 
 
-def reply_expectation(*, school: School, at: datetime.datetime | None = None) -> str:
-    """A sentence for a family writing outside staff contact hours; "" during them."""
-    settings = settings_for(school)
+def reply_expectation(
+    *, school: School, at: datetime.datetime | None = None, settings: MessagingSettings | None = None
+) -> str:
+    """A sentence for a family writing outside staff contact hours; "" during them. `settings`:
+    the school's (`settings_for`), when the caller has read them already."""
+    settings = settings or settings_for(school)
     at = at or timezone.now()
     if within_contact_hours(settings, at):
         return ""
@@ -87,11 +92,24 @@ def reply_expectation(*, school: School, at: datetime.datetime | None = None) ->
     }
 
 
-def reply_expectation_for(*, user, conversation, at: datetime.datetime | None = None) -> str:
+def reply_expectation_for(
+    *,
+    user,
+    conversation,
+    at: datetime.datetime | None = None,
+    staff_side: bool | None = None,
+    settings: MessagingSettings | None = None,
+) -> str:
     """What `user` is told about reply times in `conversation`: families writing to staff outside
-    contact hours learn when to expect a reply; staff, and family-only threads, get nothing."""
+    contact hours learn when to expect a reply; staff, and family-only threads, get nothing.
+    `staff_side` (whether `user` is staff at its school) and `settings` (the school's), when the
+    caller knows them already, are not read again."""
     from accounts import policies as people
 
-    if conversation.kind == conversation.Kind.FAMILY or people.is_staff_at(user=user, school=conversation.school_id):
+    if conversation.kind == conversation.Kind.FAMILY:
         return ""
-    return reply_expectation(school=conversation.school, at=at)
+    if staff_side is None:
+        staff_side = people.is_staff_at(user=user, school=conversation.school_id)
+    if staff_side:
+        return ""
+    return reply_expectation(school=conversation.school, at=at, settings=settings)

@@ -142,7 +142,7 @@ def _translation_wanted(message: Message, readers, scan_language: Callable[..., 
     written_in = normalise(message.language)
     if {normalise(reader.preferred_language) for reader in readers} - {written_in, ""}:
         return True
-    return bool(scan_language(message_id=message.pk))
+    return bool(scan_language(message_id=message.pk, message=message))
 
 
 def message_notify(*, message_id: int, user_id: int) -> None:

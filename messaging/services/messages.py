@@ -11,8 +11,8 @@ import datetime
 import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,15 +146,15 @@ def message_send(
     an unacceptable file; nothing is saved when it refuses.
     """
     client_key = (client_key or "")[:64]
-    if client_key and (earlier := message_already_sent(sender=sender, client_key=client_key)) is not None:
-        return earlier
     if conversation.is_closed:
+        if client_key and (earlier := _sent_with_key(sender=sender, client_key=client_key)) is not None:
+            return earlier  # it went before the conversation closed
         raise ConversationClosed(_("This conversation is closed."))
     body = _clean_body(body)
     checked = [(upload, attachment_check(upload)) for upload in attachments]
     now = timezone.now()
     scheduled = send_at is not None and send_at > now + SCHEDULE_SLACK
-    message = Message.objects.create(
+    fields = dict(
         conversation=conversation,
         sender=sender,
         body=body,
@@ -166,6 +166,20 @@ def message_send(
         client_key=client_key,
         created_at=now,
     )
+    if client_key:
+        # The key is unique per sender (a constraint): a second copy of the form, posted at the
+        # same moment, waits here for the first to commit, then fails and returns what it saved.
+        # A copy posted later fails at once. Nothing else is looked up or locked on the way.
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(**fields)
+        except IntegrityError:
+            earlier = _sent_with_key(sender=sender, client_key=client_key)
+            if earlier is None:
+                raise
+            return earlier
+    else:
+        message = Message.objects.create(**fields)
     _attachments_save(message, checked)
     audit.record(
         actor=sender,
@@ -192,6 +206,10 @@ def message_already_sent(*, sender: User, client_key: str) -> Message | None:
     if not client_key:
         return None
     User.objects.select_for_update().filter(pk=sender.pk).values_list("pk", flat=True).first()
+    return _sent_with_key(sender=sender, client_key=client_key)
+
+
+def _sent_with_key(*, sender: User, client_key: str) -> Message | None:
     return Message.objects.filter(sender=sender, client_key=client_key[:64]).select_related("conversation").first()
 
 
@@ -339,7 +357,11 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     read with it (their badge updates on open pages): what they have read no longer waits for them.
     Returns how many messages were newly read.
     """
-    participant = Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True).first()
+    participant = (
+        Participant.objects.filter(conversation=conversation, user=user, left_at__isnull=True)
+        .annotate(last_read_sent_at=F("last_read_message__sent_at"))  # compared below without loading it
+        .first()
+    )
     if participant is None:
         raise PermissionDenied
     sent = selectors.sent_messages(conversation)
@@ -347,8 +369,8 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at", "conversation_id", "status").first()
     if up_to is None or up_to.conversation_id != conversation.pk or up_to.status != Message.Status.SENT:
         return 0
-    current = participant.last_read_message
-    if current is None or (current.sent_at, current.pk) < (up_to.sent_at, up_to.pk):
+    read_so_far = (participant.last_read_sent_at, participant.last_read_message_id)
+    if participant.last_read_sent_at is None or read_so_far < (up_to.sent_at, up_to.pk):
         participant.last_read_message = up_to
         participant.save(update_fields=["last_read_message"])
     unread = list(

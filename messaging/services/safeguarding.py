@@ -46,10 +46,12 @@ def school_language(school: School) -> str:
     return SCHOOL_LANGUAGES.get((school.country or "").upper()) or normalise(settings.LANGUAGE_CODE)
 
 
-def scan_language(*, message_id: int) -> str:
+def scan_language(*, message_id: int, message: Message | None = None) -> str:
     """The language `message` must be translated into to be scanned (its school's), or "" when it
-    needs none: written in the school's language, or a school without phrases."""
-    message = Message.objects.select_related("conversation__school").filter(pk=message_id).first()
+    needs none: written in the school's language, or a school without phrases. Pass `message`
+    (with its conversation and school) when the caller has just read it: it is not read again."""
+    if message is None or message.pk != message_id:
+        message = Message.objects.select_related("conversation__school").filter(pk=message_id).first()
     if message is None:
         return ""
     school = message.conversation.school

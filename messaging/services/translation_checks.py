@@ -39,18 +39,24 @@ class LanguageReaders:
     translation: TranslationResult | None = None
 
 
-def readers_in_other_languages(*, conversation: Conversation, writer: User) -> list[LanguageReaders]:
+def readers_in_other_languages(
+    *, conversation: Conversation, writer: User, participants: list[Participant] | None = None
+) -> list[LanguageReaders]:
     """The other people taking part whose language is not the writer's, grouped by language:
-    they read what the writer sends through machine translation. One query."""
+    they read what the writer sends through machine translation. One query, or none when the
+    caller passes the conversation's `participants` (those who have not left, with their users,
+    in the order they joined: `selectors.participants_of`)."""
     own = normalise(writer.preferred_language)
     grouped: dict[str, list[User]] = defaultdict(list)
-    participants = (
-        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
-        .exclude(user=writer)
-        .select_related("user")
-        .order_by("joined_at", "pk")
-    )
+    if participants is None:
+        participants = (
+            Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+            .select_related("user")
+            .order_by("joined_at", "pk")
+        )
     for participant in participants:
+        if participant.user_id == writer.pk or participant.left_at is not None:
+            continue
         language = normalise(participant.user.preferred_language)
         if language and language != own:
             grouped[language].append(participant.user)

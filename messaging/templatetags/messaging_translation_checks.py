@@ -8,9 +8,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def other_language_readers(conversation, user):
-    """`{% other_language_readers conversation request.user as groups %}`: the other people in
-    the conversation who read another language than `user`'s, grouped by language (one query)."""
+def other_language_readers(conversation, user, participants=None):
+    """`{% other_language_readers conversation request.user participants as groups %}`: the other
+    people in the conversation who read another language than `user`'s, grouped by language (one
+    query, none when the page passes its `participants` list, from `selectors.participants_of`)."""
     if conversation is None or user is None or not getattr(user, "is_authenticated", False):
         return []
-    return readers_in_other_languages(conversation=conversation, writer=user)
+    if not isinstance(participants, list):
+        participants = None
+    return readers_in_other_languages(conversation=conversation, writer=user, participants=participants)
