@@ -3,7 +3,7 @@ periodic_tasks() adds `periodic_tasks()`."""
 
 
 def ready() -> None:
-    from reports.exports import effects
+    from reports.exports import effects, tasks  # noqa: F401 (the periodic task's module, for the worker)
 
     effects.register()
 
