@@ -17,7 +17,7 @@ from accounts.models import DataRequest
 from accounts.privacy.policies import access_data_request_to_answer
 from hub.downloads import uploaded_file_response
 from reports.exports import selectors, services
-from reports.exports.forms import PortfolioExportForm, SubjectAccessExportForm
+from reports.exports.forms import PortfolioExportForm, SubjectAccessExportForm, new_client_key
 from reports.models import Export, ExportKind, JobStatus
 from reports.policies import access_export, pupils_for_family_reports
 
@@ -38,10 +38,13 @@ def exports(request):
         )
         return redirect("reports:export", export.public_id)
     page = selectors.exports_page_for(user=request.user)
+    # One idempotency key per child's button: a key shared by the buttons would make the second
+    # child's press return the first child's export.
+    offers = [(child, new_client_key()) for child in page.children]
     return render(
         request,
         "reports/exports/exports.html",
-        {"page": page, "form": PortfolioExportForm(), "days": settings.REPORTS_EXPORT_DAYS},
+        {"page": page, "offers": offers, "days": settings.REPORTS_EXPORT_DAYS},
     )
 
 

@@ -50,6 +50,24 @@ def test_the_exports_page_offers_each_child_s_portfolio(client, world):
     assert "Secretfamily" not in body
 
 
+def test_each_child_s_button_carries_its_own_idempotency_key(client, world, django_capture_on_commit_callbacks):
+    import re
+
+    from tests import factories
+
+    second = factories.PupilFactory(school=world.school, first_name="Youngest", last_name="Childname")
+    factories.GuardianshipFactory(guardian=world.parent, pupil=second)
+    sign_in(client, world.parent)
+    body = client.get(reverse("reports:exports")).content.decode()
+    keys = re.findall(r'name="client_key" value="([^"]+)"', body)
+    assert len(keys) == 2
+    assert len(set(keys)) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:exports"), {"pupil": world.child.pk, "client_key": keys[0]})
+        client.post(reverse("reports:exports"), {"pupil": second.pk, "client_key": keys[1]})
+    assert set(Export.objects.values_list("pupil_id", flat=True)) == {world.child.pk, second.pk}
+
+
 def test_a_guardian_asks_watches_and_downloads(client, world, django_capture_on_commit_callbacks):
     sign_in(client, world.parent)
     with django_capture_on_commit_callbacks(execute=True):
