@@ -355,3 +355,10 @@ KINDS = [
     Kind("data_requests.json", _("Your data requests"), data_requests),
 ]
 SUMMARY_NAME = "summary.pdf"
+
+
+def register_kind(filename: str, label, collect: Callable[[Scope], list[dict]]) -> None:
+    """Let an app above reports add its own records to the export (the parents' dashboard adds
+    mood check-ins): reports never imports it. Registering a file name twice keeps the first."""
+    if all(kind.filename != filename for kind in KINDS):
+        KINDS.append(Kind(filename, label, collect))

@@ -19,6 +19,7 @@ from accounts import audit
 from accounts.models import ConsentChange, ConsentRecord, DataRequest, LoginAttempt, Pupil, User
 from finance.models import AccountMember, FamilyAccount, LedgerEntry, Payment
 from messaging.models import Conversation, Message, Notification, Participant, StoredTranslation
+from parents.models import MoodCheckIn
 from progress.models import Goal, GoalUpdate, PortfolioItem
 from tests import factories
 from tests.conftest import force_verified_login
@@ -136,6 +137,8 @@ def fill(family: Family, teacher: User) -> Family:
     )
     audit_entry = audit.record(actor=parent, action="pupil.viewed", target=child, note=f"{word} audit")
     notification = Notification.objects.create(user=parent, kind="message", title=f"{word} notification", url="/")
+    # Registered into the export by the parents' dashboard (reports cannot import it).
+    mood = MoodCheckIn.objects.create(guardian=parent, pupil=child, emoji="good", mood=4, energy=3, note=f"{word} mood")
     data_request = DataRequest.objects.create(
         school=child.school,
         requester=parent,
@@ -155,6 +158,7 @@ def fill(family: Family, teacher: User) -> Family:
         "sign_in": [sign_in.pk],
         "audit": [audit_entry.pk],
         "notification": [notification.pk],
+        "mood": [mood.pk],
         "data_request": data_request,
         "account": account.pk,
     }

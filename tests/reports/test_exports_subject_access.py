@@ -65,6 +65,7 @@ def test_it_contains_every_kind_of_record(world, django_capture_on_commit_callba
     assert family.rows["audit"][0] in [row["id"] for row in files["audit.json"]]
     assert [row["id"] for row in files["notifications.json"]] == family.rows["notification"]
     assert family.rows["data_request"].pk in [row["id"] for row in files["data_requests.json"]]
+    assert [row["id"] for row in files["mood_check_ins.json"]] == family.rows["mood"]
 
 
 def test_the_summary_pdf_lists_each_kind_with_its_count(world, django_capture_on_commit_callbacks):
