@@ -2,6 +2,8 @@
 
 
 def ready() -> None:
+    from reports import effects, tasks  # noqa: F401  (the outbox handler of the job, the sweeper)
+
     return None
 
 
@@ -10,4 +12,7 @@ def notification_kinds() -> list:
 
 
 def periodic_tasks() -> dict[str, dict]:
-    return {}
+    return {
+        # A report job whose worker died is failed with a reason (and can be retried), never stuck.
+        "reports-fail-stuck": {"task": "reports.tasks.fail_stuck_reports", "schedule": 60.0},
+    }

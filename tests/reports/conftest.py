@@ -1,0 +1,9 @@
+import pytest
+
+from tests.parents.family import seed_family
+from tests.reports.reporting import TODAY
+
+
+@pytest.fixture
+def family(db):
+    return seed_family(children=2, days=45, label="rep", today=TODAY)
