@@ -209,7 +209,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for Redis to come 
 # Queues, so slow email never delays safeguarding alerts or translation. The worker consumes
 # all of them (docker-compose.yml `-Q`); outbox entries go to their handler's queue.
 CELERY_TASK_QUEUES = [
-    Queue(name, routing_key=name) for name in ("safeguarding", "realtime", "translation", "email", "default")
+    # "reports": PDF reports and exports take seconds each; they never hold up the rest.
+    Queue(name, routing_key=name)
+    for name in ("safeguarding", "realtime", "translation", "email", "reports", "default")
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Apps name their tasks' queues in the task decorators (`@shared_task(queue="email")`); only hub's

@@ -41,6 +41,16 @@ def test_slow_work_has_its_own_queues():
         "realtime",
         "translation",
         "email",
+        "reports",
         "default",
     }
     assert "hub-outbox-sweep" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_every_outbox_handler_runs_on_a_queue_the_worker_consumes():
+    from hub import outbox
+
+    consumed = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    handlers = {name: registered.queue for name, registered in outbox._handlers.items()}
+    assert handlers, "no outbox handler is registered"
+    assert {name: queue for name, queue in handlers.items() if queue not in consumed} == {}
