@@ -1,13 +1,38 @@
 """Reports' hooks, gathered by reports.apps (kinds, periodic tasks, start-up)."""
 
+from django.utils.translation import gettext_lazy as _
+
 
 def ready() -> None:
-    return None
+    from messaging.notifications import targets
+    from reports import delivery, policies  # noqa: F401 (delivery: registers the "ready" notice's handler)
+    from reports.models import Report
+
+    # A "your report is ready" notice reaches, and stays in the inbox of, only who may see the report.
+    targets.register(Report, policies.reports_visible_to)
 
 
 def notification_kinds() -> list:
-    return []
+    from messaging.notifications.kinds import INSTANT, NotificationKind
+
+    return [
+        # To the family: a report the school sends by itself is ready to read.
+        NotificationKind(
+            name="report_ready",
+            label=_("Reports sent by the school"),
+            defaults={"email": INSTANT, "sms": "off"},
+        ),
+    ]
 
 
 def periodic_tasks() -> dict[str, dict]:
-    return {}
+    from celery.schedules import crontab
+
+    return {
+        # Daily at 03:00 UTC (06:00 in Nairobi, 03:00/04:00 in Leeds: the same date everywhere we
+        # have schools); each school's "today" is its own. Run twice, it makes nothing new.
+        "reports-send-due": {
+            "task": "reports.tasks.send_due_reports",
+            "schedule": crontab(hour=3, minute=0),
+        },
+    }
