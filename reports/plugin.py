@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 def ready() -> None:
     from messaging.notifications import targets
-    from reports import delivery, policies  # noqa: F401 (delivery: registers the "ready" notice's handler)
+    from reports import delivery, effects, policies, tasks  # noqa: F401 (delivery: registers the "ready" notice's handler)  # noqa: F401  (the outbox handler of the job, the sweeper)
     from reports.models import Report
 
     # A "your report is ready" notice reaches, and stays in the inbox of, only who may see the report.
@@ -35,4 +35,6 @@ def periodic_tasks() -> dict[str, dict]:
             "task": "reports.tasks.send_due_reports",
             "schedule": crontab(hour=3, minute=0),
         },
+        # A report job whose worker died is failed with a reason (and can be retried), never stuck.
+        "reports-fail-stuck": {"task": "reports.tasks.fail_stuck_reports", "schedule": 60.0},
     }

@@ -140,5 +140,5 @@ def fake_job(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def family(db):
+def household(db):
     return make_family()

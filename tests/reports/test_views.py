@@ -1,4 +1,4 @@
-"""The report pages from the outside: who gets what (the family's guardian 200; another family,
+"""The report pages from the outside: who gets what (the family's guardian 200; another household,
 another school, a co-parent without the "reports" scope 404; anonymous to sign-in), what a parent
 sees while a report is made and when it is ready or failed, the PDF, the filters and pages of the
 list, and a teacher's class batches."""
@@ -63,21 +63,21 @@ def _urls(report):
     ]
 
 
-def test_the_family_s_guardian_opens_their_report_and_its_pdf(client, family):
-    report = finish(_report(family.child))
-    _signed_in(client, family.parent)
+def test_the_family_s_guardian_opens_their_report_and_its_pdf(client, household):
+    report = finish(_report(household.child))
+    _signed_in(client, household.parent)
     for url in _urls(report):
         assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("who", ["other_parent", "far_parent", "co_parent_without_scope", "teacher", "far_teacher"])
-def test_anyone_else_guessing_the_report_gets_404(client, family, who):
-    report = finish(_report(family.child))
+def test_anyone_else_guessing_the_report_gets_404(client, household, who):
+    report = finish(_report(household.child))
     if who == "co_parent_without_scope":
-        withdraw_reports_scope(family.co_parent, family.child)
-        user = family.co_parent
+        withdraw_reports_scope(household.co_parent, household.child)
+        user = household.co_parent
     else:
-        user = getattr(family, who)
+        user = getattr(household, who)
     _signed_in(client, user)
     for url in [*_urls(report), reverse("reports:retry", args=[report.public_id])]:
         method = client.post if url.endswith("/retry/") else client.get
@@ -86,11 +86,11 @@ def test_anyone_else_guessing_the_report_gets_404(client, family, who):
         assert "Neema" not in _body(response)
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, family):
-    report = finish(_report(family.child))
+def test_anonymous_visitors_are_sent_to_sign_in(client, household):
+    report = finish(_report(household.child))
     batch = ReportBatch.objects.create(
-        school=family.school,
-        class_group=family.class_group,
+        school=household.school,
+        class_group=household.class_group,
         kind="weekly",
         period_start=report.period_start,
         period_end=report.period_end,
@@ -99,7 +99,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, family):
         reverse("reports:list"),
         *_urls(report),
         reverse("reports:classes"),
-        reverse("reports:class", args=[family.class_group.pk]),
+        reverse("reports:class", args=[household.class_group.pk]),
         reverse("reports:batch", args=[batch.pk]),
         reverse("reports:batch_progress", args=[batch.pk]),
     ]
@@ -109,10 +109,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, family):
         assert "/accounts/login/" in response["Location"] or "login" in response["Location"], url
 
 
-def test_a_teacher_sees_the_school_s_copy_not_the_family_s(client, family):
-    school_copy = finish(_report(family.child, copy=Copy.SCHOOL))
-    family_copy = finish(_report(family.child, copy=Copy.FAMILY))
-    force_verified_login(client, family.teacher)
+def test_a_teacher_sees_the_school_s_copy_not_the_family_s(client, household):
+    school_copy = finish(_report(household.child, copy=Copy.SCHOOL))
+    family_copy = finish(_report(household.child, copy=Copy.FAMILY))
+    force_verified_login(client, household.teacher)
     assert client.get(reverse("reports:detail", args=[school_copy.public_id])).status_code == 200
     assert client.get(reverse("reports:pdf", args=[school_copy.public_id])).status_code == 200
     assert client.get(reverse("reports:detail", args=[family_copy.public_id])).status_code == 404
@@ -121,12 +121,12 @@ def test_a_teacher_sees_the_school_s_copy_not_the_family_s(client, family):
 # --- The list and the "Generate a report" form ----------------------------------------------------
 
 
-def test_the_list_shows_the_family_s_reports_newest_first_and_not_another_family_s(client, family):
-    older = finish(_report(family.child, end=dt.date(2026, 11, 15)))
-    newer = _report(family.second_child, end=dt.date(2026, 11, 22))
-    _report(family.other_child)
-    _report(family.child, copy=Copy.SCHOOL, end=dt.date(2026, 11, 8))
-    _signed_in(client, family.parent)
+def test_the_list_shows_the_family_s_reports_newest_first_and_not_another_family_s(client, household):
+    older = finish(_report(household.child, end=dt.date(2026, 11, 15)))
+    newer = _report(household.second_child, end=dt.date(2026, 11, 22))
+    _report(household.other_child)
+    _report(household.child, copy=Copy.SCHOOL, end=dt.date(2026, 11, 8))
+    _signed_in(client, household.parent)
     body = _body(client.get(reverse("reports:list")))
     assert "Secretfamily" not in body
     links = re.findall(r'href="/reports/([0-9a-f-]{36})/"', body)
@@ -135,12 +135,12 @@ def test_the_list_shows_the_family_s_reports_newest_first_and_not_another_family
     assert "Generate a report" in body
 
 
-def test_the_list_filters_by_child_kind_and_period(client, family):
-    neema_weekly = _report(family.child, end=dt.date(2026, 11, 22))
-    neema_monthly = _report(family.child, kind="monthly", end=dt.date(2026, 10, 31))
-    jabari = _report(family.second_child, end=dt.date(2026, 11, 22))
-    long_ago = _report(family.child, end=dt.date(2024, 1, 7))
-    _signed_in(client, family.parent)
+def test_the_list_filters_by_child_kind_and_period(client, household):
+    neema_weekly = _report(household.child, end=dt.date(2026, 11, 22))
+    neema_monthly = _report(household.child, kind="monthly", end=dt.date(2026, 10, 31))
+    jabari = _report(household.second_child, end=dt.date(2026, 11, 22))
+    long_ago = _report(household.child, end=dt.date(2024, 1, 7))
+    _signed_in(client, household.parent)
 
     def shown(**query):
         body = _body(client.get(reverse("reports:list"), query))
@@ -148,18 +148,18 @@ def test_the_list_filters_by_child_kind_and_period(client, family):
 
     everything = {str(r.public_id) for r in (neema_weekly, neema_monthly, jabari, long_ago)}
     assert shown() == everything
-    assert shown(child=family.child.pk) == everything - {str(jabari.public_id)}
+    assert shown(child=household.child.pk) == everything - {str(jabari.public_id)}
     assert shown(kind="monthly") == {str(neema_monthly.public_id)}
     assert str(long_ago.public_id) not in shown(period="12m")
     # Another family's child in the URL filters nothing (and tells nothing).
-    assert shown(child=family.other_child.pk) == everything
+    assert shown(child=household.other_child.pk) == everything
     assert shown(kind="junk", period="junk") == everything
 
 
-def test_the_list_is_paginated(client, family):
+def test_the_list_is_paginated(client, household):
     for weeks in range(23):
-        _report(family.child, end=dt.date(2026, 11, 22) - dt.timedelta(weeks=weeks))
-    _signed_in(client, family.parent)
+        _report(household.child, end=dt.date(2026, 11, 22) - dt.timedelta(weeks=weeks))
+    _signed_in(client, household.parent)
     first = _body(client.get(reverse("reports:list"), {"kind": "weekly"}))
     assert len(re.findall(r'href="/reports/([0-9a-f-]{36})/"', first)) == 20
     assert "kind=weekly&amp;page=2" in first
@@ -174,13 +174,14 @@ def _list_queries(client) -> int:
     return len(queries)
 
 
-def test_the_list_costs_the_same_queries_for_few_and_many_reports(client, family):
-    _signed_in(client, family.parent)
-    finish(_report(family.child))
+def test_the_list_costs_the_same_queries_for_few_and_many_reports(client, household):
+    _signed_in(client, household.parent)
+    finish(_report(household.child))
     few = _list_queries(client)
     for weeks in range(1, 40):
         report = _report(
-            family.child if weeks % 2 else family.second_child, end=dt.date(2026, 11, 22) - dt.timedelta(weeks=weeks)
+            household.child if weeks % 2 else household.second_child,
+            end=dt.date(2026, 11, 22) - dt.timedelta(weeks=weeks),
         )
         if weeks % 3 == 0:
             finish(report)
@@ -189,19 +190,19 @@ def test_the_list_costs_the_same_queries_for_few_and_many_reports(client, family
     assert few <= 14
 
 
-def test_a_parent_generates_a_report_and_lands_on_its_page(client, family, fake_job):
-    _signed_in(client, family.parent)
-    form = {"pupil": family.child.pk, "kind": "weekly", "client_key": "click-123456789"}
+def test_a_parent_generates_a_report_and_lands_on_its_page(client, household, fake_job):
+    _signed_in(client, household.parent)
+    form = {"pupil": household.child.pk, "kind": "weekly", "client_key": "click-123456789"}
     with fake_job.committed():
         response = client.post(reverse("reports:list"), form)
     report = Report.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:detail", args=[report.public_id])
     assert (report.pupil, report.kind, report.copy, report.requested_by) == (
-        family.child,
+        household.child,
         "weekly",
         Copy.FAMILY,
-        family.parent,
+        household.parent,
     )
     # Pressed twice: the same report, asked for once.
     with fake_job.committed():
@@ -211,10 +212,10 @@ def test_a_parent_generates_a_report_and_lands_on_its_page(client, family, fake_
     assert fake_job.runs == [report.pk]
 
 
-def test_the_form_comes_back_with_its_errors(client, family, fake_job):
-    _signed_in(client, family.parent)
+def test_the_form_comes_back_with_its_errors(client, household, fake_job):
+    _signed_in(client, household.parent)
     response = client.post(
-        reverse("reports:list"), {"pupil": family.other_child.pk, "kind": "", "client_key": "k-12345678"}
+        reverse("reports:list"), {"pupil": household.other_child.pk, "kind": "", "client_key": "k-12345678"}
     )
     assert response.status_code == 422
     body = _body(response)
@@ -226,13 +227,13 @@ def test_the_form_comes_back_with_its_errors(client, family, fake_job):
     assert not Report.objects.exists()
 
 
-def test_a_co_parent_without_the_scope_is_not_offered_the_child(client, family, fake_job):
-    withdraw_reports_scope(family.co_parent, family.child)
-    _signed_in(client, family.co_parent)
+def test_a_co_parent_without_the_scope_is_not_offered_the_child(client, household, fake_job):
+    withdraw_reports_scope(household.co_parent, household.child)
+    _signed_in(client, household.co_parent)
     body = _body(client.get(reverse("reports:list")))
     assert "Jabari" in body
     assert "Neema" not in body
-    response = client.post(reverse("reports:list"), {"pupil": family.child.pk, "kind": "weekly"})
+    response = client.post(reverse("reports:list"), {"pupil": household.child.pk, "kind": "weekly"})
     assert response.status_code == 422
     assert not Report.objects.exists()
 
@@ -240,9 +241,9 @@ def test_a_co_parent_without_the_scope_is_not_offered_the_child(client, family, 
 # --- One report: progress, ready, failed, the PDF ---------------------------------------------------
 
 
-def test_a_queued_report_shows_its_progress_and_polls_for_more(client, family):
-    report = _report(family.child)
-    _signed_in(client, family.parent)
+def test_a_queued_report_shows_its_progress_and_polls_for_more(client, household):
+    report = _report(household.child)
+    _signed_in(client, household.parent)
     body = _body(client.get(reverse("reports:detail", args=[report.public_id])))
     assert 'role="status"' in body
     assert "Queued" in body
@@ -259,9 +260,9 @@ def test_a_queued_report_shows_its_progress_and_polls_for_more(client, family):
     assert "every 2s" in fragment  # still polling
 
 
-def test_the_progress_stops_polling_when_the_report_is_ready(client, family):
-    report = finish(_report(family.child))
-    _signed_in(client, family.parent)
+def test_the_progress_stops_polling_when_the_report_is_ready(client, household):
+    report = finish(_report(household.child))
+    _signed_in(client, household.parent)
     fragment = _body(client.get(reverse("reports:progress", args=[report.public_id])))
     assert "Your report is ready" in fragment
     assert "hx-get" not in fragment
@@ -272,9 +273,9 @@ def test_the_progress_stops_polling_when_the_report_is_ready(client, family):
     assert "hx-get" not in page
 
 
-def test_a_failed_report_says_why_and_can_be_tried_again(client, family, fake_job):
-    report = finish(_report(family.child), status=JobStatus.FAILED, reason="The records could not be read.")
-    _signed_in(client, family.parent)
+def test_a_failed_report_says_why_and_can_be_tried_again(client, household, fake_job):
+    report = finish(_report(household.child), status=JobStatus.FAILED, reason="The records could not be read.")
+    _signed_in(client, household.parent)
     page = _body(client.get(reverse("reports:detail", args=[report.public_id])))
     assert "Failed" in page
     assert "The records could not be read." in page
@@ -289,22 +290,22 @@ def test_a_failed_report_says_why_and_can_be_tried_again(client, family, fake_jo
     assert client.get(reverse("reports:retry", args=[report.public_id])).status_code == 405
 
 
-def test_the_pdf_is_downloaded_as_a_named_attachment_and_audited(client, family):
-    report = finish(_report(family.child))
-    _signed_in(client, family.parent)
+def test_the_pdf_is_downloaded_as_a_named_attachment_and_audited(client, household):
+    report = finish(_report(household.child))
+    _signed_in(client, household.parent)
     response = client.get(reverse("reports:pdf", args=[report.public_id]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="neema-mwangi-weekly-2026-11-16-2026-11-22.pdf"'
     assert b"".join(response.streaming_content) == FAKE_PDF
     entry = AuditEntry.objects.get(action="report.downloaded")
-    assert (entry.actor_id, entry.target_id) == (family.parent.pk, str(report.pk))
+    assert (entry.actor_id, entry.target_id) == (household.parent.pk, str(report.pk))
 
 
 @pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.GENERATING, JobStatus.FAILED])
-def test_no_pdf_before_the_report_is_ready(client, family, status):
-    report = _report(family.child, status=status)
-    _signed_in(client, family.parent)
+def test_no_pdf_before_the_report_is_ready(client, household, status):
+    report = _report(household.child, status=status)
+    _signed_in(client, household.parent)
     assert client.get(reverse("reports:pdf", args=[report.public_id])).status_code == 404
     assert not AuditEntry.objects.filter(action="report.downloaded").exists()
 
@@ -312,15 +313,15 @@ def test_no_pdf_before_the_report_is_ready(client, family, status):
 # --- Staff: a class's reports ---------------------------------------------------------------------
 
 
-def test_a_teacher_generates_for_their_class_and_watches_the_batch(client, family, fake_job):
-    force_verified_login(client, family.teacher)
+def test_a_teacher_generates_for_their_class_and_watches_the_batch(client, household, fake_job):
+    force_verified_login(client, household.teacher)
     classes = _body(client.get(reverse("reports:classes")))
     assert "Grade 3" in classes
     assert "Grade 6" not in classes
-    page = client.get(reverse("reports:class", args=[family.class_group.pk]))
+    page = client.get(reverse("reports:class", args=[household.class_group.pk]))
     assert page.status_code == 200
     with fake_job.committed():
-        response = client.post(reverse("reports:class", args=[family.class_group.pk]), {"kind": "weekly"})
+        response = client.post(reverse("reports:class", args=[household.class_group.pk]), {"kind": "weekly"})
     batch = ReportBatch.objects.get()
     assert response["Location"] == reverse("reports:batch", args=[batch.pk])
     body = _body(client.get(response["Location"]))
@@ -328,39 +329,39 @@ def test_a_teacher_generates_for_their_class_and_watches_the_batch(client, famil
     assert f'hx-get="{reverse("reports:batch_progress", args=[batch.pk])}"' in body
     assert "Neema Mwangi" in body
     assert "Jabari Mwangi" in body
-    finish(batch.reports.get(pupil=family.child))
+    finish(batch.reports.get(pupil=household.child))
     fragment = _body(client.get(reverse("reports:batch_progress", args=[batch.pk])))
     assert "1 of 2 ready" in fragment
     assert "every 2s" in fragment
-    finish(batch.reports.get(pupil=family.second_child), status=JobStatus.FAILED)
+    finish(batch.reports.get(pupil=household.second_child), status=JobStatus.FAILED)
     fragment = _body(client.get(reverse("reports:batch_progress", args=[batch.pk])))
     assert "1 of 2 ready, 1 failed" in fragment
     assert "hx-get" not in fragment
 
 
-def test_another_class_and_its_batches_answer_404(client, family, fake_job):
-    force_verified_login(client, family.far_teacher)
+def test_another_class_and_its_batches_answer_404(client, household, fake_job):
+    force_verified_login(client, household.far_teacher)
     with fake_job.committed():
-        client.post(reverse("reports:class", args=[family.class_group.pk]), {"kind": "weekly"})
+        client.post(reverse("reports:class", args=[household.class_group.pk]), {"kind": "weekly"})
     assert not ReportBatch.objects.exists()
-    force_verified_login(client, family.teacher)
-    for class_group in (family.other_class,):
+    force_verified_login(client, household.teacher)
+    for class_group in (household.other_class,):
         assert client.get(reverse("reports:class", args=[class_group.pk])).status_code == 404
         assert client.post(reverse("reports:class", args=[class_group.pk]), {"kind": "weekly"}).status_code == 404
     assert not ReportBatch.objects.exists()
     with fake_job.committed():
-        client.post(reverse("reports:class", args=[family.class_group.pk]), {"kind": "weekly"})
+        client.post(reverse("reports:class", args=[household.class_group.pk]), {"kind": "weekly"})
     batch = ReportBatch.objects.get()
-    for user in (family.far_teacher, family.parent):
+    for user in (household.far_teacher, household.parent):
         client = _signed_in(Client(), user)
         assert client.get(reverse("reports:batch", args=[batch.pk])).status_code == 404
         assert client.get(reverse("reports:batch_progress", args=[batch.pk])).status_code == 404
     assert client.get(reverse("reports:classes")).status_code == 404  # a parent has no classes
 
 
-def test_the_class_form_comes_back_with_its_error(client, family, fake_job):
-    force_verified_login(client, family.teacher)
-    response = client.post(reverse("reports:class", args=[family.class_group.pk]), {"kind": "daily"})
+def test_the_class_form_comes_back_with_its_error(client, household, fake_job):
+    force_verified_login(client, household.teacher)
+    response = client.post(reverse("reports:class", args=[household.class_group.pk]), {"kind": "daily"})
     assert response.status_code == 422
     body = _body(response)
     assert "There is a problem" in body

@@ -1,0 +1,74 @@
+"""A report as a PDF (WeasyPrint), from its stored content and summary: A4, "Page 1 of 3" on every
+page (CSS `@page` counters), the school's name at the top (schools have no logo field yet, so the
+name only), tagged for screen readers (PDF/UA-1: headings, tables, figures with their text
+alternative, in reading order), titled, with its language set. Every fixed word is in the
+report's language. The body is the page's own template (`reports/_report_body.html`)."""
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from reports.models import Report
+
+PDF_VARIANT = "pdf/ua-1"
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal that cannot end the string or the <style> element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+    return f'"{escaped}"'
+
+
+def page_of_css() -> str:
+    """The CSS `content` for "Page 1 of 3" in the active language, whatever the word order."""
+    marker_page, marker_pages = "\x00PAGE\x00", "\x00PAGES\x00"
+    text = _("Page %(page)s of %(pages)s") % {"page": marker_page, "pages": marker_pages}
+    parts = []
+    for piece in text.replace(marker_pages, "\x01pages\x01").replace(marker_page, "\x01page\x01").split("\x01"):
+        if piece == "page":
+            parts.append("counter(page)")
+        elif piece == "pages":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
+
+
+def report_html(report: Report) -> str:
+    """The PDF's HTML, in the report's language."""
+    content = report.content or {}
+    header = content.get("header") or {}
+    with translation.override(report.language):
+        heading = _("%(kind)s for %(pupil)s") % {
+            "kind": report.get_kind_display(),
+            "pupil": (header.get("pupil") or {}).get("name") or report.pupil.full_name,
+        }
+        period_label = (header.get("period") or {}).get("label", "")
+        context = {
+            "report": report,
+            "content": content,
+            "pdf": True,
+            "school": report.school,
+            "language": report.language,
+            "heading": heading,
+            "title": f"{heading}, {period_label}" if period_label else heading,
+            "period_label": period_label,
+            "copy_label": report.get_copy_display(),
+            # Inside <style> HTML escaping does not apply (and would break the quotes): these are
+            # CSS strings escaped by css_string, which cannot close the element.
+            "school_css": mark_safe(css_string(report.school.name)),  # noqa: S308
+            "page_of_css": mark_safe(page_of_css()),  # noqa: S308
+        }
+        return render_to_string("reports/report_pdf.html", context)
+
+
+def render_report_pdf(report: Report) -> tuple[bytes, int]:
+    """(PDF bytes, number of pages) of `report` from its stored content and summary."""
+    html = report_html(report)
+    # Imported here, not at start-up: WeasyPrint takes a while to load, and only this needs it.
+    from weasyprint import DEFAULT_OPTIONS, HTML
+
+    options = {**DEFAULT_OPTIONS, "pdf_variant": PDF_VARIANT}
+    document = HTML(string=html).render(**options)
+    return document.write_pdf(**options), len(document.pages)
