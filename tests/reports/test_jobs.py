@@ -1,0 +1,165 @@
+"""The report job: progress saved as it goes, a failure retried, a step failing every time ends
+FAILED with a reason, a stuck job failed by the sweeper, and the outbox effect that runs it."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from hub import outbox
+from reports import jobs
+from reports.effects import GENERATE
+from reports.models import JobStatus, Report
+from tests.reports.reporting import make_report
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.INSIGHTS_LLM_URL = ""
+
+
+def fail_step(monkeypatch, label: str, *, times: int | None):
+    """Make the step `label` raise `times` times (None: every time); returns the call counter."""
+    calls = {"n": 0}
+    original = jobs.steps
+
+    def patched():
+        plan = original()
+        index = next(i for i, step in enumerate(plan) if str(step.label) == label)
+        inner = plan[index].run
+
+        def run(report, state):
+            calls["n"] += 1
+            if times is None or calls["n"] <= times:
+                raise RuntimeError("the drawing library crashed")
+            inner(report, state)
+
+        plan[index] = jobs.Step(plan[index].label, run)
+        return plan
+
+    monkeypatch.setattr(jobs, "steps", patched)
+    return calls
+
+
+def test_a_queued_report_ends_ready_with_its_pdf(family):
+    report = make_report(family.children[0])
+    assert jobs.run_report(report.pk) == JobStatus.READY
+    report.refresh_from_db()
+    assert report.status == JobStatus.READY
+    assert report.pdf.read().startswith(b"%PDF")
+    assert report.done_steps == report.total_steps == len(jobs.steps()) + 1
+    assert report.attempts == 1
+    assert report.finished_at is not None
+    assert report.percent == 100
+
+
+def test_progress_is_saved_after_each_step(family, monkeypatch):
+    seen = []
+    original = jobs.steps
+
+    def watching():
+        plan = original()
+
+        def wrap(step):
+            def run(report, state):
+                # What a page polling the report reads at this moment (a fresh query).
+                seen.append(Report.objects.values_list("status", "done_steps", "total_steps").get(pk=report.pk))
+                step.run(report, state)
+
+            return jobs.Step(step.label, run)
+
+        return [wrap(step) for step in plan]
+
+    monkeypatch.setattr(jobs, "steps", watching)
+    report = make_report(family.children[0])
+    jobs.run_report(report.pk)
+    total = len(original()) + 1
+    assert seen == [(JobStatus.GENERATING, done, total) for done in range(len(original()))]
+
+
+def test_a_step_that_fails_once_is_retried_and_the_report_ends_ready(family, monkeypatch):
+    calls = fail_step(monkeypatch, "making the PDF", times=1)
+    report = make_report(family.children[0])
+    assert jobs.run_report(report.pk) == JobStatus.READY
+    report.refresh_from_db()
+    assert calls["n"] == 2
+    assert report.attempts == 2
+    assert report.status == JobStatus.READY
+    assert report.failure_reason == ""
+
+
+def test_a_step_that_always_fails_ends_failed_with_a_reason_after_the_attempts(family, monkeypatch):
+    calls = fail_step(monkeypatch, "writing the summary", times=None)
+    report = make_report(family.children[0])
+    assert jobs.run_report(report.pk) == JobStatus.FAILED
+    report.refresh_from_db()
+    assert calls["n"] == jobs.MAX_ATTEMPTS
+    assert report.attempts == jobs.MAX_ATTEMPTS
+    assert report.status == JobStatus.FAILED
+    assert report.failure_reason == f"Something went wrong while writing the summary ({jobs.MAX_ATTEMPTS} tries)."
+    assert not report.pdf
+
+
+def test_a_job_stuck_generating_past_the_limit_is_failed_by_the_sweeper(family, settings):
+    settings.REPORTS_JOB_TIME_LIMIT = 300
+    now = timezone.now()
+    stuck = make_report(family.children[0], status=JobStatus.GENERATING, started_at=now - dt.timedelta(seconds=301))
+    running = make_report(family.children[1], status=JobStatus.GENERATING, started_at=now - dt.timedelta(seconds=30))
+    assert jobs.fail_stuck_reports(now=now) == 1
+    stuck.refresh_from_db()
+    running.refresh_from_db()
+    assert stuck.status == JobStatus.FAILED
+    assert stuck.failure_reason == "It took too long and was stopped. Please try again."
+    assert running.status == JobStatus.GENERATING
+
+
+def test_a_run_whose_job_was_failed_under_it_stops_and_keeps_nothing(family, monkeypatch, tmp_path):
+    original = jobs.steps
+
+    def sweeper_strikes():
+        plan = original()
+        inner = plan[-1].run
+
+        def run(report, state):
+            inner(report, state)
+            Report.objects.filter(pk=report.pk).update(status=JobStatus.FAILED, failure_reason="stopped")
+
+        plan[-1] = jobs.Step(plan[-1].label, run)
+        return plan
+
+    monkeypatch.setattr(jobs, "steps", sweeper_strikes)
+    report = make_report(family.children[0])
+    assert jobs.run_report(report.pk) == jobs.ABANDONED
+    report.refresh_from_db()
+    assert report.status == JobStatus.FAILED
+    assert report.failure_reason == "stopped"
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+def test_a_report_not_queued_is_not_run_again(family):
+    report = make_report(family.children[0], status=JobStatus.READY)
+    assert jobs.run_report(report.pk) == jobs.SKIPPED
+
+
+def test_the_outbox_effect_runs_the_job_after_the_request_commits(family, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            report = make_report(family.children[0])
+            entry = outbox.record(GENERATE, target=report)
+        report.refresh_from_db()
+        assert report.status == JobStatus.QUEUED  # nothing ran inside the request's transaction
+    report.refresh_from_db()
+    entry.refresh_from_db()
+    assert report.status == JobStatus.READY
+    assert entry.status == "done"
+    assert entry.queue == "reports"
+
+
+def test_the_sweeper_is_scheduled():
+    from reports import plugin
+
+    schedule = plugin.periodic_tasks()["reports-fail-stuck"]
+    assert schedule["task"] == "reports.tasks.fail_stuck_reports"
+    assert schedule["schedule"] <= 60
