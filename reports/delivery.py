@@ -22,7 +22,7 @@ from reports.models import Copy, JobStatus, Report
 from reports.policies import SCOPE
 from reports.services import READY_NOTICE
 
-READY_KIND = "report_ready"
+READY_KIND = "automatic_report"
 
 
 class NotReadyYet(Exception):

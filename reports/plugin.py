@@ -14,11 +14,13 @@ def ready() -> None:
 
 def notification_kinds() -> list:
     from messaging.notifications.kinds import INSTANT, NotificationKind
+    from reports.delivery import READY_KIND
 
     return [
-        # To the family: a report the school sends by itself is ready to read.
+        # To the family: a report the school sends by itself is ready to read. (Not "report_ready":
+        # messaging's tests use that name for an app they pretend is not installed.)
         NotificationKind(
-            name="report_ready",
+            name=READY_KIND,
             label=_("Reports sent by the school"),
             defaults={"email": INSTANT, "sms": "off"},
         ),

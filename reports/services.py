@@ -11,6 +11,7 @@ its "Try again"); nothing is generated twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from progress.insights.policies import class_groups_overseen_by
 from reports.models import Copy, JobStatus, Report, ReportBatch, ReportKind, ReportSetting
 from reports.periods import period_for
 from reports.policies import SCOPE
+
+logger = logging.getLogger(__name__)
 
 # Outbox effects: the job (handler in reports.effects) and the family's "ready" notice for a
 # report nobody in the family asked for (handler in reports.delivery).
@@ -79,7 +82,7 @@ def _create_or_existing(**fields) -> tuple[Report, bool]:
     except IntegrityError:
         client_key = fields.get("client_key")
         if client_key:
-            existing = Report.objects.filter(client_key=client_key).first()
+            existing = Report.objects.filter(client_key=client_key, requested_by=fields.get("requested_by")).first()
             if existing is not None:
                 return existing, False
         existing = _live_copy(
@@ -111,6 +114,8 @@ def request_report(
         existing = Report.objects.filter(client_key=client_key, requested_by=user).first()
         if existing is not None:
             return existing
+        if Report.objects.filter(client_key=client_key).exists():
+            client_key = None  # someone else's key (copied, or guessed): it names nothing of theirs here
     if not people.is_guardian_of(user=user, pupil=pupil, scope=SCOPE):
         raise PermissionDenied
     kind = _kind(kind)
@@ -311,8 +316,12 @@ def send_due_reports(*, now: dt.datetime | None = None) -> int:
     for setting in settings_due:
         if not is_due(setting, today=school_today(setting.school, now=now)):
             continue
-        _batch, count = generate_for_school(
-            school=setting.school, kind=setting.kind, on=school_today(setting.school, now=now), copy=Copy.FAMILY
-        )
+        try:
+            _batch, count = generate_for_school(
+                school=setting.school, kind=setting.kind, on=school_today(setting.school, now=now), copy=Copy.FAMILY
+            )
+        except Exception:  # one school's trouble is logged; tomorrow's run finds what is missing
+            logger.exception("reports: automatic %s reports for school %s failed", setting.kind, setting.school_id)
+            continue
         made += count
     return made

@@ -12,6 +12,7 @@ from accounts.models import AuditEntry
 from hub.models import OutboxEntry
 from messaging.models import Notification
 from reports import services
+from reports.delivery import READY_KIND
 from reports.models import Copy, JobStatus, Report, ReportBatch, ReportSetting
 from tests.reports.pages_kit import finish, withdraw_reports_scope
 
@@ -207,7 +208,7 @@ def test_the_family_is_told_once_when_an_automatic_report_is_ready(household, fa
     with fake_job.committed():
         services.send_due_reports(now=_at_noon_utc(dt.date(2026, 11, 23)))
     report = Report.objects.get(pupil=household.child)
-    told = Notification.objects.filter(kind="report_ready", target_id=report.pk)
+    told = Notification.objects.filter(kind=READY_KIND, target_id=report.pk)
     assert set(told.values_list("user_id", flat=True)) == {household.parent.pk, household.co_parent.pk}
     notice = told.get(user=household.parent)
     assert "Neema Mwangi" in notice.title
@@ -229,12 +230,12 @@ def test_the_notice_goes_to_those_with_the_scope_when_it_is_delivered(household,
     from hub import outbox
 
     assert outbox.run(entry.pk) == "done"
-    told = set(Notification.objects.filter(kind="report_ready", target_id=report.pk).values_list("user_id", flat=True))
+    told = set(Notification.objects.filter(kind=READY_KIND, target_id=report.pk).values_list("user_id", flat=True))
     assert told == {household.parent.pk}
     # Run again (a worker killed after the commit): nobody is told twice.
     OutboxEntry.objects.filter(pk=entry.pk).update(status="pending", next_attempt_at=entry.created_at)
     outbox.run(entry.pk)
-    assert Notification.objects.filter(kind="report_ready", target_id=report.pk).count() == 1
+    assert Notification.objects.filter(kind=READY_KIND, target_id=report.pk).count() == 1
 
 
 def test_the_notice_waits_while_the_report_is_made(household, fake_job):
@@ -245,7 +246,7 @@ def test_the_notice_waits_while_the_report_is_made(household, fake_job):
     entry.refresh_from_db()
     assert entry.status == "pending"  # tried, not ready: it comes back later
     assert "NotReadyYet" in entry.last_error
-    assert not Notification.objects.filter(kind="report_ready").exists()
+    assert not Notification.objects.filter(kind=READY_KIND).exists()
 
 
 def test_a_report_the_parent_asked_for_sends_no_notice(household, fake_job):
@@ -253,7 +254,7 @@ def test_a_report_the_parent_asked_for_sends_no_notice(household, fake_job):
     with fake_job.committed():
         services.request_report(user=household.parent, pupil=household.child, kind="weekly", on=WEDNESDAY)
     assert not OutboxEntry.objects.filter(effect=services.READY_NOTICE).exists()
-    assert not Notification.objects.filter(kind="report_ready").exists()
+    assert not Notification.objects.filter(kind=READY_KIND).exists()
 
 
 def test_a_rolled_back_request_asks_for_nothing(household, fake_job):
@@ -266,3 +267,39 @@ def test_a_rolled_back_request_asks_for_nothing(household, fake_job):
         ask_then_fail()
     assert not Report.objects.exists()
     assert fake_job.runs == []
+
+
+def test_someone_else_s_key_names_nothing_of_theirs(household, fake_job):
+    with fake_job.committed():
+        theirs = services.request_report(
+            user=household.other_parent,
+            pupil=household.other_child,
+            kind="weekly",
+            on=WEDNESDAY,
+            client_key="k-shared-1",
+        )
+        mine = services.request_report(
+            user=household.parent, pupil=household.child, kind="weekly", on=WEDNESDAY, client_key="k-shared-1"
+        )
+    assert mine.pk != theirs.pk
+    assert mine.pupil == household.child
+
+
+def test_one_school_s_trouble_does_not_stop_the_others(household, fake_job, monkeypatch):
+    _weekly_on_mondays(household.school)
+    far_school = household.far_child.school
+    far_school.time_zone = "Africa/Nairobi"
+    far_school.save()
+    _weekly_on_mondays(far_school)
+    real = services.generate_for_school
+
+    def troubled(*, school, **kwargs):
+        if school.pk == household.school.pk:
+            raise RuntimeError("a lock timed out")
+        return real(school=school, **kwargs)
+
+    monkeypatch.setattr(services, "generate_for_school", troubled)
+    with fake_job.committed():
+        made = services.send_due_reports(now=_at_noon_utc(dt.date(2026, 11, 23)))
+    assert made == 1
+    assert list(Report.objects.values_list("pupil", flat=True)) == [household.far_child.pk]
