@@ -25,14 +25,18 @@ class ReportsConfig(AppConfig):
         """ "Reports" for guardians: the menu's one question per request (no query of its own)."""
         from django.urls import NoReverseMatch, reverse
 
-        from accounts.policies import navigation_is_guardian
+        from accounts.policies import navigation_is_guardian, navigation_roles
 
-        if not navigation_is_guardian(user):
-            return []
+        links = []
         try:
-            return [(_("Reports"), reverse("reports:list"))]
+            if navigation_is_guardian(user):
+                links.append((_("Reports"), reverse("reports:list")))
+            # Staff generate the school's copies for a class they teach (the page lists only those).
+            if any(role in {"teacher", "sendco", "leader"} for _school, role in navigation_roles(user)):
+                links.append((_("Class reports"), reverse("reports:classes")))
         except NoReverseMatch:  # the pages are not installed yet
             return []
+        return links
 
     def seed_demo(self, stdout=None):
         from reports import demo

@@ -69,6 +69,14 @@ SCHOOL_ADMIN_PERMISSIONS = {
         # "change": marking a flagged callback resolved (the record itself is read-only).
         "callbackrecord": ["view", "change"],
     },
+    "reports": {
+        # Reports and exports are made by jobs and read-only in admin; the school decides which
+        # reports go to families by themselves.
+        "report": ["view"],
+        "reportbatch": ["view"],
+        "export": ["view"],
+        "reportsetting": ["view", "add", "change", "delete"],
+    },
 }
 
 
