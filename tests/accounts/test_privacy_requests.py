@@ -215,7 +215,10 @@ def test_the_dpl_answers_and_the_family_is_told(client, school, family, django_c
     data_request = _request(parent, school, received=datetime.datetime(2027, 3, 1, 9, tzinfo=LONDON), pupil=child)
     force_verified_login(client, dpl)
     url = reverse("privacy:respond", args=[data_request.pk])
-    assert "A copy please" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "A copy please" in page
+    # The copy itself is made from here: the subject-access export for this request.
+    assert reverse("reports:sar_start", args=[data_request.pk]) in page
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"status": "in_progress", "answer": ""})
     assert not Notification.objects.filter(user=parent).exists()  # only an answer is announced
