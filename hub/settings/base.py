@@ -431,5 +431,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO ("Step 5 - Creating layout"): only its
+    # warnings are worth an operator's attention.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
