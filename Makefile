@@ -29,8 +29,10 @@ demo: install
 	  simulator=$$!; trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
 
+# One test process per core (pytest-xdist); TEST_WORKERS=0 runs them all in this process.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint:
 	$(BIN)/ruff check .

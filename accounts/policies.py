@@ -43,7 +43,7 @@ _GUARDIAN = "guardian"
 _NAVIGATION_SOURCES: dict = {}
 
 
-def register_navigation_fact(name: str, source) -> None:
+def register_navigation_fact(*, name: str, source) -> None:
     """Let an app add rows to the menu's one question: `source(user)` returns a queryset of
     `values_list(<school id>, Value(name, output_field=CharField()))`, unioned into the query."""
     _NAVIGATION_SOURCES[name] = source
@@ -52,7 +52,7 @@ def register_navigation_fact(name: str, source) -> None:
 def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
     """The menu's one question per request: (school id, role) of the user's active memberships,
     (school id, "guardian") for each school where a child of theirs with viewing rights learns,
-    and the rows other apps registered (`register_navigation_fact`), in one query. Kept on the
+    and the rows other apps registered (`register_navigation_fact(name=, source=)`), in one query. Kept on the
     user object, which lives one request."""
     cached = getattr(user, "_navigation_facts", None)
     if cached is None:
@@ -68,8 +68,8 @@ def _navigation_facts(user: User) -> frozenset[tuple[int, str]]:
     return cached
 
 
-def navigation_has(user: User, name: str) -> bool:
-    """Whether a registered navigation fact (`register_navigation_fact`) holds for the user, from
+def navigation_has(*, user: User, name: str) -> bool:
+    """Whether a registered navigation fact (`register_navigation_fact(name=, source=)`) holds for the user, from
     the menu's one question (no query of its own): for what to link, never to decide access."""
     if not user.is_authenticated:
         return False

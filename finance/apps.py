@@ -35,7 +35,7 @@ class FinanceConfig(AppConfig):
             part.ready()
         # "Plan and payments" is linked for guardians whose child's school offers plans: a row of
         # the menu's one question per request, not a query of its own.
-        register_navigation_fact("finance", _school_takes_payments)
+        register_navigation_fact(name="finance", source=_school_takes_payments)
 
     def notification_kinds(self) -> list:
         return [kind for part in _parts() for kind in part.notification_kinds()]
@@ -51,7 +51,7 @@ class FinanceConfig(AppConfig):
 
         from accounts.policies import navigation_has
 
-        if navigation_has(user, "finance"):
+        if navigation_has(user=user, name="finance"):
             return [(_("Plan and payments"), reverse("finance:home"))]
         return []
 

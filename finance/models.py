@@ -287,8 +287,9 @@ def new_callback_token() -> str:
 class Payment(models.Model):
     """Money a family pays (or tries to pay). Created before M-Pesa is asked, so nothing the
     family did is lost; settled once, by the first valid answer (callback, STK query or Paybill
-    confirmation), never twice. `details` carries what it pays for (plan, subscription, add-on
-    purchase, and the proration figures shown to the parent), read by `finance.billing.fulfilment`."""
+    confirmation), never twice. `details` carries what it pays for, by id (`plan_id`,
+    `subscription_id`, `from_plan_id`, `add_on_purchase_id`, `add_on_id`), and the proration
+    figures shown to the parent, read by `finance.billing.fulfilment`."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(FamilyAccount, on_delete=models.PROTECT, related_name="payments")

@@ -6,14 +6,17 @@ from the database on each call, so a withdrawn viewing right counts from the nex
 - A portfolio export: the guardian who asked for it, while they still have the "reports" scope.
 - A subject-access export: the person it is about (the requester of the data request), and the
   school's data protection lead who answers it.
+- A class's batch of reports: those who oversee the class (teach it, or hold a whole-school role
+  at its school); a school-wide batch: those with a whole-school role at that school.
 """
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import policies as people
-from accounts.models import Pupil, Role, User
-from reports.models import Copy, Export, ExportKind, Report
+from accounts.models import ClassGroup, Membership, Pupil, Role, User
+from progress.insights.policies import class_groups_overseen_by
+from reports.models import Copy, Export, ExportKind, Report, ReportBatch
 
 SCOPE = "reports"
 
@@ -60,3 +63,41 @@ def access_export(*, user: User, export_id, for_update: bool = False) -> Export:
     except (Export.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     return people.locked(export, "school") if for_update else export
+
+
+def classes_for_reports(user: User) -> QuerySet[ClassGroup]:
+    return class_groups_overseen_by(user).select_related("school").order_by("name", "pk")
+
+
+def access_class_for_reports(*, user: User, class_id, for_update: bool = False) -> ClassGroup:
+    """One of `user`'s classes; otherwise Http404 (another class, another school, a parent)."""
+    try:
+        class_group = class_groups_overseen_by(user).select_related("school").get(pk=class_id)
+    except (ClassGroup.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return people.locked(class_group, "school") if for_update else class_group
+
+
+def batches_visible_to(user: User) -> QuerySet[ReportBatch]:
+    if not user.is_authenticated:
+        return ReportBatch.objects.none()
+    whole_school = Membership.objects.filter(user=user, is_active=True, role__in=people.WHOLE_SCHOOL_ROLES).values(
+        "school_id"
+    )
+    return ReportBatch.objects.filter(
+        Q(class_group__in=class_groups_overseen_by(user).values("pk"))
+        | Q(class_group__isnull=True, school_id__in=whole_school)
+    )
+
+
+def access_batch(
+    *, user: User, batch_id, for_update: bool = False, batches: QuerySet[ReportBatch] | None = None
+) -> ReportBatch:
+    """The batch if `user` may see it; otherwise Http404. `batches` lets a page ask for more
+    (progress counts) in the same query; it must come from `batches_visible_to(user)`."""
+    candidates = batches_visible_to(user) if batches is None else batches
+    try:
+        batch = candidates.select_related("class_group", "school").get(pk=batch_id)
+    except (ReportBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return people.locked(batch, "class_group", "school") if for_update else batch

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import policies as people
-from accounts.models import ClassGroup, Membership, Pupil, User
-from progress.insights.policies import class_groups_overseen_by
+from accounts.models import ClassGroup, Pupil, User
 from reports.models import Copy, JobStatus, Report, ReportBatch, ReportKind
-from reports.policies import pupils_for_family_reports, reports_visible_to
+from reports.policies import access_batch, batches_visible_to, pupils_for_family_reports, reports_visible_to
 
 PAGE_SIZE = 20
 
@@ -67,34 +64,7 @@ def report_list_page(*, user: User, child_id=None, kind: str = "", period: str =
     return ListPage(children=children, page=paginator.get_page(page), child=child, kind=kind, period=period)
 
 
-# --- Staff: classes and batches -----------------------------------------------------------------
-# Who may see a batch is decided here (the lead may move these beside reports.policies): the
-# class's batches to those who oversee the class (teach it, or hold a whole-school role at its
-# school); a school-wide batch to those with a whole-school role at that school.
-
-
-def classes_for_reports(user: User) -> QuerySet[ClassGroup]:
-    return class_groups_overseen_by(user).select_related("school").order_by("name", "pk")
-
-
-def access_class_for_reports(*, user: User, class_id) -> ClassGroup:
-    """One of `user`'s classes; otherwise Http404 (another class, another school, a parent)."""
-    try:
-        return class_groups_overseen_by(user).select_related("school").get(pk=class_id)
-    except (ClassGroup.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
-def batches_visible_to(user: User) -> QuerySet[ReportBatch]:
-    if not user.is_authenticated:
-        return ReportBatch.objects.none()
-    whole_school = Membership.objects.filter(user=user, is_active=True, role__in=people.WHOLE_SCHOOL_ROLES).values(
-        "school_id"
-    )
-    return ReportBatch.objects.filter(
-        Q(class_group__in=class_groups_overseen_by(user).values("pk"))
-        | Q(class_group__isnull=True, school_id__in=whole_school)
-    )
+# --- Staff: classes and batches (who may see them: reports.policies) ----------------------------
 
 
 def _with_progress(batches: QuerySet[ReportBatch]) -> QuerySet[ReportBatch]:
@@ -118,14 +88,9 @@ def recent_batches_for(user: User, *, class_group: ClassGroup | None = None, lim
 def batch_page(*, user: User, batch_id) -> tuple[ReportBatch, list[Report]]:
     """The batch with its progress (`total`, `ready`, `failed`) and its reports (pupils joined);
     Http404 for a batch `user` may not see. Two queries."""
-    try:
-        batch = (
-            _with_progress(batches_visible_to(user))
-            .select_related("class_group", "school", "requested_by")
-            .get(pk=batch_id)
-        )
-    except (ReportBatch.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    batch = access_batch(
+        user=user, batch_id=batch_id, batches=_with_progress(batches_visible_to(user)).select_related("requested_by")
+    )
     reports = list(
         batch.reports.filter(deleted_at__isnull=True)
         .select_related("pupil")

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
-from reports import selectors, services
+from reports import policies, selectors, services
 from reports.forms import ClassReportsForm, GenerateReportForm
 from reports.models import JobStatus
 from reports.periods import describe_period
@@ -141,7 +141,7 @@ def report_pdf(request, report_id):
 @require_GET
 def class_list(request):
     """The classes the user may generate reports for, and their latest batches."""
-    classes = list(selectors.classes_for_reports(request.user))
+    classes = list(policies.classes_for_reports(request.user))
     if not classes:
         raise Http404
     batches = selectors.recent_batches_for(request.user)
@@ -156,7 +156,7 @@ def _described(batches) -> list:
 @require_http_methods(["GET", "POST"])
 def class_reports(request, class_id):
     """One of the user's classes: generate a kind of report for it, see its batches."""
-    class_group = selectors.access_class_for_reports(user=request.user, class_id=class_id)
+    class_group = policies.access_class_for_reports(user=request.user, class_id=class_id)
     status = 200
     if request.method == "POST":
         form = ClassReportsForm(request.POST)

@@ -73,7 +73,7 @@ def _locked_subscription(payment: Payment) -> Subscription | None:
     return (
         Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "account")
-        .filter(pk=payment.details.get("subscription"), account_id=payment.account_id)
+        .filter(pk=payment.details.get("subscription_id"), account_id=payment.account_id)
         .first()
     )
 
@@ -110,7 +110,7 @@ def _subscribe(payment: Payment) -> None:
     subscription = _locked_subscription(payment)
     if subscription is None or subscription.status != Status.PENDING:
         return _left_as_credit(payment, "subscription no longer waiting for payment")
-    plan = Plan.objects.filter(pk=payment.details.get("plan")).first()
+    plan = Plan.objects.filter(pk=payment.details.get("plan_id")).first()
     if plan is None:
         return _left_as_credit(payment, "plan gone")
     subscription.plan = plan
@@ -129,9 +129,13 @@ def _subscribe(payment: Payment) -> None:
 def _change_plan(payment: Payment) -> None:
     subscription = _locked_subscription(payment)
     details = payment.details
-    if subscription is None or subscription.status != Status.ACTIVE or subscription.plan_id != details.get("from_plan"):
+    if (
+        subscription is None
+        or subscription.status != Status.ACTIVE
+        or subscription.plan_id != details.get("from_plan_id")
+    ):
         return _left_as_credit(payment, "subscription changed since the quote")
-    plan = Plan.objects.filter(pk=details.get("plan")).first()
+    plan = Plan.objects.filter(pk=details.get("plan_id")).first()
     if plan is None:
         return _left_as_credit(payment, "plan gone")
     _charge(
@@ -151,7 +155,7 @@ def _add_on(payment: Payment) -> None:
     purchase = (
         AddOnPurchase.objects.select_for_update(of=("self",))
         .select_related("add_on")
-        .filter(pk=payment.details.get("purchase"), account_id=payment.account_id)
+        .filter(pk=payment.details.get("add_on_purchase_id"), account_id=payment.account_id)
         .first()
     )
     if purchase is None or purchase.status == AddOnPurchase.Status.PAID:
@@ -183,5 +187,7 @@ def failed(payment: Payment) -> None:
     waiting (the family can try again); nothing else changes."""
     if payment.purpose == Purpose.ADD_ON:
         AddOnPurchase.objects.filter(
-            pk=payment.details.get("purchase"), account_id=payment.account_id, status=AddOnPurchase.Status.PENDING
+            pk=payment.details.get("add_on_purchase_id"),
+            account_id=payment.account_id,
+            status=AddOnPurchase.Status.PENDING,
         ).update(status=AddOnPurchase.Status.CANCELLED)

@@ -231,7 +231,7 @@ def prepare_subscription(
     request = PaymentRequest(
         amount=plan.price - credit,
         purpose=Purpose.SUBSCRIBE,
-        details={"subscription": subscription.pk, "plan": plan.pk, "charge": str(plan.price)},
+        details={"subscription_id": subscription.pk, "plan_id": plan.pk, "charge": str(plan.price)},
     )
     return subscription, request
 
@@ -267,9 +267,9 @@ class Quote:
             amount=self.pay_today,
             purpose=Purpose.PLAN_CHANGE,
             details={
-                "subscription": self.subscription.pk,
-                "from_plan": self.subscription.plan_id,
-                "plan": self.plan.pk,
+                "subscription_id": self.subscription.pk,
+                "from_plan_id": self.subscription.plan_id,
+                "plan_id": self.plan.pk,
                 "charge": str(self.charge),
                 "credit_used": str(self.credit_used),
                 "days_left": self.proration.days_left,
@@ -549,6 +549,6 @@ def prepare_add_on_purchase(
     request = PaymentRequest(
         amount=total - credit,
         purpose=Purpose.ADD_ON,
-        details={"purchase": purchase.pk, "add_on": add_on.pk, "quantity": quantity, "charge": str(total)},
+        details={"add_on_purchase_id": purchase.pk, "add_on_id": add_on.pk, "quantity": quantity, "charge": str(total)},
     )
     return purchase, request

@@ -56,27 +56,12 @@ def _plan_words(plan: Plan, start, end) -> str:
     return f"{text}, {period}" if period else text
 
 
-def _ids(details: dict) -> dict:
-    """Billing names the rows a payment is for as `plan`, `subscription`, `purchase`, `add_on`
-    (ids); older rows and other callers as `<name>_id`. Both are read."""
-    found = dict(details)
-    for name, alias in (
-        ("plan", "plan_id"),
-        ("subscription", "subscription_id"),
-        ("purchase", "add_on_purchase_id"),
-        ("add_on", "add_on_id"),
-    ):
-        if isinstance(details.get(name), int) and not found.get(alias):
-            found[alias] = details[name]
-    return found
-
-
 def paid_for(payment: Payment) -> list[str]:
     """What the payment paid for, in words, from what `payment.details` names (the plan with the
     period, the add-on with its quantity) or else its purpose. Reads `plan_id`, `period_start`,
     `period_end`, `subscription_id`, `add_on_purchase_id` (or `purchase_id`), `add_on_id` and
     `quantity`; rows of another school are ignored."""
-    details = _ids(payment.details or {})
+    details = payment.details or {}
     school_id = payment.account.school_id
     lines = []
     plan = None
@@ -94,7 +79,7 @@ def paid_for(payment: Payment) -> list[str]:
             start, end = start or subscription.period_start, end or subscription.period_end
     if plan is not None:
         lines.append(_plan_words(plan, start, end))
-    purchase_id = details.get("add_on_purchase_id") or details.get("purchase_id")
+    purchase_id = details.get("add_on_purchase_id")
     purchase = (
         AddOnPurchase.objects.select_related("add_on").filter(pk=purchase_id, account_id=payment.account_id).first()
         if purchase_id

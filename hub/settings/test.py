@@ -3,7 +3,24 @@
 DATABASE_URL and REDIS_URL still choose PostgreSQL and Redis when set (CI sets both).
 """
 
-from hub.settings.base import *  # noqa: F403
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+
+def _redis_url_for_this_worker(url: str, worker: str) -> str:
+    """Under `pytest -n` each worker has its own test database (pytest-django adds `_gw<n>` to its
+    name), so two workers hold rows with the same ids; each gets its own Redis database as well, so
+    channel groups, cache keys and queues named after those ids never meet another worker's."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    number = int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{(database + 1 + number) % 16}"))
+
+
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_URL"] = _redis_url_for_this_worker(os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
+
+from hub.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 
 from finance import settlement
 from finance.daraja.client import DarajaError, DarajaUnavailable, StkPushAccepted, StkQueryAnswer
@@ -119,13 +118,7 @@ def fake_daraja(monkeypatch):
 
 
 @pytest.fixture
-def pages_reachable():
-    """Billing's `finance:home` (the menu's "Plan and payments") is installed."""
-    reverse("finance:home")
-
-
-@pytest.fixture
-def fw(db, pages_reachable):
+def fw(db):
     return finance_world()
 
 

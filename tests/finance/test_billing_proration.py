@@ -50,30 +50,6 @@ def test_the_day_of_the_change_counts_as_a_day_left():
     assert result.amount == D("1016")  # 1500 * 21 / 31 = 1016.13
 
 
-def test_a_leap_year_february_has_29_days():
-    result = prorate(
-        old_price=D("2900"),
-        new_price=D("5800"),
-        period_start=date(2028, 2, 1),
-        period_end=date(2028, 3, 1),
-        on=date(2028, 2, 29),
-        currency="KES",
-    )
-    assert (result.days_left, result.days_in_period, result.amount) == (1, 29, D("100"))
-
-
-def test_a_leap_year_has_366_days():
-    result = prorate(
-        old_price=D("0"),
-        new_price=D("36600"),
-        period_start=date(2028, 1, 1),
-        period_end=date(2029, 1, 1),
-        on=date(2028, 12, 31),
-        currency="KES",
-    )
-    assert (result.days_left, result.days_in_period, result.amount) == (1, 366, D("100"))
-
-
 def test_a_downgrade_is_a_credit():
     result = _december(date(2026, 12, 11), old="3000", new="1500")
     assert result.amount == D("-1016")
@@ -89,17 +65,21 @@ def test_a_change_to_the_same_price_costs_nothing():
     assert not result.is_credit
 
 
-def test_a_period_that_crosses_a_month_end():
-    # 15 January to 15 February: 31 days; on 1 February, 14 days are left.
-    result = prorate(
-        old_price=D("1000"),
-        new_price=D("4100"),
-        period_start=date(2027, 1, 15),
-        period_end=date(2027, 2, 15),
-        on=date(2027, 2, 1),
-        currency="KES",
-    )
-    assert (result.days_left, result.days_in_period, result.amount) == (14, 31, D("1400"))
+@pytest.mark.parametrize(
+    ("old", "new", "start", "end", "on", "expected"),
+    [
+        # A leap-year February has 29 days: its last day is 1/29 of the difference.
+        ("2900", "5800", date(2028, 2, 1), date(2028, 3, 1), date(2028, 2, 29), (1, 29, D("100"))),
+        # A leap year has 366 days.
+        ("0", "36600", date(2028, 1, 1), date(2029, 1, 1), date(2028, 12, 31), (1, 366, D("100"))),
+        # 15 January to 15 February is 31 days; on 1 February, 14 are left.
+        ("1000", "4100", date(2027, 1, 15), date(2027, 2, 15), date(2027, 2, 1), (14, 31, D("1400"))),
+    ],
+    ids=["leap-february", "leap-year", "across-a-month-end"],
+)
+def test_days_left_and_in_the_period_follow_the_calendar(old, new, start, end, on, expected):
+    result = prorate(old_price=D(old), new_price=D(new), period_start=start, period_end=end, on=on, currency="KES")
+    assert (result.days_left, result.days_in_period, result.amount) == expected
 
 
 @pytest.mark.parametrize(

@@ -335,7 +335,7 @@ def test_confirming_an_upgrade_asks_for_the_quoted_amount_and_shows_the_payment(
     assert response["Location"] == reverse("finance:payment", args=[payment.public_id])
     assert payment.phone == "+254712345678"
     assert payment.purpose == "plan_change"
-    assert payment.details["plan"] == world.premium.pk
+    assert payment.details["plan_id"] == world.premium.pk
     world.subscription.refresh_from_db()
     assert world.subscription.plan == world.standard  # not until paid
     # Pressed twice: one payment.

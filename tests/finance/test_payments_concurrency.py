@@ -13,12 +13,12 @@ from tests.conftest import require
 from tests.finance import payments_kit as kit
 from tests.finance.world import finance_world
 
-fake_daraja, pages_reachable = kit.fake_daraja, kit.pages_reachable
+fake_daraja = kit.fake_daraja
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_pushes_for_one_phone_one_is_refused(fake_daraja, pages_reachable):
+def test_two_concurrent_pushes_for_one_phone_one_is_refused(fake_daraja):
     require(connection.vendor == "postgresql", "concurrent writers need PostgreSQL (SQLite locks the whole file)")
     fw = finance_world()
     barrier = threading.Barrier(2)

@@ -14,7 +14,7 @@ from messaging.models import Notification
 from tests.finance import payments_kit as kit
 from tests.finance.payments_kit import c2b_body, payment_entries, stk_callback
 
-fake_daraja, fw, pages_reachable, settled_hooks = kit.fake_daraja, kit.fw, kit.pages_reachable, kit.settled_hooks
+fake_daraja, fw, settled_hooks = kit.fake_daraja, kit.fw, kit.settled_hooks
 
 pytestmark = pytest.mark.django_db
 

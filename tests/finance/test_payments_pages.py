@@ -17,7 +17,7 @@ from finance.payments import services
 from tests.finance import payments_kit as kit
 from tests.finance.payments_kit import query, stk_callback
 
-fake_daraja, fw, pages_reachable = kit.fake_daraja, kit.fw, kit.pages_reachable
+fake_daraja, fw = kit.fake_daraja, kit.fw
 
 pytestmark = pytest.mark.django_db
 

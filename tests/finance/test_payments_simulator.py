@@ -20,7 +20,7 @@ from messaging.models import Notification
 from tests.finance import payments_kit as kit
 from tests.finance.world import finance_world
 
-pages_reachable, settled_hooks = kit.pages_reachable, kit.settled_hooks
+settled_hooks = kit.settled_hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ PHONE = "254712345670"
 
 
 @pytest.fixture
-def world(live_server, daraja, settings, pages_reachable):
+def world(live_server, daraja, settings):
     settings.DARAJA_CALLBACK_BASE_URL = live_server.url
     return finance_world()
 

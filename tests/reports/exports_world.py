@@ -27,14 +27,6 @@ from tests.conftest import force_verified_login
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-@pytest.fixture(autouse=True)
-def export_effects():
-    """The exports' outbox effect, registered as reports' ready() will once the lead wires it."""
-    from reports.exports import plugin
-
-    plugin.ready()
-
-
 @dataclass
 class Family:
     parent: User

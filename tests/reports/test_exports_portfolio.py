@@ -10,7 +10,6 @@ from tests.reports import exports_world as built
 from tests.reports.exports_world import zip_of
 
 world = built.world
-export_effects = built.export_effects
 
 
 def make(world, django_capture_on_commit_callbacks, *, user=None, pupil=None):

@@ -15,7 +15,6 @@ from tests.reports import exports_world as built
 from tests.reports.exports_world import json_files, zip_of
 
 world = built.world
-export_effects = built.export_effects
 
 
 def make(world, capture, family=None):

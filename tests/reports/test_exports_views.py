@@ -17,7 +17,6 @@ from tests.reports import exports_world as built
 from tests.reports.exports_world import sign_in
 
 world = built.world
-export_effects = built.export_effects
 
 
 def portfolio_export(world, capture, user=None):
