@@ -10,25 +10,72 @@ still answers from current rows on every call.
 
 from collections.abc import Callable
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import RawQuerySet
 
 _STAND_INS = (-7_345_019_283, -7_345_019_284, -7_345_019_285)  # no row has a negative id
 _compiled_sql: dict[tuple, tuple[str, tuple]] = {}
 
 
-def reused_sql(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> RawSQL | QuerySet:
-    """What `build(*ids)` selects (one column), its SQL compiled once per `shape` (whatever else
-    decides how `build` writes it) and reused with `ids` as parameters."""
+def _reused(ids: tuple[int, ...], shape: tuple, build: Callable[..., QuerySet]) -> tuple[str, tuple] | None:
+    """The SQL of `build(*ids)` and its parameters, compiled once per `shape`; None when an id
+    was written into the SQL itself (nothing to reuse)."""
     stand_ins = _STAND_INS[: len(ids)]
     compiled = _compiled_sql.get(shape)
     if compiled is None:
         sql, params = build(*stand_ins).query.sql_with_params()
         if any(stand_in not in params and str(stand_in) in sql for stand_in in stand_ins):
-            return build(*ids)  # an id was written into the SQL itself: do not cache what we cannot fill
+            return None  # do not cache what we cannot fill
         compiled = _compiled_sql[shape] = (sql, tuple(params))
     sql, params = compiled
     real = dict(zip(stand_ins, ids, strict=True))
-    filled = tuple(real.get(param, param) if type(param) is int else param for param in params)
+    return sql, tuple(real.get(param, param) if type(param) is int else param for param in params)
+
+
+def reused_sql(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> RawSQL | QuerySet:
+    """What `build(*ids)` selects (one column), its SQL compiled once per `shape` (whatever else
+    decides how `build` writes it) and reused with `ids` as parameters."""
+    reused = _reused(ids, shape, build)
+    if reused is None:
+        return build(*ids)
     # The ORM wrote this SQL; the ids go in as parameters like every other value.
-    return RawSQL(sql, filled)  # noqa: S611
+    return RawSQL(*reused)  # noqa: S611
+
+
+def reused_count(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> int:
+    """How many rows `build(*ids)` selects (one column), its SQL compiled once per `shape` as in
+    `reused_sql`: one COUNT query, without the ORM writing it again (the unread badge is counted
+    on every page and for each reader after each message)."""
+    reused = _reused(ids, shape, build)
+    if reused is None:
+        return build(*ids).count()
+    sql, params = reused
+    with connection.cursor() as cursor:
+        # The ORM wrote `sql`; the ids are parameters.
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def reused_rows(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> list[tuple]:
+    """The rows of `build(*ids)` (a `values_list` of ids and plain values: no field conversions
+    are applied), its SQL compiled once per `shape` as in `reused_sql`."""
+    reused = _reused(ids, shape, build)
+    if reused is None:
+        return list(build(*ids))
+    with connection.cursor() as cursor:
+        cursor.execute(*reused)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def reused_instances(
+    model: type[Model], *ids: int, shape: tuple, build: Callable[..., QuerySet]
+) -> RawQuerySet | QuerySet:
+    """`model` instances selected by `build(*ids)` (the model's own columns and any annotations,
+    without select_related), its SQL compiled once per `shape` as in `reused_sql`. Fields are
+    converted as the ORM converts them (an encrypted body is decrypted)."""
+    reused = _reused(ids, shape, build)
+    if reused is None:
+        return build(*ids)
+    return model.objects.raw(*reused)  # noqa: S611 - the ORM wrote this SQL; ids are parameters

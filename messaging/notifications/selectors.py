@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Pupil, User
 from accounts.policies import children_of
+from messaging.compiled_sql import reused_count
 from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery, targets
 from messaging.notifications.kinds import NotificationKind, all_kinds
@@ -26,7 +27,11 @@ def unread_count_for(user: User) -> int:
     """How many of the person's visible notifications are unread: one COUNT query (0 for anonymous)."""
     if not user.is_authenticated:
         return 0
-    return notifications_for(user).filter(read_at__isnull=True).count()
+    return reused_count(
+        user.pk,
+        shape=("notifications.unread", *targets.rules_shape()),
+        build=lambda user_id: notifications_for(User(pk=user_id)).filter(read_at__isnull=True).values("pk"),
+    )
 
 
 def inbox_page_for(user: User, *, page_number: int | str | None = 1) -> Page:

@@ -77,15 +77,20 @@ def _rules(user: User) -> Q:
     return pupil & target
 
 
+def rules_shape() -> tuple:
+    """What decides how the visibility rules' SQL is written: the registered targets and their rules
+    (a key for SQL compiled once per process, `messaging.compiled_sql`)."""
+    return tuple((label, id(rule)) for label, rule in sorted(_registry.items()))
+
+
 def still_visible(user: User) -> Q:
     """The notifications of `user` whose child and target `user` may still see (a filter: only
     `user`'s own notifications can pass it)."""
     from messaging.models import Notification
 
-    shape = ("notifications.visible", *((label, id(rule)) for label, rule in sorted(_registry.items())))
     visible = reused_sql(
         user.pk,
-        shape=shape,
+        shape=("notifications.visible", *rules_shape()),
         build=lambda user_id: (
             Notification.objects.filter(user_id=user_id).filter(_rules(User(pk=user_id))).values("pk")
         ),

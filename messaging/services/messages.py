@@ -12,7 +12,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from accounts import audit
 from accounts.models import User
 from hub import crypto, outbox
 from messaging import policies, selectors
+from messaging.compiled_sql import reused_instances, reused_rows
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
 from messaging.notifications import services as notifications
 from messaging.services import (
@@ -373,12 +374,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     if participant.last_read_sent_at is None or read_so_far < (up_to.sent_at, up_to.pk):
         participant.last_read_message = up_to
         participant.save(update_fields=["last_read_message"])
-    unread = list(
-        sent.exclude(sender=user)
-        .filter(selectors.sent_before(up_to) | Q(pk=up_to.pk))
-        .exclude(reads__user=user)
-        .values_list("pk", "sender_id")
-    )
+    unread = _unread_up_to(conversation_id=conversation.pk, user_id=user.pk, up_to_id=up_to.pk)
     if not unread:
         return 0
     # Only when something new was read, so a read with nothing new stays free.
@@ -397,6 +393,25 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     return len(unread)
 
 
+def _unread_up_to(*, conversation_id: int, user_id: int, up_to_id: int) -> list[tuple[int, int]]:
+    """(id, sender id) of the sent messages from others in the conversation, up to and including
+    `up_to_id`, that `user_id` has no receipt for, oldest first. Its SQL is compiled once per
+    process (asked at each read)."""
+
+    def build(conversation_id: int, user_id: int, up_to_id: int):
+        up_to_sent_at = Subquery(Message.objects.filter(pk=up_to_id).values("sent_at")[:1])
+        return (
+            Message.objects.filter(conversation_id=conversation_id, status=Message.Status.SENT)
+            .exclude(sender_id=user_id)
+            .filter(Q(sent_at__lt=up_to_sent_at) | Q(sent_at=up_to_sent_at, pk__lt=up_to_id) | Q(pk=up_to_id))
+            .exclude(reads__user_id=user_id)
+            .order_by("sent_at", "pk")
+            .values_list("pk", "sender_id")
+        )
+
+    return reused_rows(conversation_id, user_id, up_to_id, shape=("message.unread_up_to",), build=build)
+
+
 def message_mark_read(*, user: User, message_id: int) -> int:
     """A live "I have seen this message" from an open page; Http404 for messages the user cannot see.
 
@@ -407,26 +422,32 @@ def message_mark_read(*, user: User, message_id: int) -> int:
     message = _message_if_anything_new(user=user, message_id=message_id)
     if message is None:
         return 0
+    # Its conversation is read by id only now that something is new (one short query: the look-up
+    # above, compiled once per process, selects the message alone).
     return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
 
 
 def _message_if_anything_new(*, user: User, message_id: int) -> Message | None:
-    """The sent message `message_id` (with its conversation) when a sent message from someone else,
-    up to it in its conversation, has no receipt from `user` yet; None when nothing is new. One
-    query. Http404 when `user` may not see that message."""
-    unread = (
-        Message.objects.filter(conversation_id=OuterRef("conversation_id"), status=Message.Status.SENT)
-        .exclude(sender=user)
-        .filter(Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lte=OuterRef("pk")))
-        .filter(~Exists(MessageRead.objects.filter(message_id=OuterRef("pk"), user=user)))
-    )
-    found = (
-        Message.objects.filter(
-            pk=message_id, status=Message.Status.SENT, conversation__in=policies.conversations_visible_to(user)
+    """The sent message `message_id` when a sent message from someone else, up to it in its
+    conversation, has no receipt from `user` yet; None when nothing is new. One query (its SQL
+    compiled once per process: every open tab asks after each live fragment). Http404 when
+    `user` may not see that message."""
+
+    def build(message_id: int, user_id: int):
+        unread = (
+            Message.objects.filter(conversation_id=OuterRef("conversation_id"), status=Message.Status.SENT)
+            .exclude(sender_id=user_id)
+            .filter(Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lte=OuterRef("pk")))
+            .filter(~Exists(MessageRead.objects.filter(message_id=OuterRef("pk"), user_id=user_id)))
         )
-        .select_related("conversation")
-        .annotate(anything_new=Exists(unread))
-        .first()
+        return Message.objects.filter(
+            pk=message_id,
+            status=Message.Status.SENT,
+            conversation__in=policies.conversations_visible_to(User(pk=user_id)),
+        ).annotate(anything_new=Exists(unread))
+
+    found = next(
+        iter(reused_instances(Message, message_id, user.pk, shape=("message.anything_new",), build=build)), None
     )
     if found is None:
         raise Http404
