@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from hub import outbox
+from reports import pdf as report_pdf
 from reports.exports import portfolio, subject_access
 from reports.exports.delivery import EXPORT_READY
 from reports.exports.services import expiry_from
@@ -150,7 +151,7 @@ def summary_pdf(*, export: Export, counts: list[dict], language: str) -> bytes:
         )
     from weasyprint import HTML  # loaded only when a PDF is made (slow to import)
 
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html).write_pdf(pdf_variant=report_pdf.PDF_VARIANT, font_config=report_pdf.font_configuration())
 
 
 def _store(export: Export, spool) -> None:
