@@ -14,4 +14,5 @@ urlpatterns = [
     path("classes/<int:class_id>/", views.class_reports, name="class"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
     path("batches/<int:batch_id>/progress/", views.batch_progress, name="batch_progress"),
+    path("batches/<int:batch_id>/retry/", views.batch_retry, name="batch_retry"),
 ]

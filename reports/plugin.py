@@ -17,8 +17,10 @@ def ready() -> None:
 def notification_kinds() -> list:
     from messaging.notifications.kinds import INSTANT, NotificationKind
     from reports.delivery import READY_KIND
+    from reports.exports import plugin as exports
 
     return [
+        *exports.notification_kinds(),
         # To the family: a report the school sends by itself is ready to read. (Not "report_ready":
         # messaging's tests use that name for an app they pretend is not installed.)
         NotificationKind(

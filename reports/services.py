@@ -162,6 +162,20 @@ def retry_report(*, user: User, report: Report) -> Report:
     return report
 
 
+@transaction.atomic
+def retry_failed_in_batch(*, user: User, batch: ReportBatch) -> int:
+    """Queue again every failed report of `batch`, each for its own period (the batch's, not
+    the one current today), with fresh attempts. Returns how many were queued; reports that are
+    no longer failed (retried a moment ago, or ready) are left as they are."""
+    failed = list(
+        batch.reports.filter(status=JobStatus.FAILED, deleted_at__isnull=True).select_for_update().order_by("pk")
+    )
+    for report in failed:
+        retry_report(user=user, report=report)
+    audit.record(actor=user, action="report.batch_retried", target=batch, school=batch.school_id, retried=len(failed))
+    return len(failed)
+
+
 # --- Many at once: a class, a school -----------------------------------------------------------
 
 

@@ -190,6 +190,15 @@ def _batch_context(request, batch_id) -> dict:
 
 
 @login_required
+@require_POST
+def batch_retry(request, batch_id):
+    """ "Try the failed ones again": the batch's own failed reports, for the batch's period."""
+    batch = policies.access_batch(user=request.user, batch_id=batch_id)
+    services.retry_failed_in_batch(user=request.user, batch=batch)
+    return redirect("reports:batch", batch_id=batch.pk)
+
+
+@login_required
 @require_GET
 @never_cache
 def batch_detail(request, batch_id):

@@ -1,5 +1,6 @@
 """People and schools: the model every other app builds on."""
 
+import uuid
 import zoneinfo
 
 import phonenumbers
@@ -112,6 +113,37 @@ class Curriculum(models.TextChoices):
     KENYA_CBC = "kenya_cbc", _("Kenya competency-based curriculum (CBC)")
 
 
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_FORMATS = {"PNG": ".png", "JPEG": ".jpg"}
+
+
+def validate_logo(file) -> None:
+    """A school's logo: a PNG or JPEG image (read by Pillow, not trusted by its name) of at most
+    512 KB, small enough to go into every report's PDF."""
+    from PIL import Image, UnidentifiedImageError
+
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("The logo must be 512 KB or smaller."), code="logo_too_big")
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(_("The logo must be a PNG or JPEG image."), code="logo_not_image") from None
+    finally:
+        file.seek(position)
+    if image_format not in LOGO_FORMATS:
+        raise ValidationError(_("The logo must be a PNG or JPEG image."), code="logo_not_image")
+
+
+def school_logo_path(instance, filename) -> str:
+    """Stored under a random name (uploaded files never keep the name they came with)."""
+    suffix = ".png" if filename.lower().endswith(".png") else ".jpg"
+    return f"schools/logos/{uuid.uuid4().hex}{suffix}"
+
+
 class School(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(unique=True)
@@ -148,6 +180,13 @@ class School(models.Model):
         max_length=6,
         choices=[("months", _("calendar months")), ("days", _("days"))],
         default="months",
+    )
+    logo = models.FileField(
+        _("logo"),
+        upload_to=school_logo_path,
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("A PNG or JPEG image of at most 512 KB, shown at the top of the school's reports."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

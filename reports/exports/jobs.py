@@ -24,7 +24,10 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from hub import outbox
+from reports import pdf as report_pdf
 from reports.exports import portfolio, subject_access
+from reports.exports.delivery import EXPORT_READY
 from reports.exports.services import expiry_from
 from reports.models import Export, ExportKind, JobStatus
 from reports.policies import pupils_for_family_reports
@@ -148,7 +151,7 @@ def summary_pdf(*, export: Export, counts: list[dict], language: str) -> bytes:
         )
     from weasyprint import HTML  # loaded only when a PDF is made (slow to import)
 
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html).write_pdf(pdf_variant=report_pdf.PDF_VARIANT, font_config=report_pdf.font_configuration())
 
 
 def _store(export: Export, spool) -> None:
@@ -167,6 +170,9 @@ def _store(export: Export, spool) -> None:
             update_fields=["file", "size", "status", "failure_reason", "finished_at", "expires_at", "done_steps"]
         )
         audit.record(actor=None, action="export.ready", target=export, school=export.school_id, kind=export.kind)
+        if export.kind == ExportKind.SUBJECT_ACCESS:
+            # In the same transaction: announced if and only if it became ready.
+            outbox.record(EXPORT_READY, target=export)
 
 
 def _fail(export: Export, reason: str) -> None:

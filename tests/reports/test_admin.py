@@ -129,3 +129,14 @@ def test_a_monthly_setting_needs_a_day_from_1_to_28(client, household, office):
     )
     assert "Enter a day of the month from 1 to 28." in response.content.decode()
     assert not ReportSetting.objects.exists()
+
+
+def test_the_office_can_upload_its_school_s_logo_in_admin(client, household, office):
+    office.groups.get().permissions.add(
+        Permission.objects.get(content_type__app_label="accounts", codename="change_school")
+    )
+    page = client.get(f"/admin/accounts/school/{household.school.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="logo"' in body
+    assert 'enctype="multipart/form-data"' in body

@@ -158,3 +158,35 @@ def test_safeguarding_audit_entries_are_left_out(world, django_capture_on_commit
     audit.record(actor=world.teacher, action="safeguarding.alert_viewed", target=world.child)
     files = json_files(zip_of(make(world, django_capture_on_commit_callbacks)))
     assert not [row for row in files["audit.json"] if row["action"].startswith("safeguarding.")]
+
+
+def test_the_person_and_the_lead_are_told_when_it_is_ready(world, django_capture_on_commit_callbacks):
+    from hub.models import OutboxEntry
+    from messaging.models import Notification
+    from reports.exports.delivery import EXPORT_READY, EXPORT_READY_KIND, export_ready_notify
+
+    export = make(world, django_capture_on_commit_callbacks)
+
+    assert OutboxEntry.objects.filter(effect=EXPORT_READY, object_id=export.pk).count() == 1
+    told = Notification.objects.filter(kind=EXPORT_READY_KIND, target_id=export.pk)
+    assert sorted(told.values_list("user_id", flat=True)) == sorted([world.parent.pk, world.dpl.pk])
+    assert all(str(export.public_id) in notice.url for notice in told)
+    assert export_ready_notify(export_id=export.pk) == 0  # a repeated run tells nobody twice
+
+
+def test_a_lead_who_lost_the_role_is_not_told(world, django_capture_on_commit_callbacks):
+    from accounts.models import Membership
+    from messaging.models import Notification
+    from reports.exports.delivery import EXPORT_READY_KIND, export_ready_notify
+
+    with django_capture_on_commit_callbacks(execute=False):  # the export is made; its notice waits
+        export = services.subject_access_export_start(user=world.dpl, data_request=world.family.rows["data_request"])
+    from reports.exports import jobs
+
+    jobs.run_export(export.pk)
+    Membership.objects.filter(user=world.dpl, role="dpl").update(is_active=False)
+
+    assert export_ready_notify(export_id=export.pk) == 1
+    assert list(Notification.objects.filter(kind=EXPORT_READY_KIND).values_list("user_id", flat=True)) == [
+        world.parent.pk
+    ]

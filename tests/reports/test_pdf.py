@@ -122,3 +122,52 @@ def test_a_report_in_spanish_says_its_dates_in_spanish(family):
     with translation.override("es"):
         month = formats.date_format(report.period_end, "F")
     assert month.lower() in pdf_text(data).lower()
+
+
+def _image(image_format: str, size=(120, 40), noise=False) -> bytes:
+    from PIL import Image
+
+    if noise:
+        import os
+
+        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, (29, 112, 184))
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def test_a_school_s_logo_heads_its_reports_with_the_school_s_name_as_its_text(family):
+    from django.core.files.base import ContentFile
+
+    school = family.school
+    school.logo.save("crest.png", ContentFile(_image("PNG")), save=True)
+    reader = PdfReader(io.BytesIO(generated(make_report(family.children[0], kind="weekly"))[1]))
+    assert len(reader.pages[0].images) == 1
+    assert ("/Figure", school.name) in structure(reader)
+
+    school.logo = ""
+    school.save()
+    data = generated(make_report(family.children[1], kind="weekly"))[1]
+    assert not PdfReader(io.BytesIO(data)).pages[0].images
+    assert school.name in pdf_text(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("crest.gif", _image("GIF")),
+        ("crest.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        ("crest.png", _image("PNG", size=(600, 600), noise=True)),  # over 512 KB
+    ],
+)
+def test_a_logo_must_be_a_png_or_jpeg_of_at_most_512_kb(name, content):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models.people import validate_logo
+
+    with pytest.raises(ValidationError):
+        validate_logo(SimpleUploadedFile(name, content))
+    validate_logo(SimpleUploadedFile("crest.jpg", _image("JPEG")))

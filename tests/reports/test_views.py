@@ -367,3 +367,33 @@ def test_the_class_form_comes_back_with_its_error(client, household, fake_job):
     assert "There is a problem" in body
     assert "Choose a kind of report." in body
     assert not ReportBatch.objects.exists()
+
+
+def test_trying_the_failed_ones_again_retries_that_batch_s_own_period(client, household, fake_job):
+    """A batch of an earlier week: its failed reports are queued again for that week, nothing is
+    made for the week current today, and other people's guesses at the button answer 404."""
+    from reports import services
+
+    earlier = dt.date(2026, 10, 14)
+    with fake_job.committed():
+        batch = services.generate_for_class(
+            user=household.teacher, class_group=household.class_group, kind="weekly", on=earlier
+        )
+    failed = finish(batch.reports.get(pupil=household.second_child), status=JobStatus.FAILED)
+    finish(batch.reports.get(pupil=household.child))
+    force_verified_login(client, household.teacher)
+    assert "Try the failed ones again" in _body(client.get(reverse("reports:batch", args=[batch.pk])))
+    for user in (household.far_teacher, household.parent):
+        assert _signed_in(Client(), user).post(reverse("reports:batch_retry", args=[batch.pk])).status_code == 404
+    failed.refresh_from_db()
+    assert failed.status == JobStatus.FAILED
+    fake_job.runs.clear()
+    with fake_job.committed():
+        response = client.post(reverse("reports:batch_retry", args=[batch.pk]))
+    assert response["Location"] == reverse("reports:batch", args=[batch.pk])
+    failed.refresh_from_db()
+    assert failed.status == JobStatus.QUEUED
+    assert (failed.period_start, failed.period_end) == (batch.period_start, batch.period_end)
+    assert fake_job.runs == [failed.pk]
+    assert ReportBatch.objects.count() == 1
+    assert Report.objects.count() == 2
