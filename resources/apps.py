@@ -12,9 +12,13 @@ class ResourcesConfig(AppConfig):
 
         from accounts.policies import navigation_is_guardian, navigation_roles
 
-        if navigation_roles(user) or navigation_is_guardian(user):
-            return [(_("Resource library"), reverse("resources:library"))]
-        return []
+        roles = navigation_roles(user)
+        links = []
+        if roles or navigation_is_guardian(user):
+            links.append((_("Resource library"), reverse("resources:library")))
+        if any(role == "leader" for _school, role in roles):
+            links.append((_("Sharing to approve"), reverse("resources:approvals")))
+        return links
 
     def seed_demo(self, stdout=None):
         from resources import demo
