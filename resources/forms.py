@@ -52,7 +52,7 @@ class ResourceForm(forms.Form):
     )
     tags = TagChoice(
         label=_("Tags"),
-        queryset=Tag.objects.order_by("kind", "name"),
+        queryset=Tag.objects.none(),
         required=False,
         help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
         widget=forms.SelectMultiple(attrs={**SELECT, "size": 8}),
@@ -70,6 +70,11 @@ class ResourceForm(forms.Form):
         required=False,
         help_text=_("A school leader approves before it is shared beyond your school."),
     )
+
+    def __init__(self, *args, tags, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The tags on resources the person can see (a tag another school made may name it).
+        self.fields["tags"].queryset = tags
 
 
 class NewResourceForm(ResourceForm):

@@ -89,7 +89,7 @@ def library_page(*, user: User, query: str = "", tag_ids=(), kind: str = "", sor
         sort = "recent" if not query else sort
         resources = resources.order_by("-updated_at", "-pk")
     paginator = Paginator(resources.select_related("school", "author").prefetch_related("tags"), PAGE_SIZE)
-    tags = Tag.objects.filter(pk__in=visible.values("tags")).order_by("kind", "name")
+    tags = tags_for(user)
     groups: dict[str, list[Tag]] = {}
     for tag in tags:
         groups.setdefault(tag.kind, []).append(tag)
@@ -102,6 +102,12 @@ def library_page(*, user: User, query: str = "", tag_ids=(), kind: str = "", sor
         chosen_tags=chosen,
         tag_groups=[(labels[key], groups[key]) for key in TagKind.values if key in groups],
     )
+
+
+def tags_for(user: User) -> QuerySet[Tag]:
+    """The tags on resources `user` sees: a tag another school made may name it, so it is offered
+    only where one of its resources already reaches the person."""
+    return Tag.objects.filter(pk__in=resources_visible_to(user).values("tags")).order_by("kind", "name")
 
 
 @dataclass

@@ -61,7 +61,9 @@ def resource_new(request):
     schools = selectors.staff_schools(request.user)
     if not schools.exists():
         raise Http404
-    form = NewResourceForm(request.POST or None, request.FILES or None, schools=schools)
+    form = NewResourceForm(
+        request.POST or None, request.FILES or None, schools=schools, tags=selectors.tags_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -109,7 +111,7 @@ def resource_edit(request, resource_id):
         for name in ("title", "kind", "description", "body", "link_url", "licence", "attribution", "sensitive")
     }
     initial["tags"] = list(resource.tags.values_list("pk", flat=True))
-    form = ResourceForm(request.POST or None, initial=initial)
+    form = ResourceForm(request.POST or None, initial=initial, tags=selectors.tags_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         tags = list(data.pop("tags"))
