@@ -10,6 +10,7 @@ from resources.models import (
     Partnership,
     Resource,
     ResourceGrant,
+    ResourceUse,
     ResourceVersion,
     Review,
     ShareApproval,
@@ -91,3 +92,11 @@ class ReviewAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     school_path = "resource__school"
     list_display = ["resource", "stars", "updated_at"]
     list_select_related = ["resource"]
+
+
+@admin.register(ResourceUse)
+class ResourceUseAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "resource__school"
+    list_display = ["resource", "school", "kind", "day", "count"]
+    list_filter = ["kind"]
+    list_select_related = ["resource", "school"]

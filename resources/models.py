@@ -342,3 +342,33 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.resource}: {self.stars}★"
+
+
+class UseKind(models.TextChoices):
+    VIEW = "view", _("Views")
+    DOWNLOAD = "download", _("Downloads")
+
+
+class ResourceUse(models.Model):
+    """How often a resource was opened or downloaded, per day and per school of the people who did
+    (no school: families and people without a staff role). Counted, never who: authors see the
+    figures, nobody sees the people."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="uses")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=8, choices=UseKind.choices)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("resource use")
+        verbose_name_plural = _("resource uses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "school", "kind", "day"],
+                name="resources_use_once_a_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resource} {self.kind} {self.day}: {self.count}"

@@ -8,21 +8,23 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from accounts import policies as people
-from accounts.models import Pupil, School, User
+from accounts.models import School, User
 from resources.models import (
     SEARCH_CONFIG,
     Kind,
     Outcome,
     Resource,
+    ResourceUse,
     ResourceVersion,
     Review,
     ShareApproval,
     StrategyFeedback,
     Tag,
     TagKind,
+    UseKind,
 )
 from resources.policies import approvals_visible_to, may_edit, may_give_feedback, resources_visible_to
 
@@ -139,7 +141,8 @@ class ResourcePage:
     may_give_feedback: bool
     pending_approval: ShareApproval | None
     may_copy: bool
-    children: list[Pupil] = field(default_factory=list)
+    # For its author (and leaders who may edit it): views and downloads by school, most first.
+    uses: list[dict] = field(default_factory=list)
 
 
 def resource_page(*, user: User, resource: Resource) -> ResourcePage:
@@ -183,7 +186,25 @@ def resource_page(*, user: User, resource: Resource) -> ResourcePage:
         may_give_feedback=feedback_allowed,
         pending_approval=pending,
         may_copy=bool(people.staff_school_ids(user)),
+        uses=uses_by_school(resource) if editable else [],
     )
+
+
+def uses_by_school(resource: Resource) -> list[dict]:
+    """Views and downloads of `resource` per school (school name None: families and others), in
+    one query."""
+    rows = (
+        ResourceUse.objects.filter(resource=resource)
+        .values("school__name")
+        .annotate(
+            views=Sum("count", filter=Q(kind=UseKind.VIEW)),
+            downloads=Sum("count", filter=Q(kind=UseKind.DOWNLOAD)),
+        )
+        .order_by(F("views").desc(nulls_last=True), "school__name")
+    )
+    return [
+        {"school": row["school__name"], "views": row["views"] or 0, "downloads": row["downloads"] or 0} for row in rows
+    ]
 
 
 def approvals_queue(user: User) -> list[ShareApproval]:

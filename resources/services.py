@@ -8,8 +8,8 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Avg, Count
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from resources.models import (
     Licence,
     Resource,
     ResourceGrant,
+    ResourceUse,
     ResourceVersion,
     Review,
     ShareApproval,
@@ -353,6 +354,26 @@ def resource_delete(*, user: User, resource: Resource) -> None:
     resource.deleted_at = timezone.now()
     resource.save(update_fields=["deleted_at"])
     audit.record(actor=user, action="resource.deleted", target=resource)
+
+
+def use_record(*, user: User, resource: Resource, kind: str) -> None:
+    """Count one view or download of `resource` today, under the person's school (their first staff
+    school; none for families). A counter per (resource, school, kind, day): no per-person row."""
+    school_id = (
+        Membership.objects.filter(user=user, is_active=True)
+        .order_by("school_id")
+        .values_list("school_id", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    counter = ResourceUse.objects.filter(resource=resource, school_id=school_id, kind=kind, day=today)
+    if counter.update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ResourceUse.objects.create(resource=resource, school_id=school_id, kind=kind, day=today, count=1)
+    except IntegrityError:  # someone else counted the first one of the day a moment ago
+        counter.update(count=F("count") + 1)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from accounts.models import Role, School, User
 from hub.downloads import uploaded_file_response
 from resources import selectors, services
 from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
-from resources.models import Partnership
+from resources.models import Partnership, UseKind
 from resources.policies import access_resource, approvals_visible_to, may_edit
 
 
@@ -95,6 +95,7 @@ def resource_new(request):
 @require_GET
 def resource_detail(request, resource_id):
     resource = access_resource(user=request.user, resource_id=resource_id)
+    services.use_record(user=request.user, resource=resource, kind=UseKind.VIEW)
     page = selectors.resource_page(user=request.user, resource=resource)
     review_form = ReviewForm(
         initial={"stars": page.my_review.stars, "text": page.my_review.text} if page.my_review else None
@@ -150,6 +151,7 @@ def version_download(request, resource_id, version_id):
     """A version's file, to those who see the resource; anything else answers 404."""
     resource = access_resource(user=request.user, resource_id=resource_id)
     version = get_object_or_404(resource.versions, pk=version_id)
+    services.use_record(user=request.user, resource=resource, kind=UseKind.DOWNLOAD)
     return uploaded_file_response(version.file, content_type=version.content_type, filename=version.original_name)
 
 

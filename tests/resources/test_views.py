@@ -199,3 +199,27 @@ def test_reviews_one_per_person_with_the_average_shown(client, world):
     assert world.shared.rating_count == 2
     body = client.get(reverse("resources:detail", args=[world.shared.pk])).content.decode()
     assert "3.5 out of 5 from 2 reviews" in body
+
+
+def test_the_author_sees_views_and_downloads_by_school_and_readers_do_not(client, world):
+    version = world.shared.versions.create(
+        number=1,
+        file=SimpleUploadedFile("f.pdf", PDF),
+        original_name="f.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        created_by=world.author,
+    )
+    for reader in (world.partner_teacher, world.partner_teacher, world.maths_colleague):
+        client.force_login(reader)
+        client.get(reverse("resources:detail", args=[world.shared.pk]))
+    client.get(reverse("resources:download", args=[world.shared.pk, version.pk]))
+    assert "Who uses it" not in client.get(reverse("resources:detail", args=[world.shared.pk])).content.decode()
+    client.force_login(world.author)
+    body = client.get(reverse("resources:detail", args=[world.shared.pk])).content.decode()
+    table = body[body.index('id="uses"') :]
+    # Most views first: Riverside's colleague twice and the author's own visit, then the partner's two.
+    assert table.index("Riverside Primary") < table.index("Hillside Partner")
+    rows = {row.school.name if row.school else None: row.count for row in world.shared.uses.filter(kind="view")}
+    assert rows == {"Hillside Partner": 2, "Riverside Primary": 3}
+    assert world.shared.uses.get(kind="download").count == 1
