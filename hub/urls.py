@@ -24,6 +24,7 @@ urlpatterns = [
     path("progress/", include("progress.urls")),
     path("finance/", include("finance.urls")),
     path("reports/", include("reports.urls")),
+    path("resources/", include("resources.urls")),
     path("parents/", include("parents.urls")),
 ]
 # Uploaded files are never served from /media/, not even in the demo: every attachment goes

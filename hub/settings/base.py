@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "progress",
     "finance",
     "reports",
+    "resources",
     "parents",
 ]
 

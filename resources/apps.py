@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ResourcesConfig(AppConfig):
+    name = "resources"
+    verbose_name = _("Resource library")
+
+    def navigation_links(self, user) -> list[tuple[str, str]]:
+        """ "Resource library" for staff and for guardians: the menu's one question per request."""
+        from django.urls import reverse
+
+        from accounts.policies import navigation_is_guardian, navigation_roles
+
+        roles = navigation_roles(user)
+        links = []
+        if roles or navigation_is_guardian(user):
+            links.append((_("Resource library"), reverse("resources:library")))
+        if any(role == "leader" for _school, role in roles):
+            links.append((_("Sharing to approve"), reverse("resources:approvals")))
+        return links
+
+    def seed_demo(self, stdout=None):
+        from resources import demo
+
+        demo.seed(stdout=stdout)

@@ -1,0 +1,21 @@
+"""The resource library's pages (`resources:<name>`)."""
+
+from django.urls import path
+
+from resources import views
+
+app_name = "resources"
+urlpatterns = [
+    path("", views.library, name="library"),
+    path("new/", views.resource_new, name="new"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("<int:resource_id>/", views.resource_detail, name="detail"),
+    path("<int:resource_id>/edit/", views.resource_edit, name="edit"),
+    path("<int:resource_id>/share/", views.resource_share, name="share"),
+    path("<int:resource_id>/copy/", views.resource_copy, name="copy"),
+    path("<int:resource_id>/delete/", views.resource_delete, name="delete"),
+    path("<int:resource_id>/review/", views.review_save, name="review"),
+    path("<int:resource_id>/feedback/", views.feedback, name="feedback"),
+    path("<int:resource_id>/versions/new/", views.version_new, name="version_new"),
+    path("<int:resource_id>/versions/<int:version_id>/file", views.version_download, name="download"),
+]

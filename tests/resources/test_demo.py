@@ -1,0 +1,30 @@
+"""The library's demo: Riverside's home strategies with families' feedback, shared teaching
+resources, a sensitive plan waiting for the head; seeding again adds nothing."""
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import User
+from resources.models import Partnership, Resource, Review, ShareApproval, StrategyFeedback, Tag
+from resources.policies import resources_visible_to
+
+
+def _counts() -> dict:
+    models = (Resource, Tag, Partnership, ShareApproval, StrategyFeedback, Review)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_families_see_strategies_with_feedback_and_a_second_seed_adds_nothing(db, client):
+    call_command("seed_demo", quiet=True)
+    first = _counts()
+    assert first["Resource"] >= 24
+    emma = User.objects.get(email="parent@riverside.example")
+    seen = set(resources_visible_to(emma).values_list("title", flat=True))
+    assert "Calm-down corner at home" in seen
+    assert "Behaviour support plan template" not in seen
+    assert "Fronted adverbials lesson" not in seen  # for teachers only
+    client.force_login(emma)
+    corner = Resource.objects.get(title="Calm-down corner at home")
+    assert "Helped 1 of 2 families" in client.get(reverse("resources:detail", args=[corner.pk])).content.decode()
+    call_command("seed_demo", quiet=True)
+    assert _counts() == first
