@@ -49,7 +49,9 @@ def exports_visible_to(user: User) -> QuerySet[Export]:
     if not user.is_authenticated:
         return Export.objects.none()
     family = people.viewing_guardianships(SCOPE).filter(guardian=user).values("pupil_id")
-    dpl_schools = [school for school, role in people.navigation_roles(user) if role == Role.DPL]
+    # Read from the memberships now (not the menu's per-request facts): a lead who lost the role
+    # loses the exports with it.
+    dpl_schools = Membership.objects.filter(user=user, is_active=True, role=Role.DPL).values("school_id")
     return Export.objects.filter(
         Q(kind=ExportKind.PORTFOLIO, requested_by=user, pupil_id__in=family)
         | Q(kind=ExportKind.SUBJECT_ACCESS, subject=user)

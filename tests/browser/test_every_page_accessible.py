@@ -58,6 +58,19 @@ SKIP_PREFIXES = ("admin:",)
 # htmx fragments (no <html> element) are recognised without a list, and a route that redirects is
 # checked where it lands (e.g. set_language, account_set_password, account_login when signed in).
 SKIP: dict[str, str] = {}
+# The walk is split into shards (every SHARDS-th route, by name), each its own test, so that
+# `pytest -n` spreads it over the cores instead of one worker walking every page alone.
+SHARDS = 4
+MUST_CHECK = (
+    "home",
+    "account_login",
+    "messaging:thread",
+    "messaging:safeguarding_alert",
+    "notifications:inbox",
+    "messaging:announcement",
+    "messaging:announcement_figures",
+    "messaging:announcement_new",
+)
 
 # Links mailed to one person, visited as an anonymous visitor only: allauth signs out whoever
 # else is signed in when they open one, which would end that role's walk.
@@ -219,8 +232,18 @@ def _is_page(response) -> bool:
     return b"<html" in response.content[:2000].lower()
 
 
-def _discover(world: World, candidates: dict) -> tuple[list[Page], dict[str, Client], list[str], list]:
-    """Every (route, role) whose GET ends in a full HTML page, the signed-in clients, and problems."""
+def _shard_routes(shard: int) -> list:
+    """The routes one shard of the walk checks: every SHARDS-th of them, by name."""
+    routes = sorted(
+        (r for r in all_routes() if r.name and not r.name.startswith(SKIP_PREFIXES) and r.name not in SKIP),
+        key=lambda r: r.name,
+    )
+    return routes[shard::SHARDS]
+
+
+def _discover(world: World, candidates: dict, shard: int) -> tuple[list[Page], dict[str, Client], list[str], list]:
+    """Every (route, role) of the shard whose GET ends in a full HTML page, the signed-in clients,
+    and problems."""
     roles = {
         "anonymous": None,
         "parent": world.parent,
@@ -235,8 +258,7 @@ def _discover(world: World, candidates: dict) -> tuple[list[Page], dict[str, Cli
     # Signed in with a password, not yet past the code step (the DSL has an authenticator by now).
     clients["dsl_at_code_step"] = _client_for(world.dsl, verified=False)
     pages, problems, skipped, seen = [], [], [], set()
-    routes = [r for r in all_routes() if r.name and not r.name.startswith(SKIP_PREFIXES) and r.name not in SKIP]
-    for route in routes:
+    for route in _shard_routes(shard):
         choices = {**candidates, **candidates.get(f"route:{route.name}", {})}
         missing = [param for param in route.params if param not in choices]
         if missing:
@@ -316,28 +338,26 @@ def quiet_messaging(monkeypatch):
     monkeypatch.setattr(language, "detect", lambda text, *, fallback: "es" if "Hola" in text else "en")
 
 
-def test_every_page_is_accessible_and_fits_a_phone(live_url, new_context, quiet_messaging):
+def test_the_shards_together_walk_every_route():
+    names = [route.name for shard in range(SHARDS) for route in _shard_routes(shard)]
+    assert len(names) == len(set(names)) >= 25
+    assert set(MUST_CHECK) <= set(names)
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_page_is_accessible_and_fits_a_phone(live_url, new_context, quiet_messaging, shard):
     name = settings.SESSION_COOKIE_NAME
 
     def seed_and_discover():
         world, candidates = _seed()
-        pages, clients, problems, skipped = _discover(world, candidates)
+        pages, clients, problems, skipped = _discover(world, candidates, shard)
         cookies = {role: client.cookies[name].value for role, client in clients.items() if name in client.cookies}
         return pages, cookies, problems, skipped
 
     pages, cookies, problems, skipped = _off_the_event_loop(seed_and_discover)
     routes = {page.route for page in pages}
-    assert len(routes) >= 25, f"the walk found only {sorted(routes)}; is discovery broken?"
-    for must in (
-        "home",
-        "account_login",
-        "messaging:thread",
-        "messaging:safeguarding_alert",
-        "notifications:inbox",
-        "messaging:announcement",
-        "messaging:announcement_figures",
-        "messaging:announcement_new",
-    ):
+    assert len(routes) >= 25 // SHARDS, f"the walk found only {sorted(routes)}; is discovery broken?"
+    for must in set(MUST_CHECK) & {route.name for route in _shard_routes(shard)}:
         assert must in routes, f"{must} was not checked"
 
     tabs = {}
