@@ -24,11 +24,12 @@ RUN groupadd --system --gid 10001 homeroom \
 
 WORKDIR /app
 
-COPY requirements.lock requirements-translation.lock ./
+COPY requirements.lock requirements-translation.lock requirements-embeddings.lock ./
 # requirements-translation.lock pins the CPU build of PyTorch (torch==...+cpu); pass
 # --build-arg PIP_EXTRA_INDEX_URL=<PyTorch's CPU wheel index> where it is not in a local wheel cache.
 ARG PIP_EXTRA_INDEX_URL=""
 RUN pip install -r requirements.lock && pip install -r requirements-translation.lock
+RUN pip install -r requirements-embeddings.lock
 
 COPY --chown=homeroom:homeroom . .
 

@@ -6,6 +6,11 @@ class ResourcesConfig(AppConfig):
     name = "resources"
     verbose_name = _("Resource library")
 
+    def ready(self):
+        # Registers the embedding effect's handler and the save signal that records it (every
+        # process that may run an outbox entry must know the handler).
+        from resources.discovery import effects  # noqa: F401
+
     def navigation_links(self, user) -> list[tuple[str, str]]:
         """ "Resource library" for staff and for guardians: the menu's one question per request."""
         from django.urls import reverse

@@ -372,3 +372,22 @@ class ResourceUse(models.Model):
 
     def __str__(self):
         return f"{self.resource} {self.kind} {self.day}: {self.count}"
+
+
+class ResourceEmbedding(models.Model):
+    """A resource's sentence embedding (all-MiniLM-L6-v2, L2-normalised float32 bytes, so a dot
+    product is the cosine), with the hash of the text it was computed from: a save that changes
+    nothing the model reads computes nothing. Written by the `resources.embedding` outbox effect."""
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    vector = models.BinaryField()
+    text_hash = models.CharField(max_length=64)
+    model_name = models.CharField(max_length=100)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resource embedding")
+        verbose_name_plural = _("resource embeddings")
+
+    def __str__(self):
+        return f"{self.resource_id}: {self.model_name}"

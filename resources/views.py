@@ -16,6 +16,7 @@ from accounts import policies as people
 from accounts.models import Role, School, User
 from hub.downloads import uploaded_file_response
 from resources import selectors, services
+from resources.discovery import selectors as discovery
 from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
 from resources.models import Partnership, UseKind
 from resources.policies import access_resource, approvals_visible_to, may_edit
@@ -100,7 +101,16 @@ def resource_detail(request, resource_id):
     review_form = ReviewForm(
         initial={"stars": page.my_review.stars, "text": page.my_review.text} if page.my_review else None
     )
-    return render(request, "resources/detail.html", {"view": page, "resource": resource, "review_form": review_form})
+    return render(
+        request,
+        "resources/detail.html",
+        {
+            "view": page,
+            "resource": resource,
+            "review_form": review_form,
+            "similar": discovery.similar_resources(user=request.user, resource=resource, tags=page.tags),
+        },
+    )
 
 
 @login_required
@@ -330,3 +340,28 @@ def approvals(request):
     if not any(role == Role.LEADER for _school, role in people.navigation_roles(request.user)):
         raise Http404
     return render(request, "resources/approvals.html", {"queue": selectors.approvals_queue(request.user)})
+
+
+@login_required
+@require_GET
+def for_you(request):
+    """Resources picked for the person: staff by their classes and reviews, families by their
+    children's year and needs; each says why."""
+    return render(request, "resources/for_you.html", {"suggestions": discovery.for_you(user=request.user)})
+
+
+@login_required
+@require_GET
+def coverage(request):
+    """The curriculum coverage map of one of the person's schools: which statements or strands of
+    a subject have no resource yet. Staff only; another school's map is a 404."""
+    schools = list(selectors.staff_schools(request.user))
+    if not schools:
+        raise Http404
+    school_id = request.GET.get("school")
+    school = next((school for school in schools if str(school.pk) == school_id), None)
+    if school_id and school is None:
+        raise Http404
+    school = school or schools[0]
+    coverage_map = discovery.coverage_map(user=request.user, school=school, subject_id=request.GET.get("subject"))
+    return render(request, "resources/coverage.html", {"map": coverage_map, "schools": schools})
