@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import policies as people
@@ -41,19 +41,37 @@ def _in_order(ids: list[int]) -> list[Resource]:
     return [found[pk] for pk in ids if pk in found]
 
 
+# Every stored vector, kept per process and read again only when they change (a new, changed or
+# deleted vector moves the stamp): a page then reads the ids it may show, not 1.5 kB per resource.
+_vectors: dict[str, tuple[tuple, np.ndarray, np.ndarray]] = {}
+
+
+def _all_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """(ids, matrix) of every stored vector: one small query, and one more after a change."""
+    stored = ResourceEmbedding.objects.filter(model_name=embeddings.MODEL_NAME)
+    stamp = tuple(stored.aggregate(count=Count("pk"), last=Max("computed_at"), top=Max("resource_id")).values())
+    cached = _vectors.get(connection.alias)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    rows = list(stored.order_by("resource_id").values_list("resource_id", "vector"))
+    ids = np.fromiter((pk for pk, _vector in rows), dtype=np.int64, count=len(rows))
+    matrix = embeddings.matrix_from([bytes(blob) for _pk, blob in rows])
+    _vectors[connection.alias] = (stamp, ids, matrix)
+    return ids, matrix
+
+
 def _nearest(vector: np.ndarray, candidates: QuerySet[Resource], limit: int) -> list[int]:
     """The ids of the `limit` candidates whose vectors are closest to `vector` (cosine: the
-    stored vectors are unit length), in one query and one matrix product."""
-    rows = list(
-        ResourceEmbedding.objects.filter(resource__in=candidates, model_name=embeddings.MODEL_NAME).values_list(
-            "resource_id", "vector"
-        )
-    )
-    if not rows:
+    stored vectors are unit length): the candidates' ids in one query, one matrix product."""
+    ids, matrix = _all_vectors()
+    if not len(ids):
         return []
-    ids = np.fromiter((pk for pk, _vector in rows), dtype=np.int64, count=len(rows))
-    scores = embeddings.matrix_from([bytes(blob) for _pk, blob in rows]) @ vector
-    if len(rows) > limit:
+    allowed = np.fromiter(candidates.values_list("pk", flat=True), dtype=np.int64)
+    keep = np.isin(ids, allowed, assume_unique=True)
+    ids, scores = ids[keep], matrix[keep] @ vector
+    if not len(ids):
+        return []
+    if len(ids) > limit:
         best = np.argpartition(-scores, limit)[:limit]
         best = best[np.argsort(-scores[best], kind="stable")]
     else:
