@@ -19,6 +19,7 @@ from resources import selectors, services
 from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
 from resources.models import Partnership, UseKind, Visibility
 from resources.policies import access_resource, approvals_visible_to, may_edit
+from resources.translation import translated_for
 
 
 def _editable(request, resource_id):
@@ -101,7 +102,19 @@ def resource_detail(request, resource_id):
     review_form = ReviewForm(
         initial={"stars": page.my_review.stars, "text": page.my_review.text} if page.my_review else None
     )
-    return render(request, "resources/detail.html", {"view": page, "resource": resource, "review_form": review_form})
+    # A family reads it in their language (machine translated, the original one tap away).
+    translated = None if page.may_edit else translated_for(user=request.user, resource=resource)
+    return render(
+        request,
+        "resources/detail.html",
+        {
+            "view": page,
+            "resource": resource,
+            "review_form": review_form,
+            "translated": translated,
+            "show_original": request.GET.get("original") == "1",
+        },
+    )
 
 
 @login_required
