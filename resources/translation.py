@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from hub import outbox
 from hub.models import OutboxEntry
 from messaging.models import StoredTranslation
-from messaging.services.language import base, language_name
+from messaging.services.language import base, detect, language_name
 from messaging.translation import registry
 from messaging.translation.cache import translation_store
 from resources.models import Resource, Status, sanitise
@@ -88,6 +88,9 @@ def translated_for(*, user, resource: Resource) -> Translated | None:
         )
     }
     body = rows.get("body")
+    if body is None and detect(f"{resource.title}\n{resource.plain_body}", fallback=language) == language:
+        # Written in the reader's language (a guess, made in memory): nothing to ask the job for.
+        return None
     fresh = body is not None and body.created_at >= resource.updated_at
     if not fresh and (body is None or body.engine != "none"):
         translation_request(resource=resource, language=language)

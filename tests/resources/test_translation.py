@@ -70,6 +70,11 @@ def test_a_spanish_speaking_parent_reads_the_strategy_in_spanish_with_the_origin
     assert "Read with your child every night." in original
     assert 'lang="en"' in original
 
-    # Its author reads the original, with no label.
+    # Its author, and a family who reads English, read the original with no label and ask no job.
     client.force_login(w.author)
     assert 'id="machine-translated"' not in client.get(page).content.decode()
+    client.force_login(w.far_parent)
+    strategy.visibility = Visibility.PUBLIC
+    strategy.save(update_fields=["visibility"])
+    assert 'id="machine-translated"' not in client.get(page).content.decode()
+    assert jobs.count() == 1
