@@ -6,6 +6,11 @@ class ResourcesConfig(AppConfig):
     name = "resources"
     verbose_name = _("Resource library")
 
+    def ready(self):
+        from resources import translation  # the outbox handler "resources.translate" registers on import
+
+        translation.register_translated_fields()
+
     def navigation_links(self, user) -> list[tuple[str, str]]:
         """ "Resource library" for staff and for guardians: the menu's one question per request."""
         from django.urls import reverse
