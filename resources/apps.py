@@ -7,6 +7,10 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Resource library")
 
     def ready(self):
+        from resources import translation  # the outbox handler "resources.translate" registers on import
+
+        translation.register_translated_fields()
+
         # Registers the embedding effect's handler and the save signal that records it (every
         # process that may run an outbox entry must know the handler).
         from resources.discovery import effects  # noqa: F401

@@ -50,6 +50,11 @@ class ResourceForm(forms.Form):
         widget=forms.URLInput(attrs=TEXT),
         error_messages={"invalid": _("Enter a link that starts with https://")},
     )
+    link_captioned = forms.BooleanField(
+        label=_("The linked video has captions"),
+        required=False,
+        help_text=_("Tick only if you have checked that the captions are there and match what is said."),
+    )
     tags = TagChoice(
         label=_("Tags"),
         queryset=Tag.objects.none(),

@@ -145,6 +145,10 @@ class Resource(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Accessibility (resources/checks): what the last check found, shown to those who may edit,
+    # and whether a linked video has captions (a link cannot be inspected).
+    link_captioned = models.BooleanField(_("the linked video has captions"), default=False)
+    accessibility_findings = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("resource")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Membership, Pupil, School, User
+from resources.checks import CAPTION_SUFFIXES, check_resource
 from resources.models import (
     TIERS_BEYOND_SCHOOL,
     ApprovalStatus,
@@ -84,6 +85,9 @@ def upload_check(upload) -> str:
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
+    caption_type = _captions_type(name=upload.name or "", head=head)
+    if caption_type:
+        return caption_type
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise ResourceRefused(
@@ -91,6 +95,27 @@ def upload_check(upload) -> str:
             % {"name": upload.name}
         )
     return kind.mime
+
+
+def _captions_type(*, name: str, head: bytes) -> str | None:
+    """A video's captions file (WebVTT or SubRip) is text, which sniffing cannot tell from anything
+    else: taken by its name when its first line is what those formats start with."""
+    if not name.lower().endswith(CAPTION_SUFFIXES):
+        return None
+    first = head.lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0].strip()
+    if name.lower().endswith(".vtt") and first.startswith(b"WEBVTT"):
+        return "text/vtt"
+    if name.lower().endswith(".srt") and first.isdigit():
+        return "application/x-subrip"
+    return None
+
+
+def accessibility_refresh(*, resource: Resource) -> list[dict]:
+    """Run the accessibility checks again and keep what they found on the resource."""
+    findings = check_resource(resource)
+    Resource.objects.filter(pk=resource.pk).update(accessibility_findings=findings)
+    resource.accessibility_findings = findings
+    return findings
 
 
 def _store_version(*, resource: Resource, user: User, upload, mime: str, change_note: str) -> ResourceVersion:
@@ -128,6 +153,7 @@ def resource_create(
     description: str = "",
     body: str = "",
     link_url: str = "",
+    link_captioned: bool = False,
     licence: str = Licence.CC_BY,
     attribution: str = "",
     tags: list[Tag] | tuple = (),
@@ -146,6 +172,7 @@ def resource_create(
         description=description,
         body=body,
         link_url=link_url,
+        link_captioned=link_captioned,
         licence=licence,
         attribution=attribution or author.display_name,
         author=author,
@@ -157,11 +184,25 @@ def resource_create(
     resource.set_tags(tags)
     if mime:
         _store_version(resource=resource, user=author, upload=upload, mime=mime, change_note=change_note)
+    accessibility_refresh(resource=resource)
     audit.record(actor=author, action="resource.created", target=resource)
     return resource
 
 
-EDITABLE = ("title", "kind", "description", "body", "link_url", "licence", "attribution", "sensitive", "status")
+EDITABLE = (
+    "title",
+    "kind",
+    "description",
+    "body",
+    "link_url",
+    "link_captioned",
+    "licence",
+    "attribution",
+    "sensitive",
+    "status",
+)
+# A change to any of these changes what the accessibility checks see.
+CHECKED = frozenset({"kind", "body", "link_url", "link_captioned"})
 
 
 @transaction.atomic
@@ -184,6 +225,8 @@ def resource_update(*, user: User, resource: Resource, tags=None, **fields) -> R
     resource.save()
     if tags is not None:
         resource.set_tags(tags)
+    if CHECKED & set(fields):
+        accessibility_refresh(resource=resource)
     audit.record(actor=user, action="resource.updated", target=resource, fields=sorted(fields))
     return resource
 
@@ -198,6 +241,7 @@ def version_add(*, user: User, resource: Resource, upload, change_note: str) -> 
     mime = upload_check(upload)
     version = _store_version(resource=resource, user=user, upload=upload, mime=mime, change_note=change_note.strip())
     Resource.objects.filter(pk=resource.pk).update(updated_at=timezone.now())
+    accessibility_refresh(resource=resource)
     audit.record(actor=user, action="resource.version_added", target=resource, version=version.number)
     return version
 
@@ -216,6 +260,7 @@ def resource_copy(*, user: User, resource: Resource, school: School) -> Resource
         description=resource.description,
         body=resource.body,
         link_url=resource.link_url,
+        link_captioned=resource.link_captioned,
         licence=resource.licence,
         attribution=resource.attribution,
         author=user,
@@ -237,6 +282,7 @@ def resource_copy(*, user: User, resource: Resource, school: School) -> Resource
             mime=latest.content_type,
             change_note=_("Copied from %(school)s") % {"school": resource.school.name},
         )
+    accessibility_refresh(resource=copy)
     audit.record(actor=user, action="resource.copied", target=copy, copied_from=resource.pk)
     return copy
 

@@ -18,8 +18,9 @@ from hub.downloads import uploaded_file_response
 from resources import selectors, services
 from resources.discovery import selectors as discovery
 from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
-from resources.models import Partnership, UseKind
+from resources.models import Partnership, UseKind, Visibility
 from resources.policies import access_resource, approvals_visible_to, may_edit
+from resources.translation import translated_for
 
 
 def _editable(request, resource_id):
@@ -76,6 +77,7 @@ def resource_new(request):
                 description=data["description"],
                 body=data["body"],
                 link_url=data["link_url"],
+                link_captioned=data["link_captioned"],
                 licence=data["licence"],
                 attribution=data["attribution"],
                 tags=list(data["tags"]),
@@ -101,6 +103,8 @@ def resource_detail(request, resource_id):
     review_form = ReviewForm(
         initial={"stars": page.my_review.stars, "text": page.my_review.text} if page.my_review else None
     )
+    # A family reads it in their language (machine translated, the original one tap away).
+    translated = None if page.may_edit else translated_for(user=request.user, resource=resource)
     return render(
         request,
         "resources/detail.html",
@@ -108,6 +112,8 @@ def resource_detail(request, resource_id):
             "view": page,
             "resource": resource,
             "review_form": review_form,
+            "translated": translated,
+            "show_original": request.GET.get("original") == "1",
             "similar": discovery.similar_resources(user=request.user, resource=resource, tags=page.tags),
         },
     )
@@ -119,7 +125,17 @@ def resource_edit(request, resource_id):
     resource = _editable(request, resource_id)
     initial = {
         name: getattr(resource, name)
-        for name in ("title", "kind", "description", "body", "link_url", "licence", "attribution", "sensitive")
+        for name in (
+            "title",
+            "kind",
+            "description",
+            "body",
+            "link_url",
+            "link_captioned",
+            "licence",
+            "attribution",
+            "sensitive",
+        )
     }
     initial["tags"] = list(resource.tags.values_list("pk", flat=True))
     form = ResourceForm(request.POST or None, initial=initial, tags=selectors.tags_for(request.user))
@@ -198,6 +214,7 @@ def resource_share(request, resource_id):
     )
     grant_form = GrantForm(schools=schools)
     status = 200
+    confirm_findings = False
     if request.method == "POST" and request.POST.get("action") == "grant":
         grant_form = GrantForm(request.POST, schools=schools)
         if grant_form.is_valid():
@@ -228,7 +245,14 @@ def resource_share(request, resource_id):
         status = 422
     elif request.method == "POST":
         share_form = ShareForm(request.POST)
-        if share_form.is_valid():
+        widening = share_form.is_valid() and (
+            share_form.cleaned_data["visibility"] != Visibility.PRIVATE
+            or share_form.cleaned_data["published_to_families"]
+        )
+        # Open accessibility findings warn before publishing; "Publish anyway" goes ahead.
+        if widening and resource.accessibility_findings and not request.POST.get("publish_anyway"):
+            confirm_findings = True
+        elif share_form.is_valid():
             outcome = services.resource_share(
                 user=request.user,
                 resource=resource,
@@ -240,7 +264,8 @@ def resource_share(request, resource_id):
             else:
                 messages.info(request, _("This resource is sensitive: a school leader will approve sharing it."))
             return redirect("resources:detail", resource_id=resource.pk)
-        status = 422
+        else:
+            status = 422
     grants = resource.grants.select_related("user", "school").order_by("-created_at")
     return render(
         request,
@@ -252,6 +277,7 @@ def resource_share(request, resource_id):
             "form": grant_form if grant_form.errors else share_form,
             "grants": grants,
             "now": timezone.now(),
+            "confirm_findings": confirm_findings,
         },
         status=status,
     )

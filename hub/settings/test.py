@@ -17,8 +17,15 @@ def _redis_url_for_this_worker(url: str, worker: str) -> str:
     return urlunsplit(parts._replace(path=f"/{(database + 1 + number) % 16}"))
 
 
-if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+# Once, in the xdist worker itself: the Celery workers and servers a test starts inherit its
+# environment (PYTEST_XDIST_WORKER included) and must use the Redis they are given as it is.
+if (
+    os.environ.get("REDIS_URL")
+    and os.environ.get("PYTEST_XDIST_WORKER")
+    and not os.environ.get("HOMEROOM_REDIS_PER_WORKER")
+):
     os.environ["REDIS_URL"] = _redis_url_for_this_worker(os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
+    os.environ["HOMEROOM_REDIS_PER_WORKER"] = "1"
 
 from hub.settings.base import *  # noqa: E402, F403
 

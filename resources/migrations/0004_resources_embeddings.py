@@ -7,8 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
+    # After 0005 (the accessibility check, merged to main first): one line of migrations.
     dependencies = [
-        ('resources', '0003_resources_usage'),
+        ('resources', '0005_resources_accessibility'),
     ]
 
     operations = [
