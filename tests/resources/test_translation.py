@@ -59,7 +59,7 @@ def test_a_spanish_speaking_parent_reads_the_strategy_in_spanish_with_the_origin
     body = client.get(page).content.decode()
     assert 'id="machine-translated"' in body
     # The catalogues are translated after merging: the label is in English until then.
-    assert "Machine translated from" in body
+    assert "Traducido automáticamente del" in body  # the label in the parent's own language
     assert 'href="?original=1"' in body
     assert 'lang="es"' in body
     assert "niño" in body
