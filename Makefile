@@ -29,10 +29,11 @@ demo: install
 	  simulator=$$!; trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
 
-# One test process per core (pytest-xdist); TEST_WORKERS=0 runs them all in this process.
+# One test process per core (pytest-xdist); an idle one takes tests queued for a busy one
+# (worksteal: the long browser walks do not pile up on one core). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint:
 	$(BIN)/ruff check .
