@@ -77,6 +77,12 @@ def may_approve(*, user: User, resource: Resource) -> bool:
     return people.has_role(Role.LEADER, user=user, school=resource.school_id)
 
 
+def leads_a_school(user: User) -> bool:
+    """Whether `user` is a school leader anywhere now (the approvals queue is theirs), read from the
+    memberships at each request, not from the menu's facts."""
+    return user.is_authenticated and Membership.objects.filter(user=user, is_active=True, role=Role.LEADER).exists()
+
+
 def may_contribute(*, user: User) -> bool:
     """Staff add resources to the library (families give feedback and reviews)."""
     return bool(people.staff_school_ids(user))

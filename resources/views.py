@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import policies as people
-from accounts.models import Role, School, User
+from accounts.models import School, User
 from hub.downloads import uploaded_file_response
-from resources import selectors, services
+from resources import policies, selectors, services
 from resources.discovery import selectors as discovery
 from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
 from resources.models import Partnership, UseKind, Visibility
@@ -52,7 +52,7 @@ def library(request):
             "listing": listing,
             "kinds": NewResourceForm.base_fields["kind"].choices[1:],
             "filter_query": query.urlencode(),
-            "may_contribute": bool(people.staff_school_ids(request.user)),
+            "may_contribute": policies.may_contribute(user=request.user),
         },
     )
 
@@ -363,7 +363,7 @@ def approvals(request):
         else:
             messages.success(request, _("Decided."))
         return redirect("resources:approvals")
-    if not any(role == Role.LEADER for _school, role in people.navigation_roles(request.user)):
+    if not policies.leads_a_school(request.user):
         raise Http404
     return render(request, "resources/approvals.html", {"queue": selectors.approvals_queue(request.user)})
 
