@@ -8,9 +8,11 @@ page. `close_user_sockets`, `close_session_sockets` and `check_user_sessions` en
 access or session ended (the consumer closes itself with the code given).
 """
 
+import asyncio
 import hashlib
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from asgiref.sync import async_to_sync
@@ -30,10 +32,23 @@ def session_group(session_key: str) -> str:
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
+def _blocking(async_function, *args) -> None:
+    """Run `async_function(*args)` to the end from synchronous code. A thread that already runs an
+    event loop (Playwright's synchronous API drives one in the browser tests' main thread) may
+    not block it, and async_to_sync refuses to: the send then runs on a short-lived thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(async_function)(*args)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(async_to_sync(async_function), *args).result()
+
+
 def _send(group: str, payload: dict) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, payload)
+        _blocking(layer.group_send, group, payload)
 
 
 # Pushes waiting for the end of `pushes_together()` in this thread (None: send at once).
@@ -50,7 +65,7 @@ def _send_all(sends: list[tuple[str, dict]]) -> None:
     if layer is not None and sends:
         # One trip to the event loop for all of them: from a thread without one (a worker), each
         # async_to_sync call costs a new loop and a new Redis connection (about 6 ms of CPU).
-        async_to_sync(_group_sends)(layer, sends)
+        _blocking(_group_sends, layer, sends)
 
 
 @contextmanager

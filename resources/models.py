@@ -19,6 +19,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Pupil, Role, School
+from resources import findings
 
 # The text search configuration of the stored vector and of every query against it.
 SEARCH_CONFIG = "english"
@@ -187,6 +188,11 @@ class Resource(models.Model):
         self.tags.set(tags)
         self.tag_text = " ".join(sorted(tag.name for tag in tags))
         self.save(update_fields=["tag_text"])
+
+    @property
+    def accessibility_findings_worded(self) -> list[dict]:
+        """The stored findings (codes and facts) worded in the reader's language."""
+        return findings.described(self.accessibility_findings)
 
     @property
     def plain_body(self) -> str:

@@ -7,12 +7,12 @@ Pure functions of the resource's text and files: no database writes here (servic
 
 import re
 import zipfile
-from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from django.utils.html import strip_tags
-from django.utils.translation import gettext as _
+
+from resources.findings import TEXT, Finding
 
 # A sentence longer than this is hard to follow for many readers (and for translation).
 LONG_SENTENCE_WORDS = 30
@@ -26,17 +26,6 @@ PDF = "application/pdf"
 # A PDF's text layer is looked for in its first pages only: enough to tell a scan from a document.
 PDF_PAGES_READ = 10
 WORDPROCESSING_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    where: str
-    problem: str
-    fix: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class _Images(HTMLParser):
@@ -67,18 +56,7 @@ def body_images(html: str) -> list[Finding]:
     findings = []
     for number, (src, alt, in_link) in enumerate(parser.images, start=1):
         if alt is None or (not alt.strip() and in_link):
-            name = src.rsplit("/", 1)[-1][:60] or _("image %(number)s") % {"number": number}
-            findings.append(
-                Finding(
-                    code="image_alt",
-                    where=_("Text: picture %(number)s (%(name)s)") % {"number": number, "name": name},
-                    problem=_("This picture has no alternative text, so people using a screen reader miss it."),
-                    fix=_(
-                        'Add alt text saying what the picture shows, e.g. <img alt="A child reading with a parent">, '
-                        'or alt="" if it is only decoration.'
-                    ),
-                )
-            )
+            findings.append(Finding("image_alt", {"number": number, "name": src.rsplit("/", 1)[-1][:60]}))
     return findings
 
 
@@ -102,15 +80,7 @@ def docx_images(data: bytes, *, name: str) -> list[Finding]:
     ]
     if not missing:
         return []
-    return [
-        Finding(
-            code="docx_image_alt",
-            where=_("%(file)s: %(count)s picture(s) (%(names)s)")
-            % {"file": name, "count": len(missing), "names": ", ".join(missing[:5])},
-            problem=_("Pictures in this document have no alternative text."),
-            fix=_("In Word, right-click each picture, choose Edit Alt Text, describe it, then upload a new version."),
-        )
-    ]
+    return [Finding("docx_image_alt", {"file": name, "count": len(missing), "names": ", ".join(missing[:5])})]
 
 
 def pdf_structure(data: bytes, *, name: str) -> list[Finding]:
@@ -130,28 +100,9 @@ def pdf_structure(data: bytes, *, name: str) -> list[Finding]:
         return []
     findings = []
     if not tagged:
-        findings.append(
-            Finding(
-                code="pdf_untagged",
-                where=name,
-                problem=_("This PDF has no tags, so screen readers cannot tell its headings, lists and reading order."),
-                fix=_(
-                    'Export it again with "Create tagged PDF" (Word: Save as PDF, Options, '
-                    '"Document structure tags for accessibility"), then upload a new version.'
-                ),
-            )
-        )
+        findings.append(Finding("pdf_untagged", {"file": name}))
     if not text.strip():
-        findings.append(
-            Finding(
-                code="pdf_no_text",
-                where=name,
-                problem=_(
-                    "This PDF has no text layer: it is a picture of pages, which cannot be read aloud or searched."
-                ),
-                fix=_("Upload the original document, or run text recognition (OCR) on the scan and upload that."),
-            )
-        )
+        findings.append(Finding("pdf_no_text", {"file": name}))
     return findings
 
 
@@ -165,11 +116,8 @@ def long_sentences(text: str, *, where: str) -> list[Finding]:
         if len(words) > LONG_SENTENCE_WORDS:
             findings.append(
                 Finding(
-                    code="long_sentence",
-                    where=where,
-                    problem=_('A sentence of %(count)s words: "%(start)s…"')
-                    % {"count": len(words), "start": " ".join(words[:8])},
-                    fix=_("Split it into sentences of under %(limit)s words.") % {"limit": LONG_SENTENCE_WORDS},
+                    "long_sentence",
+                    {"where": where, "count": len(words), "start": " ".join(words[:8]), "limit": LONG_SENTENCE_WORDS},
                 )
             )
     return findings
@@ -184,31 +132,13 @@ def reading_age(text: str, *, where: str) -> list[Finding]:
     age = round(textstat.flesch_kincaid_grade(text) + 5)
     if age <= READING_AGE_LIMIT:
         return []
-    return [
-        Finding(
-            code="reading_age",
-            where=where,
-            problem=_("Reading age about %(age)s: many parents and pupils will find it hard.") % {"age": age},
-            fix=_("Use shorter sentences and everyday words to bring it to %(limit)s or under.")
-            % {"limit": READING_AGE_LIMIT},
-        )
-    ]
+    return [Finding("reading_age", {"where": where, "age": age, "limit": READING_AGE_LIMIT})]
 
 
 def video_captions(*, is_video: bool, file_names: list[str], link_captioned: bool) -> list[Finding]:
     if not is_video or link_captioned or any(n.lower().endswith(CAPTION_SUFFIXES) for n in file_names):
         return []
-    return [
-        Finding(
-            code="video_captions",
-            where=_("Video"),
-            problem=_("This video has no captions, so people who are deaf or hard of hearing miss what is said."),
-            fix=_(
-                "Upload a captions file (.vtt or .srt) as a new version, or tick "
-                '"The linked video has captions" if the link has them.'
-            ),
-        )
-    ]
+    return [Finding("video_captions", {})]
 
 
 def check_resource(resource) -> list[dict]:
@@ -218,8 +148,8 @@ def check_resource(resource) -> list[dict]:
     text = strip_tags(resource.body or "")
     findings = [
         *body_images(resource.body),
-        *long_sentences(text, where=_("Text")),
-        *reading_age(text, where=_("Text")),
+        *long_sentences(text, where=TEXT),
+        *reading_age(text, where=TEXT),
     ]
     versions = list(resource.versions.order_by("-number"))
     latest = versions[0] if versions else None

@@ -6,6 +6,7 @@ on every page."""
 import pytest
 from playwright.sync_api import expect
 
+from resources.discovery import embeddings
 from resources.models import Outcome, Resource, StrategyFeedback
 from tests.browser.axe import assert_accessible
 from tests.resources.world import build_world
@@ -19,6 +20,11 @@ def world(transactional_db):
     w = build_world()
     w.parent.preferred_language = "es"
     w.parent.save(update_fields=["preferred_language"])
+    # Celery runs eagerly here, so saving a resource computes its vector inside the request: load
+    # the model now, or its first load (torch and the weights, 15 s or more on a busy machine)
+    # lands in the click that saves the strategy and outlasts the wait for the next page.
+    if embeddings.available():
+        embeddings.model()
     return w
 
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 from pypdf import PdfWriter
 
 from resources import checks, services
-from resources.models import Kind, Resource, Visibility
+from resources.models import Kind, Resource, Status, Visibility
+from tests.conftest import force_verified_login
 from tests.resources.world import build_world
 
 LONG = " ".join(["word"] * 35) + "."
@@ -207,3 +208,27 @@ def test_the_author_sees_the_findings_and_publishing_asks_to_confirm(client, wor
     client.force_login(world.maths_colleague)
     body = client.get(reverse("resources:detail", args=[resource.pk])).content.decode()
     assert "accessibility-findings" not in body
+
+
+@pytest.mark.django_db
+def test_findings_are_worded_in_each_readers_language_not_the_savers(client, world):
+    """The author saves in English and shares it with the school; the school leader, who reads
+    Welsh and may edit it, sees the same finding in Welsh (stored as codes and facts, worded when
+    shown)."""
+    resource = services.resource_create(
+        author=world.author,
+        school=world.home,
+        title="Counting at the shops",
+        kind=Kind.HOME_STRATEGY,
+        body='<p>Count the apples.</p><img src="/m/apples.png">',
+    )
+    stored = Resource.objects.get(pk=resource.pk).accessibility_findings
+    assert stored == [{"code": "image_alt", "params": {"number": 1, "name": "apples.png"}}]
+    Resource.objects.filter(pk=resource.pk).update(visibility=Visibility.SCHOOL, status=Status.PUBLISHED)
+    world.leader.preferred_language = "cy"
+    world.leader.save(update_fields=["preferred_language"])
+    force_verified_login(client, world.leader)  # leaders enrol a second factor
+    body = client.get(reverse("resources:detail", args=[resource.pk])).content.decode()
+    assert "Does dim testun amgen gan y llun hwn" in body
+    assert "apples.png" in body
+    assert "no alternative text" not in body
