@@ -15,6 +15,7 @@ from resources.models import (
     Review,
     ShareApproval,
     StrategyFeedback,
+    StrategySuggestion,
     Tag,
 )
 
@@ -49,7 +50,7 @@ class PartnershipAdmin(SchoolScopedAdmin):
 @admin.register(Resource)
 class ResourceAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     list_display = ["title", "kind", "school", "author", "visibility", "status", "published_to_families", "updated_at"]
-    list_filter = ["kind", "visibility", "status", "published_to_families", "sensitive"]
+    list_filter = ["kind", "visibility", "status", "published_to_families", "sensitive", "from_family"]
     search_fields = ["title", "description"]
     list_select_related = ["school", "author"]
     date_hierarchy = "updated_at"
@@ -100,3 +101,12 @@ class ResourceUseAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     list_display = ["resource", "school", "kind", "day", "count"]
     list_filter = ["kind"]
     list_select_related = ["resource", "school"]
+
+
+@admin.register(StrategySuggestion)
+class StrategySuggestionAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    school_path = "resource__school"
+    list_display = ["resource", "show_name", "decided_by", "decided_at"]
+    list_select_related = ["resource", "decided_by"]
+    # The reason is for the family; the decision itself is in the audit log.
+    exclude = ["decline_reason"]

@@ -11,9 +11,18 @@ class ResourcesConfig(AppConfig):
 
         translation.register_translated_fields()
 
-        # Registers the embedding effect's handler and the save signal that records it (every
-        # process that may run an outbox entry must know the handler).
+        # Registers the embedding effect's handler and the save signal that records it, and the
+        # notices' handlers (every process that may run an outbox entry must know the handler);
+        # then what a notice may be about.
+        from resources import notices
         from resources.discovery import effects  # noqa: F401
+
+        notices.register_targets()
+
+    def notification_kinds(self) -> list:
+        from resources import notices
+
+        return notices.notification_kinds()
 
     def navigation_links(self, user) -> list[tuple[str, str]]:
         """ "Resource library" for staff and for guardians: the menu's one question per request."""
@@ -27,6 +36,8 @@ class ResourcesConfig(AppConfig):
             links.append((_("Resource library"), reverse("resources:library")))
         if any(role == "leader" for _school, role in roles):
             links.append((_("Sharing to approve"), reverse("resources:approvals")))
+        if any(role in {"sendco", "leader"} for _school, role in roles):
+            links.append((_("Suggestions from parents"), reverse("resources:suggestions")))
         return links
 
     def seed_demo(self, stdout=None):

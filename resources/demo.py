@@ -5,6 +5,8 @@ published to families, and families have said how they went ("helped 1 of 2 fami
 teachers share worksheets and lesson plans with the school, a partner (Urban Home School) and the
 whole community, and review each other's. One sensitive behaviour plan waits for the head's
 approval. Urban Home School's tutor shares CBC resources for Grade 4 to 8 with its family.
+A Riverside parent has suggested a home strategy of their own, waiting for the SENDCO or the
+head to publish it to the other families (or decline it, saying why).
 
 Safe to run again: resources are found by (school, title), feedback by (strategy, family),
 reviews by (resource, person), so a second run adds no row.
@@ -24,6 +26,7 @@ from resources.models import (
     ShareApproval,
     Status,
     StrategyFeedback,
+    StrategySuggestion,
     Tag,
     TagKind,
     Visibility,
@@ -321,6 +324,15 @@ RESOURCES = [
     ),
 ]
 
+# A Riverside parent's suggestion, waiting for moderation: (family email, title, body, needs).
+SUGGESTION = (
+    "parent@riverside.example",
+    "Counting the stairs on the way to bed",
+    "<p>We count the stairs together on the way up, in English and then in Spanish. "
+    "By the top step the day is over and bedtime feels calmer.</p>",
+    [(N, "Anxiety"), (N, "English as an additional language")],
+)
+
 # (strategy title, family email, duration, outcome, comment)
 FEEDBACK = [
     ("Paired reading at bedtime", "parent@riverside.example", "month", "a_lot", "Amelia asks for it now."),
@@ -398,3 +410,23 @@ def seed(stdout=None) -> None:
             Resource.objects.filter(pk=resource.pk).update(
                 rating_average=summary["average"], rating_count=summary["count"]
             )
+    _seed_suggestion(school=schools[RIVERSIDE], people=people)
+
+
+def _seed_suggestion(*, school: School, people: dict) -> None:
+    email, title, body, needs = SUGGESTION
+    family = people.get(email)
+    if family is None or Resource.objects.filter(school=school, title=title).exists():
+        return
+    resource = Resource.objects.create(
+        school=school,
+        author=family,
+        title=title,
+        kind=STRATEGY,
+        body=body,
+        visibility=Visibility.PRIVATE,
+        status=Status.MODERATION,
+        from_family=True,
+    )
+    resource.set_tags(_tags(needs))
+    StrategySuggestion.objects.create(resource=resource, show_name=False)

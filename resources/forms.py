@@ -217,3 +217,83 @@ class FeedbackForm(forms.Form):
     def __init__(self, *args, children, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pupil"].queryset = children
+
+
+class SuggestionForm(forms.Form):
+    """A family's home strategy for the school to check."""
+
+    school = forms.ModelChoiceField(
+        label=_("Which school is it for?"),
+        queryset=None,
+        widget=forms.Select(attrs=SELECT),
+        error_messages={"required": _("Choose the school."), "invalid_choice": _("Choose the school.")},
+    )
+    title = forms.CharField(
+        label=_("Give it a short name"),
+        max_length=200,
+        help_text=_("For example: Counting stairs on the way to bed."),
+        widget=forms.TextInput(attrs=TEXT),
+        error_messages={"required": _("Give your strategy a short name.")},
+    )
+    body = forms.CharField(
+        label=_("What to do"),
+        max_length=20000,
+        help_text=_("Say what you do, when, and what helps. Paragraphs, lists and links are kept."),
+        widget=forms.Textarea(attrs=AREA),
+        error_messages={"required": _("Say what to do.")},
+    )
+    needs = forms.ModelMultipleChoiceField(
+        label=_("What does it help with? (optional)"),
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes__input"}),
+        error_messages={"invalid_choice": _("Choose from the list.")},
+    )
+    link_url = forms.URLField(
+        label=_("Link to a video or recording (optional)"),
+        required=False,
+        help_text=_("A video or audio elsewhere, starting https://"),
+        assume_scheme="https",
+        widget=forms.URLInput(attrs=TEXT),
+        error_messages={"invalid": _("Enter a link that starts with https://")},
+    )
+    show_name = forms.BooleanField(
+        label=_("Show my name with it"),
+        required=False,
+        help_text=_("Otherwise other families see it as from “a parent at” the school."),
+    )
+
+    def __init__(self, *args, schools, needs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["needs"].queryset = needs
+        if schools.count() == 1:
+            self.fields["school"].initial = schools.first().pk
+            self.fields["school"].widget = forms.HiddenInput()
+
+
+class DecisionForm(forms.Form):
+    """A moderator's decision on a family's suggestion."""
+
+    decision = forms.ChoiceField(
+        label=_("Publish it to the school's families?"),
+        choices=[("approve", _("Yes, publish it")), ("decline", _("No, decline it"))],
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+        error_messages={
+            "required": _("Choose whether to publish it."),
+            "invalid_choice": _("Choose whether to publish it."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("If you decline it, why?"),
+        required=False,
+        max_length=2000,
+        help_text=_("The parent reads this, and nobody else."),
+        widget=forms.Textarea(attrs={**AREA, "rows": 4}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why it cannot be published: the parent reads it."))
+        return data

@@ -16,6 +16,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Pupil, Role, School
@@ -61,6 +62,10 @@ class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Waiting for approval")
     PUBLISHED = "published", _("Published")
+    # A home strategy a family suggested: seen by its author and the school's moderators only,
+    # until a moderator approves it (published to the school's families) or declines it.
+    MODERATION = "moderation", _("Waiting for moderation")
+    DECLINED = "declined", _("Declined")
 
 
 class TagKind(models.TextChoices):
@@ -150,6 +155,9 @@ class Resource(models.Model):
     # and whether a linked video has captions (a link cannot be inspected).
     link_captioned = models.BooleanField(_("the linked video has captions"), default=False)
     accessibility_findings = models.JSONField(default=list, blank=True, editable=False)
+    # Suggested by a family (a guardian is its author): moderated before anyone else sees it,
+    # credited to "a parent at <school>" unless they asked for their name, never edited by them.
+    from_family = models.BooleanField(_("suggested by a family"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("resource")
@@ -159,6 +167,12 @@ class Resource(models.Model):
             models.Index(fields=["school", "visibility", "status"], name="resources_school_tier"),
             models.Index(fields=["-updated_at", "-id"], name="resources_recent"),
             models.Index(fields=["-rating_average", "-id"], name="resources_rating"),
+            # The moderators' queue: a school's suggestions waiting, oldest first.
+            models.Index(
+                fields=["school", "created_at", "id"],
+                condition=Q(status="moderation"),
+                name="resources_moderation_queue",
+            ),
         ]
 
     def __str__(self):
@@ -201,6 +215,16 @@ class Resource(models.Model):
     @property
     def is_strategy(self) -> bool:
         return self.kind == Kind.HOME_STRATEGY
+
+    @property
+    def credit(self) -> str:
+        """Whom the page credits: the attribution given; for a family's suggestion without one,
+        "a parent at <school>" (in the reader's language), never the family's name unasked."""
+        if self.attribution:
+            return self.attribution
+        if self.from_family:
+            return gettext("A parent at %(school)s") % {"school": self.school.name}
+        return self.author.display_name
 
 
 def version_path(instance, filename) -> str:
@@ -294,6 +318,27 @@ class ShareApproval(models.Model):
 
     def __str__(self):
         return f"{self.resource} → {self.get_visibility_display()} ({self.get_status_display()})"
+
+
+class StrategySuggestion(models.Model):
+    """What moderating a family's suggested home strategy needs beside the resource itself:
+    whether the family asked to be named, and the decision (who, when, and the reason for
+    declining, which only the family sees). The resource's status says where it stands."""
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, primary_key=True, related_name="suggestion")
+    show_name = models.BooleanField(_("show my name"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(_("why it was not published"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("suggested home strategy")
+        verbose_name_plural = _("suggested home strategies")
+
+    def __str__(self):
+        return str(self.resource)
 
 
 class Duration(models.TextChoices):

@@ -11,6 +11,10 @@ A resource is seen by
   from their children's schools at a tier of the school or wider, or public.
 A sensitive resource never reaches beyond its school's tiers without a leader's approval: the
 sharing service refuses to set such a tier until a leader approves (see services.resource_share).
+
+A home strategy a family suggests waits for moderation: until a moderator of its school (its
+SENDCOs and school leaders) approves it, only its author and those moderators see it; once
+declined, only its author (who reads why).
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -18,10 +22,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import policies as people
-from accounts.models import Membership, Role, User
+from accounts.models import Guardianship, Membership, Role, School, User
 from resources.models import TIERS_BEYOND_SCHOOL, Partnership, Resource, ResourceGrant, Status, Visibility
 
 FAMILY_TIERS = (Visibility.SCHOOL, Visibility.PARTNERS, Visibility.COMMUNITY, Visibility.PUBLIC)
+# Who decides on the home strategies families suggest at their school.
+MODERATOR_ROLES = (Role.SENDCO, Role.LEADER)
 
 
 def grants_in_force(user: User) -> QuerySet[ResourceGrant]:
@@ -53,8 +59,10 @@ def resources_visible_to(user: User) -> QuerySet[Resource]:
         Q(visibility__in=FAMILY_TIERS, school_id__in=family_schools) | Q(visibility=Visibility.PUBLIC)
     )
     granted = grants_in_force(user).values("resource_id")
+    moderated = memberships.filter(role__in=MODERATOR_ROLES).values("school_id")
+    waiting = Q(status=Status.MODERATION, school_id__in=moderated)
     return Resource.objects.filter(deleted_at__isnull=True).filter(
-        Q(author=user) | Q(pk__in=granted) | published & (staff | family)
+        Q(author=user) | Q(pk__in=granted) | published & (staff | family) | waiting
     )
 
 
@@ -68,8 +76,15 @@ def access_resource(*, user: User, resource_id, for_update: bool = False) -> Res
 
 
 def may_edit(*, user: User, resource: Resource) -> bool:
-    """The author, or a school leader of the resource's school."""
-    return resource.author_id == user.pk or people.has_role(Role.LEADER, user=user, school=resource.school_id)
+    """The author, or a school leader of the resource's school. A family's suggestion is never
+    edited, shared or deleted while it waits or once declined (a moderator decides it, which is
+    the only way it is published); once published, its school's leaders look after it, not the
+    family."""
+    if resource.status in (Status.MODERATION, Status.DECLINED):
+        return False
+    if resource.author_id == user.pk and not resource.from_family:
+        return True
+    return people.has_role(Role.LEADER, user=user, school=resource.school_id)
 
 
 def may_approve(*, user: User, resource: Resource) -> bool:
@@ -104,3 +119,64 @@ def approvals_visible_to(user: User):
 
     led = Membership.objects.filter(user=user, is_active=True, role=Role.LEADER).values("school_id")
     return ShareApproval.objects.filter(resource__school_id__in=led, resource__deleted_at__isnull=True)
+
+
+# Families' suggestions --------------------------------------------------------------------------
+
+
+def suggestion_schools(user: User) -> QuerySet[School]:
+    """The schools where `user` may suggest a home strategy: those of their own children (an active
+    guardianship with viewing rights, a pupil who has not left)."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    links = people.viewing_guardianships().filter(
+        guardian=user, status=Guardianship.Status.ACTIVE, pupil__left_at__isnull=True
+    )
+    return School.objects.filter(pk__in=links.values("pupil__school_id")).order_by("name")
+
+
+def may_suggest(*, user: User) -> bool:
+    return suggestion_schools(user).exists()
+
+
+def moderated_school_ids(user: User) -> QuerySet:
+    """The schools whose families' suggestions `user` decides on now (SENDCO or school leader)."""
+    return Membership.objects.filter(user=user, is_active=True, role__in=MODERATOR_ROLES).values("school_id")
+
+
+def may_moderate(*, user: User, resource: Resource) -> bool:
+    """Read from the memberships at the moment of asking: a moderator who lost the role cannot decide."""
+    return people.has_role(*MODERATOR_ROLES, user=user, school=resource.school_id)
+
+
+def moderates_a_school(user: User) -> bool:
+    return user.is_authenticated and moderated_school_ids(user).exists()
+
+
+def suggestions_visible_to(user: User) -> QuerySet[Resource]:
+    """The families' suggestions at the schools `user` moderates, whatever their status (a second
+    decision on one already decided says so rather than 404)."""
+    if not user.is_authenticated:
+        return Resource.objects.none()
+    return Resource.objects.filter(from_family=True, deleted_at__isnull=True, school_id__in=moderated_school_ids(user))
+
+
+def access_suggestion(*, user: User, resource_id, for_update: bool = False) -> Resource:
+    """A family's suggestion `user` moderates; otherwise Http404, whatever the reason."""
+    try:
+        resource = suggestions_visible_to(user).select_related("school", "author", "suggestion").get(pk=resource_id)
+    except (Resource.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return people.locked(resource, "school", "author", "suggestion") if for_update else resource
+
+
+def share_requests_notified_to(user: User):
+    """The sharing requests a notification may be about for `user`: those they decide (a leader of
+    the resource's school), and those they asked for or whose resource they wrote, while they
+    still see the resource."""
+    from resources.models import ShareApproval
+
+    asked = (Q(requested_by=user) | Q(resource__author=user)) & Q(resource__in=resources_visible_to(user).values("pk"))
+    return ShareApproval.objects.filter(
+        Q(pk__in=approvals_visible_to(user).values("pk")) | asked, resource__deleted_at__isnull=True
+    )

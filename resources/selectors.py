@@ -21,12 +21,21 @@ from resources.models import (
     ResourceVersion,
     Review,
     ShareApproval,
+    Status,
     StrategyFeedback,
+    StrategySuggestion,
     Tag,
     TagKind,
     UseKind,
 )
-from resources.policies import approvals_visible_to, may_edit, may_give_feedback, resources_visible_to
+from resources.policies import (
+    approvals_visible_to,
+    may_edit,
+    may_give_feedback,
+    may_moderate,
+    resources_visible_to,
+    suggestions_visible_to,
+)
 
 PAGE_SIZE = 20
 SORTS = ("relevance", "rating", "recent")
@@ -143,6 +152,14 @@ class ResourcePage:
     may_copy: bool
     # For its author (and leaders who may edit it): views and downloads by school, most first.
     uses: list[dict] = field(default_factory=list)
+    # A family's suggestion, for its author (the reason it was declined) and its moderators.
+    suggestion: StrategySuggestion | None = None
+    may_moderate: bool = False
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Still a family's suggestion waiting or declined: no reviews, copies or feedback yet."""
+        return self.resource.status in (Status.MODERATION, Status.DECLINED)
 
 
 def resource_page(*, user: User, resource: Resource) -> ResourcePage:
@@ -172,6 +189,12 @@ def resource_page(*, user: User, resource: Resource) -> ResourcePage:
             my_feedback = StrategyFeedback.objects.filter(resource=resource, family=user).first()
     editable = may_edit(user=user, resource=resource)
     pending = resource.approvals.filter(status="pending").first() if editable else None
+    suggestion = None
+    moderating = False
+    if resource.from_family and resource.status in (Status.MODERATION, Status.DECLINED):
+        moderating = resource.status == Status.MODERATION and may_moderate(user=user, resource=resource)
+        if moderating or resource.author_id == user.pk:
+            suggestion = StrategySuggestion.objects.filter(resource=resource).first()
     return ResourcePage(
         resource=resource,
         tags=list(resource.tags.order_by("kind", "name")),
@@ -185,8 +208,10 @@ def resource_page(*, user: User, resource: Resource) -> ResourcePage:
         may_edit=editable,
         may_give_feedback=feedback_allowed,
         pending_approval=pending,
-        may_copy=bool(people.staff_school_ids(user)),
+        may_copy=bool(people.staff_school_ids(user)) and resource.status not in (Status.MODERATION, Status.DECLINED),
         uses=uses_by_school(resource) if editable else [],
+        suggestion=suggestion,
+        may_moderate=moderating,
     )
 
 
@@ -219,3 +244,20 @@ def approvals_queue(user: User) -> list[ShareApproval]:
 
 def staff_schools(user: User) -> QuerySet[School]:
     return School.objects.filter(pk__in=people.staff_school_ids(user)).order_by("name")
+
+
+def suggestions_waiting(user: User) -> QuerySet[Resource]:
+    """The families' suggestions waiting at the schools `user` moderates, oldest first."""
+    return suggestions_visible_to(user).filter(status=Status.MODERATION).order_by("created_at", "pk")
+
+
+def suggestions_queue(user: User) -> list[Resource]:
+    """The moderators' queue page: each waiting suggestion with its school, family, choice of
+    credit and needs, in two queries whatever its length."""
+    return list(suggestions_waiting(user).select_related("school", "author", "suggestion").prefetch_related("tags"))
+
+
+def need_tags_for(user: User) -> QuerySet[Tag]:
+    """The needs a family may tie a suggestion to: the need tags on what they already see (a tag
+    another school made may name it, so only those that reach them)."""
+    return tags_for(user).filter(kind=TagKind.NEED)

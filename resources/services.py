@@ -16,10 +16,13 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts import policies as people
 from accounts.models import Membership, Pupil, School, User
+from hub import outbox
+from resources import notices
 from resources.checks import CAPTION_SUFFIXES, check_resource
 from resources.models import (
     TIERS_BEYOND_SCHOOL,
     ApprovalStatus,
+    Kind,
     Licence,
     Resource,
     ResourceGrant,
@@ -29,10 +32,12 @@ from resources.models import (
     ShareApproval,
     Status,
     StrategyFeedback,
+    StrategySuggestion,
     Tag,
+    TagKind,
     Visibility,
 )
-from resources.policies import may_approve, may_edit, may_give_feedback
+from resources.policies import may_approve, may_edit, may_give_feedback, may_moderate, suggestion_schools
 
 # What a resource file may be, sniffed from its first bytes (never the name or the browser's claim).
 ALLOWED_TYPES = frozenset(
@@ -252,6 +257,8 @@ def resource_copy(*, user: User, resource: Resource, school: School) -> Resource
     Refused when the licence keeps all rights and the copy would leave the author's school."""
     if not people.is_staff_at(user=user, school=school):
         raise PermissionDenied
+    if resource.status in (Status.MODERATION, Status.DECLINED):
+        raise ResourceRefused(_("A family's suggestion can be copied once the school has published it."))
     if resource.licence == Licence.ALL_RIGHTS_RESERVED and school.pk != resource.school_id:
         raise ResourceRefused(_("Its licence keeps all rights: ask its author's school before copying it."))
     copy = Resource.objects.create(
@@ -262,7 +269,8 @@ def resource_copy(*, user: User, resource: Resource, school: School) -> Resource
         link_url=resource.link_url,
         link_captioned=resource.link_captioned,
         licence=resource.licence,
-        attribution=resource.attribution,
+        # A family's strategy keeps its credit ("a parent at <school>"), not the copier's name.
+        attribution=resource.credit if resource.from_family else resource.attribution,
         author=user,
         school=school,
         department=_department_of(user=user, school=school),
@@ -308,6 +316,8 @@ def resource_share(*, user: User, resource: Resource, visibility: str, published
         approval = resource.approvals.filter(status=ApprovalStatus.PENDING).first()
         if approval is None:
             approval = ShareApproval.objects.create(resource=resource, visibility=visibility, requested_by=user)
+            # The school's leaders are told (who they are is decided when the notice goes).
+            outbox.record(notices.SHARE_REQUESTED, target=approval)
         else:
             approval.visibility = visibility
             approval.save(update_fields=["visibility"])
@@ -349,6 +359,7 @@ def approval_decide(*, user: User, approval: ShareApproval, approve: bool) -> Sh
         target=resource,
         visibility=approval.visibility,
     )
+    outbox.record(notices.SHARE_DECIDED, target=approval)
     return approval
 
 
@@ -428,6 +439,8 @@ def review_save(*, user: User, resource: Resource, stars: int, text: str = "") -
     is kept beside it so the library sorts by rating without a join."""
     if resource.author_id == user.pk:
         raise ResourceRefused(_("You cannot review your own resource."))
+    if resource.status in (Status.MODERATION, Status.DECLINED):
+        raise ResourceRefused(_("A family's suggestion can be reviewed once the school has published it."))
     if not 1 <= int(stars) <= 5:
         raise ResourceRefused(_("Choose from 1 to 5 stars."))
     review, _created = Review.objects.update_or_create(
@@ -459,3 +472,93 @@ def feedback_save(
         },
     )
     return feedback
+
+
+# Families' suggestions --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def strategy_suggest(
+    *,
+    guardian: User,
+    school: School,
+    title: str,
+    body: str,
+    needs: list[Tag] | tuple = (),
+    link_url: str = "",
+    show_name: bool = False,
+) -> Resource:
+    """A home strategy a family suggests at `school` (one of their own children's): it waits for
+    moderation, seen only by them and the school's moderators, who are told. PermissionDenied
+    for any other school; ResourceRefused for a tag that is not a need."""
+    if not suggestion_schools(guardian).filter(pk=school.pk).exists():
+        raise PermissionDenied
+    needs = list(needs)
+    if any(tag.kind != TagKind.NEED for tag in needs):
+        raise ResourceRefused(_("Choose the needs it helps with."))
+    resource = Resource.objects.create(
+        title=title,
+        kind=Kind.HOME_STRATEGY,
+        body=body,
+        link_url=link_url,
+        author=guardian,
+        school=school,
+        # Nobody beyond the author and the moderators until approved, whatever else goes wrong.
+        visibility=Visibility.PRIVATE,
+        published_to_families=False,
+        status=Status.MODERATION,
+        from_family=True,
+    )
+    resource.set_tags(needs)
+    StrategySuggestion.objects.create(resource=resource, show_name=show_name)
+    accessibility_refresh(resource=resource)
+    audit.record(actor=guardian, action="resource.suggested", target=resource)
+    outbox.record(notices.SUGGESTION_WAITING, target=resource)
+    return resource
+
+
+@dataclass
+class Decision:
+    resource: Resource
+    # False when it had been decided already: nothing changed, nobody is told again.
+    changed: bool
+
+
+@transaction.atomic
+def suggestion_decide(*, moderator: User, resource: Resource, approve: bool, reason: str = "") -> Decision:
+    """A moderator of the suggestion's school (from the memberships now: PermissionDenied for one
+    who lost the role) approves it, publishing it to the school's families credited to "a parent
+    at <school>" (or the family's name, if they asked), or declines it with a reason the family
+    reads. Deciding one already decided changes nothing. Audited; the family is told."""
+    if not may_moderate(user=moderator, resource=resource):
+        raise PermissionDenied
+    resource = people.locked(resource, "school", "author")
+    if not resource.from_family:
+        raise PermissionDenied
+    if resource.status != Status.MODERATION:
+        return Decision(resource=resource, changed=False)
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ResourceRefused(_("Say why it cannot be published: the parent reads it."))
+    suggestion, _created = StrategySuggestion.objects.select_for_update().get_or_create(resource=resource)
+    now = timezone.now()
+    if approve:
+        resource.status = Status.PUBLISHED
+        resource.visibility = Visibility.SCHOOL
+        resource.published_to_families = True
+        resource.attribution = resource.author.display_name if suggestion.show_name else ""
+    else:
+        resource.status = Status.DECLINED
+    resource.updated_at = now
+    resource.save(update_fields=["status", "visibility", "published_to_families", "attribution", "updated_at"])
+    suggestion.decided_by = moderator
+    suggestion.decided_at = now
+    suggestion.decline_reason = "" if approve else reason
+    suggestion.save(update_fields=["decided_by", "decided_at", "decline_reason"])
+    audit.record(
+        actor=moderator,
+        action="resource.suggestion_approved" if approve else "resource.suggestion_declined",
+        target=resource,
+    )
+    outbox.record(notices.SUGGESTION_DECIDED, target=resource)
+    return Decision(resource=resource, changed=True)

@@ -17,7 +17,17 @@ from accounts.models import School, User
 from hub.downloads import uploaded_file_response
 from resources import policies, selectors, services
 from resources.discovery import selectors as discovery
-from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
+from resources.forms import (
+    DecisionForm,
+    FeedbackForm,
+    GrantForm,
+    NewResourceForm,
+    ResourceForm,
+    ReviewForm,
+    ShareForm,
+    SuggestionForm,
+    VersionForm,
+)
 from resources.models import Partnership, UseKind, Visibility
 from resources.policies import access_resource, approvals_visible_to, may_edit
 from resources.translation import translated_for
@@ -53,6 +63,9 @@ def library(request):
             "kinds": NewResourceForm.base_fields["kind"].choices[1:],
             "filter_query": query.urlencode(),
             "may_contribute": policies.may_contribute(user=request.user),
+            "may_suggest": policies.may_suggest(user=request.user),
+            "moderates": policies.moderates_a_school(request.user),
+            "suggestions_waiting": selectors.suggestions_waiting(request.user).count(),
         },
     )
 
@@ -391,3 +404,82 @@ def coverage(request):
     school = school or schools[0]
     coverage_map = discovery.coverage_map(user=request.user, school=school, subject_id=request.GET.get("subject"))
     return render(request, "resources/coverage.html", {"map": coverage_map, "schools": schools})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def strategy_suggest(request):
+    """A family suggests a home strategy to their child's school, which checks it before other
+    families see it."""
+    schools = policies.suggestion_schools(request.user)
+    if not schools.exists():
+        raise Http404
+    form = SuggestionForm(request.POST or None, schools=schools, needs=selectors.need_tags_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resource = services.strategy_suggest(
+                guardian=request.user,
+                school=data["school"],
+                title=data["title"],
+                body=data["body"],
+                needs=list(data["needs"]),
+                link_url=data["link_url"],
+                show_name=data["show_name"],
+            )
+        except services.ResourceRefused as refusal:
+            form.add_error("needs", refusal.message)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(
+                request, _("Thank you. The school checks it before other families see it, and tells you when it has.")
+            )
+            return redirect("resources:detail", resource_id=resource.pk)
+    status = 422 if form.errors else 200
+    return render(request, "resources/suggest.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def suggestions(request):
+    """The moderators' queue: home strategies families suggested at the schools they moderate."""
+    if not policies.moderates_a_school(request.user):
+        raise Http404
+    return render(request, "resources/suggestions.html", {"queue": selectors.suggestions_queue(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestion(request, resource_id):
+    """One family's suggestion, and a moderator's decision on it (approve, or decline with a
+    reason the family reads). Anyone but its school's moderators gets 404."""
+    resource = policies.access_suggestion(user=request.user, resource_id=resource_id)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.suggestion_decide(
+                moderator=request.user,
+                resource=resource,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except PermissionDenied:  # lost the role between the page and the decision
+            raise Http404 from None
+        except services.ResourceRefused as refusal:
+            form.add_error("reason", refusal.message)
+        else:
+            if not decision.changed:
+                messages.info(request, _("This suggestion had already been decided."))
+            elif decision.resource.status == "published":
+                messages.success(request, _("Published to the school's families. The parent is told."))
+            else:
+                messages.success(request, _("Declined. The parent is told why."))
+            return redirect("resources:suggestions")
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "resources/suggestion.html",
+        {"form": form, "resource": resource, "tags": list(resource.tags.order_by("name"))},
+        status=status,
+    )

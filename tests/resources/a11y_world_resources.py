@@ -1,6 +1,7 @@
 """The library's pages in the every-page accessibility walk (tests/browser/test_every_page_accessible.py):
 the teacher's home strategy, published to the school's families with a file, a review and a
-family's feedback, and a sensitive resource waiting in the leader's queue."""
+family's feedback, a sensitive resource waiting in the leader's queue, and a home strategy the
+parent suggested, waiting for the SENDCO's or the leader's decision."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -30,5 +31,12 @@ def candidates(world) -> dict:
     services.resource_share(
         user=world.teacher, resource=sensitive, visibility=Visibility.COMMUNITY, published_to_families=False
     )
+    suggestion = services.strategy_suggest(
+        guardian=world.parent,
+        school=world.school,
+        title="Counting the stairs to bed",
+        body="<p>We count the stairs together on the way up.</p>",
+        link_url="https://video.example/stairs",
+    )
     version = strategy.versions.get()
-    return {"resource_id": [strategy.pk, sensitive.pk], "version_id": [version.pk]}
+    return {"resource_id": [strategy.pk, sensitive.pk, suggestion.pk], "version_id": [version.pk]}

@@ -1,10 +1,11 @@
 """Library rows nobody at the first school (or in the first family) may see, for the resolver walk
 (tests/test_authorization.py): the far school's resource for its own staff (published to its
-families too, tagged with a marker) with a file, and a private draft of the far teacher's."""
+families too, tagged with a marker) with a file, a private draft of the far teacher's, and a home
+strategy the far family suggested, waiting for their school's moderators."""
 
 from django.core.files.base import ContentFile
 
-from resources.models import Kind, Resource, ResourceVersion, Status, Tag, TagKind, Visibility
+from resources.models import Kind, Resource, ResourceVersion, Status, StrategySuggestion, Tag, TagKind, Visibility
 
 PARAMETER_MODELS: dict = {"resource_id": Resource, "version_id": ResourceVersion}
 
@@ -38,4 +39,15 @@ def forbidden_rows(world) -> dict:
         visibility=Visibility.COMMUNITY,
         status=Status.DRAFT,
     )
-    return {Resource: [school_only.pk, draft.pk], ResourceVersion: [version.pk]}
+    suggestion = Resource.objects.create(
+        author=world.far_parent,
+        school=world.other_school,
+        title="Farschool family suggestion",
+        body="<p>Farparent's own way</p>",
+        kind=Kind.HOME_STRATEGY,
+        visibility=Visibility.PRIVATE,
+        status=Status.MODERATION,
+        from_family=True,
+    )
+    StrategySuggestion.objects.create(resource=suggestion, show_name=True)
+    return {Resource: [school_only.pk, draft.pk, suggestion.pk], ResourceVersion: [version.pk]}

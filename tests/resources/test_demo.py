@@ -1,16 +1,26 @@
 """The library's demo: Riverside's home strategies with families' feedback, shared teaching
-resources, a sensitive plan waiting for the head; seeding again adds nothing."""
+resources, a sensitive plan waiting for the head, a parent's suggestion waiting for moderation;
+seeding again adds nothing."""
 
 from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from resources.models import Partnership, Resource, Review, ShareApproval, StrategyFeedback, Tag
+from resources.models import (
+    Partnership,
+    Resource,
+    Review,
+    ShareApproval,
+    Status,
+    StrategyFeedback,
+    StrategySuggestion,
+    Tag,
+)
 from resources.policies import resources_visible_to
 
 
 def _counts() -> dict:
-    models = (Resource, Tag, Partnership, ShareApproval, StrategyFeedback, Review)
+    models = (Resource, Tag, Partnership, ShareApproval, StrategyFeedback, Review, StrategySuggestion)
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -26,5 +36,12 @@ def test_families_see_strategies_with_feedback_and_a_second_seed_adds_nothing(db
     client.force_login(emma)
     corner = Resource.objects.get(title="Calm-down corner at home")
     assert "Helped 1 of 2 families" in client.get(reverse("resources:detail", args=[corner.pk])).content.decode()
+    # One parent's suggestion waits for Riverside's SENDCO: its author sees it, no other family does.
+    waiting = Resource.objects.get(status=Status.MODERATION, from_family=True)
+    assert first["StrategySuggestion"] == 1
+    assert waiting.author == emma
+    assert resources_visible_to(emma).filter(pk=waiting.pk).exists()
+    maria = User.objects.get(email="maria.garcia@riverside.example")
+    assert not resources_visible_to(maria).filter(pk=waiting.pk).exists()
     call_command("seed_demo", quiet=True)
     assert _counts() == first
