@@ -100,3 +100,7 @@ class ResourceUseAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     list_display = ["resource", "school", "kind", "day", "count"]
     list_filter = ["kind"]
     list_select_related = ["resource", "school"]
+
+
+# Featured collections register their own admin (resources.collections.admin).
+from resources.collections import admin as collections_admin  # noqa: E402, F401

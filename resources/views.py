@@ -16,6 +16,7 @@ from accounts import policies as people
 from accounts.models import School, User
 from hub.downloads import uploaded_file_response
 from resources import policies, selectors, services
+from resources.collections.selectors import featured_for
 from resources.discovery import selectors as discovery
 from resources.forms import FeedbackForm, GrantForm, NewResourceForm, ResourceForm, ReviewForm, ShareForm, VersionForm
 from resources.models import Partnership, UseKind, Visibility
@@ -53,6 +54,8 @@ def library(request):
             "kinds": NewResourceForm.base_fields["kind"].choices[1:],
             "filter_query": query.urlencode(),
             "may_contribute": policies.may_contribute(user=request.user),
+            # Featured collections head the library, not a search or a later page of it.
+            "featured": [] if listing.filtered or listing.page.number > 1 else featured_for(user=request.user),
         },
     )
 
