@@ -2,8 +2,8 @@
 the child's SEND needs ("Helps with reading fluency, one of Amara's needs"), or one that fits a
 goal the child is working towards ("Fits the goal 'Read 10 minutes every night'").
 
-Only strategies published to families, at the child's school or shared with the community or
-everyone, and only those the reader may open (`resources_visible_to`), decided at every read. The
+Only strategies published to families at the child's school, or open to everyone, and only those
+the reader may open (`resources_visible_to`), decided at every read. The
 child's needs count only for a reader who may see them (a family member whose scope leaves out
 progress gets no need-based reasons). Goals are given by the caller (the parents' pages read them
 through progress' policies: this app sits beside progress and never imports it).
@@ -59,15 +59,14 @@ class GoalText:
 
 
 def strategy_candidates(*, user: User, pupil: Pupil) -> QuerySet[Resource]:
-    """Published home strategies for families that `user` may open: from the child's school (at a
-    tier families see), or shared with the community or everyone."""
+    """Published home strategies that the child's family may be shown and `user` may open: those
+    published to families at the child's school (at any tier families see, community included),
+    and open ones from anywhere. The same list for the family and for the child's SENDCO: a
+    strategy another school shares with the community's staff is not offered to a family."""
     return (
         resources_visible_to(user)
         .filter(kind=Kind.HOME_STRATEGY, status=Status.PUBLISHED, published_to_families=True)
-        .filter(
-            Q(school_id=pupil.school_id, visibility__in=FAMILY_TIERS)
-            | Q(visibility__in=[Visibility.COMMUNITY, Visibility.PUBLIC])
-        )
+        .filter(Q(school_id=pupil.school_id, visibility__in=FAMILY_TIERS) | Q(visibility=Visibility.PUBLIC))
     )
 
 
@@ -208,6 +207,8 @@ def strategies_for_child(
         goal_pairs = _by_meaning(candidates, goals, limit + len(need_ids))
         if goal_pairs is None:
             goal_pairs = _by_search(candidates, goals, limit + len(need_ids))
+    # A strategy for a need and a goal gives the need as its reason; the goals' turns go to others.
+    goal_pairs = [(pk, goal) for pk, goal in goal_pairs if pk not in set(need_ids)]
     chosen: dict[int, tuple[str, int]] = {}
     for turn in range(max(len(need_ids), len(goal_pairs))):
         if turn < len(need_ids) and need_ids[turn] not in chosen:
