@@ -426,6 +426,9 @@ class Collection(models.Model):
         verbose_name = _("collection")
         verbose_name_plural = _("collections")
         ordering = ["-updated_at", "-pk"]
+        # Granted to the platform team (with is_staff): a school office also has is_staff, for
+        # Django admin, and must not curate what every school sees.
+        permissions = [("curate_community_collections", _("Can curate the community's featured collections"))]
         constraints = [
             # A school's collection is for its staff or families; the community's belongs to no school.
             models.CheckConstraint(

@@ -5,8 +5,9 @@ lost the role stops curating on the next request.
 - A school's collection for its families: guardians with viewing rights of a child at the school,
   and the school's staff (they answer families' questions about it).
 - A community collection: anyone with a staff role somewhere, and platform staff.
-Editors: school leaders and SENDCOs curate their school's collections; platform staff (`is_staff`)
-curate the community's.
+Editors: school leaders and SENDCOs curate their school's collections; platform staff (`is_staff`
+with the `resources.curate_community_collections` permission: a school office has `is_staff` too,
+for Django admin) curate the community's.
 """
 
 from django.db.models import Q, QuerySet
@@ -17,6 +18,7 @@ from accounts.models import Membership, Role, School, User
 from resources.models import Audience, Collection
 
 CURATOR_ROLES = (Role.LEADER, Role.SENDCO)
+COMMUNITY_PERMISSION = "curate_community_collections"
 
 
 def collections_visible_to(user: User) -> QuerySet[Collection]:
@@ -30,7 +32,7 @@ def collections_visible_to(user: User) -> QuerySet[Collection]:
         | Q(audience=Audience.FAMILIES, school_id__in=staff_schools)
         | Q(audience=Audience.FAMILIES, school_id__in=family_schools)
     )
-    if user.is_staff or memberships.exists():
+    if memberships.exists() or curates_community(user):
         reaches |= Q(audience=Audience.COMMUNITY)
     return Collection.objects.filter(reaches, deleted_at__isnull=True)
 
@@ -49,8 +51,18 @@ def may_curate_at(*, user: User, school: School | int | None) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if school is None:
-        return user.is_staff
+        return curates_community(user)
     return people.has_role(*CURATOR_ROLES, user=user, school=school)
+
+
+def curates_community(user: User) -> bool:
+    """Platform staff who curate the community's collections."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(f"resources.{COMMUNITY_PERMISSION}")
+    )
 
 
 def may_curate(*, user: User, collection: Collection) -> bool:
@@ -66,4 +78,4 @@ def curating_schools(user: User) -> QuerySet[School]:
 
 
 def curates_anything(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_staff or curating_schools(user).exists())
+    return user.is_authenticated and user.is_active and (curates_community(user) or curating_schools(user).exists())

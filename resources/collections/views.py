@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from resources.collections import selectors, services
 from resources.collections.forms import AddItemForm, CollectionForm, MoveForm, NewCollectionForm
-from resources.collections.policies import access_collection, curates_anything, curating_schools, may_curate
+from resources.collections.policies import (
+    access_collection,
+    curates_anything,
+    curates_community,
+    curating_schools,
+    may_curate,
+)
 from resources.models import Audience
 from resources.policies import access_resource
 
@@ -39,7 +45,7 @@ def collection_new(request):
     if not curates_anything(request.user):
         raise Http404
     form = NewCollectionForm(
-        request.POST or None, schools=curating_schools(request.user), community=request.user.is_staff
+        request.POST or None, schools=curating_schools(request.user), community=curates_community(request.user)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

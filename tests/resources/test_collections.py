@@ -5,6 +5,7 @@ the community; a teacher, or a leader who lost the role, cannot), ordering and t
 library and collection pages' query counts at two sizes."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
@@ -31,6 +32,7 @@ def world():
     w = build_world()
     w.sendco = _staff(w.home, role=Role.SENDCO, display_name="Sam Sendco")
     w.platform = factories.UserFactory(is_staff=True, display_name="Homeroom Team")
+    w.platform.user_permissions.add(Permission.objects.get(codename="curate_community_collections"))
     w.worksheet = make_resource(author=w.author, school=w.home, title="Number bonds to ten")
     w.strategy = make_resource(
         author=w.author,
@@ -215,6 +217,18 @@ def test_only_platform_staff_curate_community_collections(world):
     collection = _collection(world, audience=Audience.COMMUNITY, curator=world.platform)
     with pytest.raises(PermissionDenied):
         services.collection_item_add(user=world.leader, collection=collection, resource=world.shared)
+
+
+def test_a_school_office_with_django_admin_access_is_not_platform_staff(world):
+    office = factories.UserFactory(is_staff=True)
+    with pytest.raises(PermissionDenied):
+        services.collection_create(user=office, school=None, audience=Audience.COMMUNITY, title="For all")
+    collection = _collection(world, audience=Audience.COMMUNITY, curator=world.platform)
+    assert not _sees(office, collection)  # no school role, no permission: not the community's staff
+    factories.MembershipFactory(user=office, school=world.stranger, role=Role.SCHOOL_ADMIN)
+    assert _sees(office, collection)
+    with pytest.raises(PermissionDenied):
+        services.collection_item_add(user=office, collection=collection, resource=world.shared)
 
 
 def test_a_leader_cannot_curate_another_schools_collection(world):
