@@ -421,6 +421,8 @@ class Collection(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The form's idempotency key: the same form sent twice makes one collection.
+    client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("collection")
@@ -435,7 +437,12 @@ class Collection(models.Model):
                 condition=Q(audience="community", school__isnull=True)
                 | Q(audience__in=["staff", "families"], school__isnull=False),
                 name="resources_collection_audience_school",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["curated_by", "client_key"],
+                condition=~Q(client_key=""),
+                name="resources_collection_client_key",
+            ),
         ]
         indexes = [models.Index(fields=["school", "audience", "featured"], name="resources_collection_audience")]
 

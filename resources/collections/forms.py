@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from messaging.forms import new_client_key
 from resources.models import Audience
 
 TEXT = {"class": "govuk-input"}
@@ -53,6 +54,11 @@ class NewCollectionForm(CollectionForm):
         required=False,
         empty_label=None,
         widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+
+    # The form's idempotency key: the same form sent twice makes one collection.
+    client_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{8,64}$", required=False, widget=forms.HiddenInput, initial=new_client_key
     )
 
     field_order = ["title", "introduction", "audience", "school", "featured"]

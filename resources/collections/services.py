@@ -44,10 +44,15 @@ def collection_create(
     title: str,
     introduction: str = "",
     featured: bool = True,
+    client_key: str = "",
 ) -> Collection:
-    """A new collection of `school` (None: the community's), curated by `user`."""
+    """A new collection of `school` (None: the community's), curated by `user`. The same
+    `client_key` (the form's idempotency key) again returns the collection it already made."""
     if not may_curate_at(user=user, school=school):
         raise PermissionDenied
+    client_key = (client_key or "")[:64]
+    if client_key and (earlier := Collection.objects.filter(curated_by=user, client_key=client_key).first()):
+        return earlier
     audience = _audience_for(audience=audience, school=school)
     if not title.strip():
         raise CollectionRefused(_("Give the collection a title."))
@@ -58,6 +63,7 @@ def collection_create(
         school=school,
         featured=featured,
         curated_by=user,
+        client_key=client_key,
     )
     audit.record(actor=user, action="collection.created", target=collection, audience=audience)
     return collection
@@ -78,7 +84,6 @@ def collection_update(*, user: User, collection: Collection, **fields) -> Collec
         raise CollectionRefused(_("Give the collection a title."))
     for name, value in fields.items():
         setattr(collection, name, value.strip() if isinstance(value, str) and name != "audience" else value)
-    collection.curated_by = user
     collection.updated_at = timezone.now()
     collection.save()
     audit.record(actor=user, action="collection.updated", target=collection, fields=sorted(fields))
@@ -95,8 +100,8 @@ def collection_delete(*, user: User, collection: Collection) -> None:
     audit.record(actor=user, action="collection.deleted", target=collection)
 
 
-def _touch(collection: Collection, user: User) -> None:
-    Collection.objects.filter(pk=collection.pk).update(updated_at=timezone.now(), curated_by=user)
+def _touch(collection: Collection) -> None:
+    Collection.objects.filter(pk=collection.pk).update(updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -112,7 +117,7 @@ def collection_item_add(*, user: User, collection: Collection, resource: Resourc
     item = CollectionItem.objects.create(
         collection=collection, resource=resource, position=0 if last is None else last + 1, added_by=user
     )
-    _touch(collection, user)
+    _touch(collection)
     audit.record(actor=user, action="collection.item_added", target=collection, resource=resource.pk)
     return item
 
@@ -125,7 +130,7 @@ def collection_item_remove(*, user: User, collection: Collection, item: Collecti
         raise PermissionDenied
     resource_id = item.resource_id
     item.delete()
-    _touch(collection, user)
+    _touch(collection)
     audit.record(actor=user, action="collection.item_removed", target=collection, resource=resource_id)
 
 
@@ -149,7 +154,7 @@ def collection_item_move(*, user: User, collection: Collection, item: Collection
             found.position = position
             changed.append(found)
     CollectionItem.objects.bulk_update(changed, ["position"])
-    _touch(collection, user)
+    _touch(collection)
     audit.record(
         actor=user, action="collection.item_moved", target=collection, resource=item.resource_id, direction=direction
     )

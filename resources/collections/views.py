@@ -57,6 +57,7 @@ def collection_new(request):
                 title=data["title"],
                 introduction=data["introduction"],
                 featured=data["featured"],
+                client_key=data["client_key"],
             )
         except PermissionDenied:
             raise Http404 from None

@@ -322,6 +322,15 @@ def test_editing_through_the_pages_without_javascript(client, world):
     assert client.get(reverse("resources:collection", args=[collection.pk])).status_code == 404
 
 
+def test_the_same_form_sent_twice_makes_one_collection(client, world):
+    _login(client, world.sendco)
+    form = {"title": "Calm at home", "audience": "families", "school": world.home.pk, "client_key": "k" * 20}
+    first = client.post(reverse("resources:collection_new"), form)
+    second = client.post(reverse("resources:collection_new"), form)
+    assert first["Location"] == second["Location"]
+    assert Collection.objects.filter(title="Calm at home").count() == 1
+
+
 def test_the_library_shows_the_featured_collections_the_reader_sees(client, world):
     _collection(world, title="Maths to start the year", items=[world.worksheet])
     _collection(world, audience=Audience.FAMILIES, title="Reading at home", items=[world.strategy])
