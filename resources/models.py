@@ -470,3 +470,21 @@ class CollectionItem(models.Model):
 
     def __str__(self):
         return f"{self.collection}: {self.resource_id} @ {self.position}"
+
+
+class TextEmbedding(models.Model):
+    """The sentence embedding of a short text that is not a resource (a child's goal, read by the
+    recommendations), found by the hash of the text and the model: the text itself is not kept
+    here. Computed by the `resources.text_embedding` outbox effect, so a page never runs the model."""
+
+    text_hash = models.CharField(max_length=64, primary_key=True)
+    vector = models.BinaryField()
+    model_name = models.CharField(max_length=100)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text embedding")
+        verbose_name_plural = _("text embeddings")
+
+    def __str__(self):
+        return f"{self.text_hash[:12]}: {self.model_name}"

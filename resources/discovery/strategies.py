@@ -8,8 +8,9 @@ child's needs count only for a reader who may see them (a family member whose sc
 progress gets no need-based reasons). Goals are given by the caller (the parents' pages read them
 through progress' policies: this app sits beside progress and never imports it).
 
-Goals match by meaning when the embedding model is installed and the strategies have their
-vectors; otherwise by the search index (PostgreSQL, stemmed and ranked) or by shared words.
+Goals match by meaning when the embedding model is installed and the strategies and the goals
+have their vectors (a goal's is computed by a job the first time a page finds it missing, never on
+the page); otherwise by the search index (PostgreSQL, stemmed and ranked) or by shared words.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from django.utils.translation import gettext as _
 
 from accounts import policies as people
 from accounts.models import Pupil, User
-from resources.discovery import embeddings
+from resources.discovery import effects, embeddings
 from resources.discovery.selectors import Suggestion, _all_vectors, _in_order
-from resources.models import SEARCH_CONFIG, Kind, Resource, Status, Tag, TagKind, Visibility
+from resources.models import SEARCH_CONFIG, Kind, Resource, Status, Tag, TagKind, TextEmbedding, Visibility
 from resources.policies import FAMILY_TIERS, resources_visible_to
 
 RECOMMEND_COUNT = 3
@@ -125,14 +126,26 @@ def _by_needs(candidates: QuerySet[Resource], needs: str, limit: int) -> tuple[l
     return ids, matched
 
 
-@functools.lru_cache(maxsize=512)
-def _goal_vector(text: str) -> np.ndarray:
-    return embeddings.encode([text])[0]
+def _goal_vectors(goals: Sequence[GoalText]) -> np.ndarray | None:
+    """The goals' stored vectors (one row per goal), or None when any is missing: those are asked
+    of the worker (the page never runs the model) and the goals match by words this time."""
+    texts = [goal.text[: embeddings.MAX_CHARS] for goal in goals]
+    hashes = [embeddings.text_hash(text) for text in texts]
+    stored = dict(
+        TextEmbedding.objects.filter(text_hash__in=hashes, model_name=embeddings.MODEL_NAME).values_list(
+            "text_hash", "vector"
+        )
+    )
+    missing = [text for text, digest in zip(texts, hashes, strict=True) if digest not in stored]
+    if missing:
+        effects.text_embedding_due(missing)
+        return None
+    return embeddings.matrix_from([bytes(stored[digest]) for digest in hashes])
 
 
 def _by_meaning(candidates: QuerySet[Resource], goals: Sequence[GoalText], limit: int) -> list[tuple[int, int]] | None:
-    """(resource id, goal index) pairs, best first, by embedding similarity; None when the model or
-    the strategies' vectors are missing (the caller falls back to words)."""
+    """(resource id, goal index) pairs, best first, by embedding similarity; None when the model,
+    the strategies' vectors or the goals' vectors are missing (the caller falls back to words)."""
     if not embeddings.available():
         return None
     ids, matrix = _all_vectors()
@@ -142,8 +155,10 @@ def _by_meaning(candidates: QuerySet[Resource], goals: Sequence[GoalText], limit
     keep = np.isin(ids, allowed, assume_unique=True)
     if not keep.any():
         return None
+    goal_matrix = _goal_vectors(goals)
+    if goal_matrix is None:
+        return None
     ids, matrix = ids[keep], matrix[keep]
-    goal_matrix = np.stack([_goal_vector(goal.text[: embeddings.MAX_CHARS]) for goal in goals])
     scores = matrix @ goal_matrix.T  # one row per strategy, one column per goal
     best_goal = scores.argmax(axis=1)
     best_score = scores.max(axis=1)

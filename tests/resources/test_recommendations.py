@@ -10,11 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import GuardianScope
+from hub.models import OutboxEntry
 from progress.models import Goal, GoalStatus
 from resources import services
 from resources.discovery import effects, embeddings
 from resources.discovery.strategies import GoalText, strategies_for_child
-from resources.models import Kind, Status, TagKind, Visibility
+from resources.models import Kind, Status, TagKind, TextEmbedding, Visibility
 from tests import factories
 from tests.conftest import require
 from tests.parents.test_performance import GOALS_BUDGET
@@ -219,9 +220,20 @@ def test_goals_match_strategies_by_meaning_with_the_model(with_vectors):
     assert world.computed >= 4
     world.child.send_needs = ""
     world.child.save(update_fields=["send_needs"])
-    goals = [GoalText("Stay calm when she feels worried", "Uses a quiet space to settle her feelings.")]
-    found = strategies_for_child(user=world.parent, pupil=world.child, goals=goals)
+    goal = GoalText("Stay calm when she feels worried", "Uses a quiet space to settle her feelings.")
+    # The first page asks the worker for the goal's vector (the page never runs the model) and
+    # matches by words meanwhile.
+    by_words = strategies_for_child(user=world.parent, pupil=world.child, goals=[goal])
+    entry = OutboxEntry.objects.get(effect=effects.TEXT_EMBED)
+    assert entry.payload == {"text": goal.text}
+    assert not TextEmbedding.objects.exists()
+    effects.text_embedding_run(entry)
+    assert TextEmbedding.objects.count() == 1
+    effects.text_embedding_run(entry)  # again: nothing to compute
+    assert TextEmbedding.objects.count() == 1
+    found = strategies_for_child(user=world.parent, pupil=world.child, goals=[goal])
     assert found
     assert found[0].resource == world.calm
     assert found[0].reason == "Fits the goal ‘Stay calm when she feels worried’"
     assert world.homework not in {s.resource for s in found}
+    assert {s.resource for s in by_words} <= {world.calm, world.fluency, world.bedtime}
