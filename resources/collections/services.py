@@ -143,8 +143,10 @@ def collection_item_move(*, user: User, collection: Collection, item: Collection
         raise PermissionDenied
     items = list(collection.items.select_for_update().order_by("position", "pk"))
     index = next((n for n, found in enumerate(items) if found.pk == item.pk), None)
+    if index is None:
+        return
     other = index - 1 if direction == UP else index + 1
-    if index is None or not 0 <= other < len(items):
+    if not 0 <= other < len(items):
         return
     items[index], items[other] = items[other], items[index]
     # Positions renumbered 0..n-1: equal positions left by earlier edits cannot make a swap a no-op.
