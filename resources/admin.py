@@ -110,3 +110,7 @@ class StrategySuggestionAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     list_select_related = ["resource", "decided_by"]
     # The reason is for the family; the decision itself is in the audit log.
     exclude = ["decline_reason"]
+
+
+# Featured collections register their own admin (resources.collections.admin).
+from resources.collections import admin as collections_admin  # noqa: E402, F401

@@ -8,8 +8,13 @@ approval. Urban Home School's tutor shares CBC resources for Grade 4 to 8 with i
 A Riverside parent has suggested a home strategy of their own, waiting for the SENDCO or the
 head to publish it to the other families (or decline it, saying why).
 
+Riverside's SENDCO features a collection for families, "Reading at home", at the top of the
+library. Oliver Clarke's needs (dyslexia) and his goal (reading aloud every day) bring the
+overlay and paired reading strategies to his goals page, each with the reason.
+
 Safe to run again: resources are found by (school, title), feedback by (strategy, family),
-reviews by (resource, person), so a second run adds no row.
+reviews by (resource, person), collections by (school, title) and their items by resource, so a
+second run adds no row.
 """
 
 from django.db import transaction
@@ -18,6 +23,9 @@ from django.db.models import Avg, Count
 from accounts.models import School, User
 from resources.models import (
     ApprovalStatus,
+    Audience,
+    Collection,
+    CollectionItem,
     Kind,
     Licence,
     Partnership,
@@ -344,6 +352,19 @@ FEEDBACK = [
     ("Fractions with bottle tops", "parent@urbanhome.example", "week", "a_little", "Jabari liked counting them."),
 ]
 
+# (school, curator email, title, audience, introduction, [resource titles in order])
+COLLECTIONS = [
+    (
+        RIVERSIDE,
+        "sendco@riverside.example",
+        "Reading at home",
+        Audience.FAMILIES,
+        "Ten minutes a day makes a difference. Start with paired reading; if your child loses their "
+        "place or the letters seem to move, try the overlay and ruler.",
+        ["Paired reading at bedtime", "Coloured overlay and reading ruler", "Talking in your home language"],
+    ),
+]
+
 # (resource title, reviewer email, stars, text)
 REVIEWS = [
     ("Fractions on a number line", "teacher@riverside.example", 5, "Clear levels; used it for the whole class."),
@@ -410,6 +431,22 @@ def seed(stdout=None) -> None:
             Resource.objects.filter(pk=resource.pk).update(
                 rating_average=summary["average"], rating_count=summary["count"]
             )
+    for slug, email, title, audience, introduction, titles in COLLECTIONS:
+        curator = people.get(email)
+        if curator is None:
+            continue
+        collection, _created = Collection.objects.get_or_create(
+            school=schools[slug],
+            title=title,
+            defaults={"audience": audience, "introduction": introduction, "curated_by": curator},
+        )
+        for position, item_title in enumerate(titles):
+            if item_title in by_title:
+                CollectionItem.objects.get_or_create(
+                    collection=collection,
+                    resource=by_title[item_title],
+                    defaults={"position": position, "added_by": curator},
+                )
     _seed_suggestion(school=schools[RIVERSIDE], people=people)
 
 

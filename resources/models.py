@@ -446,3 +446,96 @@ class ResourceEmbedding(models.Model):
 
     def __str__(self):
         return f"{self.resource_id}: {self.model_name}"
+
+
+class Audience(models.TextChoices):
+    """Who a featured collection is for."""
+
+    STAFF = "staff", _("Staff at the school")
+    FAMILIES = "families", _("Families at the school")
+    COMMUNITY = "community", _("The platform community")
+
+
+class Collection(models.Model):
+    """Resources an editor picked and put in order, with an introduction: a school's leaders and
+    SENDCOs curate their school's collections for its staff or its families; platform staff curate
+    the community's (no school). Each viewer sees only the items they may open, decided at read."""
+
+    title = models.CharField(_("title"), max_length=200)
+    introduction = models.TextField(_("introduction"), blank=True, max_length=3000)
+    audience = models.CharField(_("for"), max_length=12, choices=Audience.choices)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="collections")
+    featured = models.BooleanField(
+        _("featured"), default=True, help_text=_("Shown at the top of the library to the people it is for.")
+    )
+    curated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The form's idempotency key: the same form sent twice makes one collection.
+    client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
+        ordering = ["-updated_at", "-pk"]
+        # Granted to the platform team (with is_staff): a school office also has is_staff, for
+        # Django admin, and must not curate what every school sees.
+        permissions = [("curate_community_collections", _("Can curate the community's featured collections"))]
+        constraints = [
+            # A school's collection is for its staff or families; the community's belongs to no school.
+            models.CheckConstraint(
+                condition=Q(audience="community", school__isnull=True)
+                | Q(audience__in=["staff", "families"], school__isnull=False),
+                name="resources_collection_audience_school",
+            ),
+            models.UniqueConstraint(
+                fields=["curated_by", "client_key"],
+                condition=~Q(client_key=""),
+                name="resources_collection_client_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "audience", "featured"], name="resources_collection_audience")]
+
+    def __str__(self):
+        return self.title
+
+
+class CollectionItem(models.Model):
+    """One resource in a collection, at `position` (smallest first)."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("collection item")
+        verbose_name_plural = _("collection items")
+        ordering = ["collection", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "resource"], name="resources_collection_item_once")
+        ]
+        indexes = [models.Index(fields=["collection", "position", "id"], name="resources_collection_order")]
+
+    def __str__(self):
+        return f"{self.collection}: {self.resource_id} @ {self.position}"
+
+
+class TextEmbedding(models.Model):
+    """The sentence embedding of a short text that is not a resource (a child's goal, read by the
+    recommendations), found by the hash of the text and the model: the text itself is not kept
+    here. Computed by the `resources.text_embedding` outbox effect, so a page never runs the model."""
+
+    text_hash = models.CharField(max_length=64, primary_key=True)
+    vector = models.BinaryField()
+    model_name = models.CharField(max_length=100)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text embedding")
+        verbose_name_plural = _("text embeddings")
+
+    def __str__(self):
+        return f"{self.text_hash[:12]}: {self.model_name}"

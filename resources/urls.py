@@ -3,6 +3,7 @@
 from django.urls import path
 
 from resources import views
+from resources.collections import views as collection_views
 
 app_name = "resources"
 urlpatterns = [
@@ -23,4 +24,24 @@ urlpatterns = [
     path("<int:resource_id>/feedback/", views.feedback, name="feedback"),
     path("<int:resource_id>/versions/new/", views.version_new, name="version_new"),
     path("<int:resource_id>/versions/<int:version_id>/file", views.version_download, name="download"),
+]
+
+# Featured collections (resources.collections).
+urlpatterns += [
+    path("collections/", collection_views.collections, name="collections"),
+    path("collections/new/", collection_views.collection_new, name="collection_new"),
+    path("collections/<int:collection_id>/", collection_views.collection_detail, name="collection"),
+    path("collections/<int:collection_id>/edit/", collection_views.collection_edit, name="collection_edit"),
+    path("collections/<int:collection_id>/delete/", collection_views.collection_delete, name="collection_delete"),
+    path("collections/<int:collection_id>/items/", collection_views.collection_items, name="collection_items"),
+    path(
+        "collections/<int:collection_id>/items/<int:item_id>/remove/",
+        collection_views.collection_item_remove,
+        name="collection_item_remove",
+    ),
+    path(
+        "collections/<int:collection_id>/items/<int:item_id>/move/",
+        collection_views.collection_item_move,
+        name="collection_item_move",
+    ),
 ]

@@ -16,6 +16,7 @@ from accounts import policies as people
 from accounts.models import School, User
 from hub.downloads import uploaded_file_response
 from resources import policies, selectors, services
+from resources.collections.selectors import featured_for
 from resources.discovery import selectors as discovery
 from resources.forms import (
     DecisionForm,
@@ -66,6 +67,8 @@ def library(request):
             "may_suggest": policies.may_suggest(user=request.user),
             "moderates": policies.moderates_a_school(request.user),
             "suggestions_waiting": selectors.suggestions_waiting(request.user).count(),
+            # Featured collections head the library, not a search or a later page of it.
+            "featured": [] if listing.filtered or listing.page.number > 1 else featured_for(user=request.user),
         },
     )
 

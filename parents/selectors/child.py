@@ -22,6 +22,7 @@ from parents.selectors.family import (
     today_for,
 )
 from progress import charts
+from progress.goals.policies import goals_visible_to
 from progress.insights import selectors as insight_feed
 from progress.models import (
     ActivitySession,
@@ -35,6 +36,7 @@ from progress.models import (
     GoalStatus,
     GoalUpdate,
 )
+from resources.discovery.strategies import GOAL_LIMIT, GoalText, strategies_for_child
 
 TABS = (
     ("learning", gettext_lazy("Learning journey"), "parents:child"),
@@ -201,7 +203,23 @@ def goals_page_for(*, user: User, child: Pupil) -> ChildPage:
         extra={
             "active": [goal for goal in goals if goal.status == GoalStatus.ACTIVE],
             "other": [goal for goal in goals if goal.status != GoalStatus.ACTIVE],
+            "strategies": strategies_for(user=user, child=child),
         },
+    )
+
+
+def strategies_for(*, user: User, child: Pupil):
+    """Home strategies from the resource library for the child's needs and active goals, each with
+    its reason. The goals are read through progress' policies (a family member whose scope leaves
+    out progress passes none); the library decides which strategies the reader may open."""
+    goals = (
+        goals_visible_to(user)
+        .filter(pupil=child, status=GoalStatus.ACTIVE)
+        .order_by("target_date", "id")
+        .values_list("title", "description")[:GOAL_LIMIT]
+    )
+    return strategies_for_child(
+        user=user, pupil=child, goals=[GoalText(title, description) for title, description in goals]
     )
 
 

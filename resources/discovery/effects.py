@@ -14,7 +14,7 @@ from django.utils import timezone
 from hub import outbox
 from hub.models import OutboxEntry
 from resources.discovery import embeddings
-from resources.models import Resource, ResourceEmbedding
+from resources.models import Resource, ResourceEmbedding, TextEmbedding
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +96,38 @@ def embeddings_backfill(resources) -> int:
         for (resource, _text, digest), vector in zip(due, vectors, strict=True)
     )
     return len(due)
+
+
+TEXT_EMBED = "resources.text_embedding"
+
+
+@outbox.handler(TEXT_EMBED, queue="default")
+def text_embedding_run(entry: OutboxEntry) -> None:
+    text_embedding_refresh(text=entry.payload.get("text", ""))
+
+
+def text_embedding_due(texts) -> None:
+    """Ask the worker for the vectors of `texts` (recorded once per text: the key is its hash).
+    Called from a page that found them missing, in its own short transaction."""
+    with transaction.atomic():
+        for text in texts:
+            outbox.record(TEXT_EMBED, payload={"text": text}, key=f"text:{embeddings.text_hash(text)}")
+
+
+def text_embedding_refresh(*, text: str) -> bool:
+    """Compute and keep the vector of `text` unless it is kept already; True when it computed one."""
+    if not text or not embeddings.available():
+        return False
+    digest = embeddings.text_hash(text)
+    if TextEmbedding.objects.filter(text_hash=digest, model_name=embeddings.MODEL_NAME).exists():
+        return False
+    vector = embeddings.encode([text])[0]
+    TextEmbedding.objects.update_or_create(
+        text_hash=digest,
+        defaults={
+            "vector": embeddings.to_bytes(vector),
+            "model_name": embeddings.MODEL_NAME,
+            "computed_at": timezone.now(),
+        },
+    )
+    return True

@@ -18,6 +18,11 @@ CHILDREN_BUDGET = 11
 # Session and user, the menu and badge, the child, the family for the selector, and the tab's own
 # reads (the radar is one query, the timeline one, each list one).
 CHILD_BUDGET = 11
+# The goals tab: the child page, then the library's ideas to try at home (resources.discovery.
+# strategies): the active goals read through progress' policies, whether the reader sees the
+# child's needs, the need tags and the strategies for them, the stored vectors' stamp, the goal
+# search, and the chosen strategies with their tags.
+GOALS_BUDGET = CHILD_BUDGET + 6
 # The insights tab: the child page, then progress.insights' selectors (alerts, patterns, tips,
 # plans, the narrative (a stored summary, or its facts)) with their consent checks, each a fixed
 # number of queries.
@@ -29,7 +34,7 @@ PAGES = [
     ("parents:child", True, CHILD_BUDGET),
     ("parents:child_activity", True, CHILD_BUDGET),
     ("parents:child_achievements", True, CHILD_BUDGET),
-    ("parents:child_goals", True, CHILD_BUDGET),
+    ("parents:child_goals", True, GOALS_BUDGET),
     ("parents:child_insights", True, INSIGHTS_BUDGET),
 ]
 

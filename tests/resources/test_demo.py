@@ -5,8 +5,10 @@ seeding again adds nothing."""
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Pupil, User
 from resources.models import (
+    Collection,
+    CollectionItem,
     Partnership,
     Resource,
     Review,
@@ -20,7 +22,10 @@ from resources.policies import resources_visible_to
 
 
 def _counts() -> dict:
-    models = (Resource, Tag, Partnership, ShareApproval, StrategyFeedback, Review, StrategySuggestion)
+    models = (
+        *(Resource, Tag, Partnership, ShareApproval, StrategyFeedback, Review),
+        *(StrategySuggestion, Collection, CollectionItem),
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -43,5 +48,14 @@ def test_families_see_strategies_with_feedback_and_a_second_seed_adds_nothing(db
     assert resources_visible_to(emma).filter(pk=waiting.pk).exists()
     maria = User.objects.get(email="maria.garcia@riverside.example")
     assert not resources_visible_to(maria).filter(pk=waiting.pk).exists()
+    # The featured collection heads the library; Oliver's goals page recommends strategies, with why.
+    library = client.get(reverse("resources:library")).content.decode()
+    assert "Featured collections" in library
+    assert "Reading at home" in library
+    oliver = Pupil.objects.get(first_name="Oliver", last_name="Clarke")
+    goals = client.get(reverse("parents:child_goals", args=[oliver.pk])).content.decode()
+    assert "Ideas to try at home" in goals
+    assert "Helps with dyslexia, one of Oliver&#x27;s needs" in goals
+    assert "Fits the goal ‘Read aloud for ten minutes every day’" in goals
     call_command("seed_demo", quiet=True)
     assert _counts() == first
