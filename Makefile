@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lock lint format assets messages
+.PHONY: demo test coverage install lock lint format assets messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ demo: install
 TEST_WORKERS ?= auto
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+
+# The same run measuring which lines the tests reach (slower: coverage traces every line).
+coverage: install
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term-missing:skip-covered
 
 lint:
 	$(BIN)/ruff check .

@@ -77,6 +77,20 @@ SCHOOL_ADMIN_PERMISSIONS = {
         "export": ["view"],
         "reportsetting": ["view", "add", "change", "delete"],
     },
+    "resources": {
+        # The library is written on its own pages (sanitised, versioned, audited, shared by
+        # policy): admin shows the school's part of it to the office, read-only. Partnerships name
+        # another school, so they are the operator's; tags are the whole platform's.
+        "resource": ["view"],
+        "resourceversion": ["view"],
+        "resourcegrant": ["view"],
+        "shareapproval": ["view"],
+        "strategyfeedback": ["view"],
+        "review": ["view"],
+        "resourceuse": ["view"],
+        "strategysuggestion": ["view"],
+        "collection": ["view"],
+    },
 }
 
 
