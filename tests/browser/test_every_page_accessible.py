@@ -6,9 +6,12 @@ is covered without editing this test. Each route is tried with real ids from one
 notification, a pupil...) as an anonymous visitor and as every role; each page that answers GET
 with 200 (after following redirects, each final page once per role) is opened in Chromium and
 checked with axe at 1280 px, then narrowed to 360 px, where it must not scroll sideways and axe
-runs again (a table that scrolls only on a phone must be reachable by keyboard). A role whose
-page has the same markup as another role's (words and attribute values aside) is not opened
-again. Django's admin is left out: it is Django's, not ours to restyle.
+runs again (a table that scrolls only on a phone must be reachable by keyboard). A page is seen
+as two parts, each by its markup's shape (words and attribute values aside): its own content
+(inside <main>) and its frame (header, menu and footer, which differ by role). A role's page is
+not opened again when its content's shape was already checked on that route and its frame's on
+some page: everything in it has then been through axe. Django's admin is left out: it is
+Django's, not ours to restyle.
 
 Discovery uses Django's test client (fast); only full HTML pages go to Chromium. What is not a
 page is found automatically: POST-only endpoints answer 405, downloads and JSON are not text/html,
@@ -224,6 +227,17 @@ def _shape(html: bytes) -> str:
     return hashlib.sha256(TEXT.sub(b"><", ATTRIBUTE_VALUE.sub(rb" \1", html))).hexdigest()
 
 
+MAIN = re.compile(rb"<main\b.*?</main>", re.S)
+
+
+def _shapes(html: bytes) -> tuple[str, str]:
+    """The shapes of a page's own content (its <main>) and of its frame (the rest)."""
+    main = MAIN.search(html)
+    if main is None:
+        return _shape(html), ""
+    return _shape(main.group(0)), _shape(html[: main.start()] + html[main.end() :])
+
+
 def _is_page(response) -> bool:
     if response.status_code != 200 or getattr(response, "streaming", False):
         return False
@@ -257,7 +271,7 @@ def _discover(world: World, candidates: dict, shard: int) -> tuple[list[Page], d
     clients = {role: _client_for(user) for role, user in roles.items()}
     # Signed in with a password, not yet past the code step (the DSL has an authenticator by now).
     clients["dsl_at_code_step"] = _client_for(world.dsl, verified=False)
-    pages, problems, skipped, seen = [], [], [], set()
+    pages, problems, skipped, seen, frames = [], [], [], set(), set()
     for route in _shard_routes(shard):
         choices = {**candidates, **candidates.get(f"route:{route.name}", {})}
         missing = [param for param in route.params if param not in choices]
@@ -284,9 +298,11 @@ def _discover(world: World, candidates: dict, shard: int) -> tuple[list[Page], d
                 query = response.request.get("QUERY_STRING", "")
                 path = f"{final}?{query}" if query else final
                 found = True
-                shape = (shown, _shape(response.content))
-                if (role, final) not in seen and shape not in seen:
-                    seen.update({(role, final), shape})
+                content, frame = _shapes(response.content)
+                checked = (shown, content) in seen and frame in frames
+                if (role, final) not in seen and not checked:
+                    seen.update({(role, final), (shown, content)})
+                    frames.add(frame)
                     pages.append(Page(route=shown, role=role, path=path))
                 break  # one page per route and role is enough
         if not found:
