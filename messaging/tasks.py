@@ -6,8 +6,7 @@ from messaging.translation.cache import TranslationFailed, translation_store
 
 TRANSLATION_RETRIES = {
     "bind": True,
-    # Its own queue, so translation never waits behind slow email (hub's Celery settings).
-    "queue": "translation",
+    # On its own queue (CELERY_TASK_ROUTES), so translation never waits behind slow email.
     "acks_late": True,
     "autoretry_for": (TranslationFailed,),
     "max_retries": 5,

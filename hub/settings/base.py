@@ -215,10 +215,14 @@ CELERY_TASK_QUEUES = [
     for name in ("safeguarding", "realtime", "translation", "email", "reports", "default")
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Apps name their tasks' queues in the task decorators (`@shared_task(queue="email")`); only hub's
-# own tasks are routed here.
+# Tasks are routed to their queues here (Celery 5.5 deprecates a decorator's `queue=`); outbox
+# entries carry their handler's queue themselves. Unlisted tasks go to the default queue.
 CELERY_TASK_ROUTES = {
     "hub.tasks.outbox_sweep": {"queue": "default"},
+    "messaging.notifications.tasks.deliver_notification": {"queue": "email"},
+    "messaging.notifications.tasks.send_digest": {"queue": "email"},
+    "messaging.tasks.translate_field": {"queue": "translation"},
+    "messaging.tasks.translate_message": {"queue": "translation"},
 }
 # The outbox (hub/outbox.py): retries of a failed handler back off exponentially from the base
 # to the cap (with jitter); short waits are published with a countdown, longer ones are left to

@@ -7,7 +7,7 @@ from messaging.notifications import services
 RETRY = {"acks_late": True, "max_retries": 5, "retry_backoff": 30, "retry_backoff_max": 1800, "retry_jitter": True}
 
 
-@shared_task(bind=True, queue="email", **RETRY)
+@shared_task(bind=True, **RETRY)
 def deliver_notification(self, notification_id: int) -> dict[str, str]:
     """Send one notification by email / SMS as the recipient chose. Safe to run twice. New
     notifications go through the outbox (`services.notification_send`); this task still carries
@@ -18,7 +18,7 @@ def deliver_notification(self, notification_id: int) -> dict[str, str]:
         raise self.retry(exc=error) from error
 
 
-@shared_task(bind=True, queue="email", **RETRY)
+@shared_task(bind=True, **RETRY)
 def send_digest(self, user_id: int) -> int:
     """One person's daily summary. Safe to run twice: the second run finds nothing waiting."""
     from accounts.models import User

@@ -29,12 +29,14 @@ def test_every_project_task_is_reliable_and_time_limited():
 def test_slow_work_has_its_own_queues():
     def queue_of(task_name: str) -> str:
         task = app.tasks[task_name]
-        # What apply_async hands the router: the task's own options (an app names its queue in the
-        # decorator) merged with hub's routes.
+        # What apply_async hands the router: the task's own options merged with hub's routes
+        # (CELERY_TASK_ROUTES names each task's queue).
         return app.amqp.router.route(task._get_exec_options(), task_name, task_type=task)["queue"].name
 
     assert queue_of("messaging.tasks.translate_message") == "translation"
     assert queue_of("messaging.notifications.tasks.deliver_notification") == "email"
+    assert queue_of("messaging.notifications.tasks.send_digest") == "email"
+    assert queue_of("messaging.tasks.translate_field") == "translation"
     assert queue_of("hub.tasks.outbox_sweep") == "default"
     assert {queue.name for queue in settings.CELERY_TASK_QUEUES} == {
         "safeguarding",
