@@ -30,6 +30,17 @@ class NavigationLink:
     current: bool
 
 
+def pupil_sections(*, user: User, pupil, goals=()) -> list[str]:
+    """What apps above accounts add to a page about `pupil` (AppConfig.pupil_sections), as HTML
+    each app rendered and decided for `user`. `goals`: (title, description) of the pupil's active
+    goals, read by the page under its own policy."""
+    sections = []
+    for app_config in apps.get_app_configs():
+        if hasattr(app_config, "pupil_sections"):
+            sections.extend(app_config.pupil_sections(user=user, pupil=pupil, goals=list(goals)))
+    return sections
+
+
 def navigation_for(user: User, *, current_path: str) -> list[NavigationLink]:
     links = [(_("Home"), reverse("home"))]
     # Apps above accounts add their sections (AppConfig.navigation_links) without accounts importing them.

@@ -40,6 +40,20 @@ class ResourcesConfig(AppConfig):
             links.append((_("Suggestions from parents"), reverse("resources:suggestions")))
         return links
 
+    def pupil_sections(self, *, user, pupil, goals) -> list[str]:
+        """What the library adds to a page about one pupil (progress' goals page, which may not
+        import the library), as HTML: the home strategies that fit their needs and `goals`
+        ((title, description) pairs of their active goals), each with why, decided for `user`."""
+        from django.template.loader import render_to_string
+
+        from resources.discovery.strategies import GOAL_LIMIT, GoalText, strategies_for_child
+
+        texts = [GoalText(title, description) for title, description in goals][:GOAL_LIMIT]
+        strategies = strategies_for_child(user=user, pupil=pupil, goals=texts)
+        if not strategies:
+            return []
+        return [render_to_string("resources/_ideas_for_child.html", {"strategies": strategies, "child": pupil})]
+
     def seed_demo(self, stdout=None):
         from resources import demo
 

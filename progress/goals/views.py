@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts import policies as people
+from accounts import selectors as people_selectors
 from accounts.policies import access_pupil
 from hub.downloads import uploaded_file_response
 from progress.goals import policies, selectors, services
@@ -32,7 +33,7 @@ from progress.goals.forms import (
     VoiceForm,
 )
 from progress.goals.services import GoalsError
-from progress.models import ReviewStatus
+from progress.models import GoalStatus, ReviewStatus
 
 
 def _page(request, template, context, form=None):
@@ -70,7 +71,15 @@ def goal_list(request, pupil_id):
     pupil = access_pupil(user=request.user, pupil_id=pupil_id, scope="progress")
     goals = selectors.goal_list_for(goals=policies.goals_visible_to(request.user), pupil=pupil)
     is_staff = policies.is_pupils_staff(user=request.user, pupil=pupil)
-    return render(request, "progress/goals/list.html", {"pupil": pupil, "goals": goals, "is_staff": is_staff})
+    active = [(goal.title, goal.description) for goal in goals if goal.status == GoalStatus.ACTIVE]
+    # Other apps' sections about this pupil (the library's ideas to try at home), each decided for
+    # this reader by its own app's policies.
+    sections = people_selectors.pupil_sections(user=request.user, pupil=pupil, goals=active)
+    return render(
+        request,
+        "progress/goals/list.html",
+        {"pupil": pupil, "goals": goals, "is_staff": is_staff, "sections": sections},
+    )
 
 
 @login_required

@@ -17,7 +17,7 @@ from resources.discovery import effects, embeddings
 from resources.discovery.strategies import GoalText, strategies_for_child
 from resources.models import Kind, Status, TagKind, TextEmbedding, Visibility
 from tests import factories
-from tests.conftest import require
+from tests.conftest import force_verified_login, require
 from tests.parents.test_performance import GOALS_BUDGET
 from tests.resources.world import build_world, make_resource
 
@@ -237,3 +237,20 @@ def test_goals_match_strategies_by_meaning_with_the_model(with_vectors):
     assert found[0].reason == "Fits the goal ‘Stay calm when she feels worried’"
     assert world.homework not in {s.resource for s in found}
     assert {s.resource for s in by_words} <= {world.calm, world.fluency, world.bedtime}
+
+
+def test_the_sendco_sees_the_ideas_on_the_pupils_goals_page_and_a_teacher_elsewhere_gets_404(client, world):
+    """progress' goals page composes the library's section through the app hook (progress may
+    not import the library), decided for the reader."""
+    sendco = factories.UserFactory()
+    factories.MembershipFactory(user=sendco, school=world.home, role="sendco")
+    force_verified_login(client, sendco)  # SENDCOs enrol a second factor
+    page = reverse("progress:goals", args=[world.child.pk])
+    body = client.get(page).content.decode()
+    assert "Ideas to try at home" in body
+    assert "Helps with reading fluency, one of Kit&#x27;s needs" in body
+    assert "Fits the goal ‘Read 10 minutes every night’" in body
+    assert "Faraway" not in body
+    assert "Draft fluency game" not in body
+    client.force_login(world.stranger_teacher)
+    assert client.get(page).status_code == 404
