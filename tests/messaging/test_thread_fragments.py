@@ -76,3 +76,21 @@ def test_a_message_that_may_still_be_retracted_is_never_kept(world):
     messaging_fragments.forget_all()
     assert "Retract" in page(world.parent, messaging_world_thread)
     assert not messaging_fragments._kept
+
+
+def test_the_retract_form_carries_the_pages_token_and_a_pushed_one_relies_on_htmx(world, recwarn):
+    """On the page, the form posts without JavaScript, so it carries the CSRF field; a fragment
+    pushed over the socket has no request (htmx sends the page's token in a header), so it has no
+    field, and rendering it warns of nothing."""
+    from messaging import live
+
+    reads_english(world.parent)
+    thread = world.guardian_thread(body="Just sent", recipients=[world.teacher])
+    message = thread.messages.get()
+    on_page = page(world.parent, thread)
+    retract = on_page[on_page.index(reverse("messaging:retract", args=[message.pk])) :]
+    assert 'name="csrfmiddlewaretoken"' in retract[: retract.index("</form>")]
+    pushed = live.new_message_html(message_id=message.pk, reader=world.parent)
+    assert "Retract" in pushed
+    assert "csrfmiddlewaretoken" not in pushed
+    assert not [w for w in recwarn if "csrf_token" in str(w.message) or "format_html" in str(w.message)]
