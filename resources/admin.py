@@ -7,6 +7,8 @@ from django.contrib import admin
 
 from accounts.admin import SchoolScopedAdmin
 from resources.models import (
+    Collection,
+    CollectionItem,
     Partnership,
     Resource,
     ResourceGrant,
@@ -112,5 +114,20 @@ class StrategySuggestionAdmin(ReadOnlyMixin, SchoolScopedAdmin):
     exclude = ["decline_reason"]
 
 
-# Featured collections register their own admin (resources.collections.admin).
-from resources.collections import admin as collections_admin  # noqa: E402, F401
+class CollectionItemInline(ReadOnlyMixin, admin.TabularInline):
+    model = CollectionItem
+    extra = 0
+    fields = ["position", "resource", "added_by", "added_at"]
+    ordering = ["position", "pk"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(ReadOnlyMixin, SchoolScopedAdmin):
+    """Curated on the library's pages (the rules and the audit live there); community collections
+    (no school) are seen by operators only."""
+
+    list_display = ["title", "audience", "school", "featured", "curated_by", "updated_at", "deleted_at"]
+    list_filter = ["audience", "featured"]
+    search_fields = ["title", "introduction"]
+    list_select_related = ["school", "curated_by"]
+    inlines = [CollectionItemInline]

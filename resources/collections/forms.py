@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from messaging.forms import new_client_key
+from resources.collections.policies import SCHOOL_AUDIENCES, audiences_for
 from resources.models import Audience
 
 TEXT = {"class": "govuk-input"}
@@ -65,9 +66,9 @@ class NewCollectionForm(CollectionForm):
 
     def __init__(self, *args, schools, community: bool, **kwargs):
         has_schools = schools.exists()
-        audiences = [Audience.STAFF, Audience.FAMILIES] if has_schools else []
+        audiences = list(SCHOOL_AUDIENCES) if has_schools else []
         if community:
-            audiences.append(Audience.COMMUNITY)
+            audiences += audiences_for(school_id=None)
         super().__init__(*args, audiences=audiences, **kwargs)
         if has_schools:
             self.fields["school"].queryset = schools

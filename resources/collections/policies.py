@@ -18,6 +18,15 @@ from accounts.models import Membership, Role, School, User
 from resources.models import Audience, Collection
 
 CURATOR_ROLES = (Role.LEADER, Role.SENDCO)
+# A school's collection is for its staff or its families; a community collection has no school.
+SCHOOL_AUDIENCES = (Audience.STAFF, Audience.FAMILIES)
+
+
+def audiences_for(*, school_id: int | None) -> list[str]:
+    """Who a collection at `school_id` (None: the community's) may be for."""
+    return [Audience.COMMUNITY] if school_id is None else list(SCHOOL_AUDIENCES)
+
+
 COMMUNITY_PERMISSION = "curate_community_collections"
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import School, User
-from resources.collections.policies import may_curate, may_curate_at
+from resources.collections.policies import audiences_for, may_curate, may_curate_at
 from resources.models import Audience, Collection, CollectionItem, Resource
 
 EDITABLE = ("title", "introduction", "audience", "featured")
@@ -28,7 +28,7 @@ class CollectionRefused(Exception):
 def _audience_for(*, audience: str, school: School | None) -> str:
     if audience not in Audience.values:
         raise CollectionRefused(_("Choose who the collection is for."))
-    if (audience == Audience.COMMUNITY) != (school is None):
+    if audience not in audiences_for(school_id=school.pk if school is not None else None):
         raise CollectionRefused(
             _("A school's collection is for its staff or its families; a community collection has no school.")
         )

@@ -15,12 +15,12 @@ from resources.collections import selectors, services
 from resources.collections.forms import AddItemForm, CollectionForm, MoveForm, NewCollectionForm
 from resources.collections.policies import (
     access_collection,
+    audiences_for,
     curates_anything,
     curates_community,
     curating_schools,
     may_curate,
 )
-from resources.models import Audience
 from resources.policies import access_resource
 
 
@@ -82,10 +82,9 @@ def collection_detail(request, collection_id):
 @require_http_methods(["GET", "POST"])
 def collection_edit(request, collection_id):
     collection = _curated(request, collection_id)
-    audiences = [Audience.COMMUNITY] if collection.school_id is None else [Audience.STAFF, Audience.FAMILIES]
     form = CollectionForm(
         request.POST or None,
-        audiences=audiences,
+        audiences=audiences_for(school_id=collection.school_id),
         initial={
             "title": collection.title,
             "introduction": collection.introduction,
