@@ -92,6 +92,7 @@ class HomePage:
     mood_chart: charts.Chart | None
     summary: FamilySummary
     today: datetime.date
+    not_shared: list[str] = field(default_factory=list)
 
 
 def _with_latest_achievements(children_queryset):
@@ -229,6 +230,10 @@ def mood_history_for(user: User) -> list[MoodCheckIn]:
     )
 
 
+def _not_shared(user: User) -> list[str]:
+    return [child.full_name for child in policies.children_not_shared(user).order_by("date_of_birth", "pk")]
+
+
 def home_page_for(*, user: User, chosen_id=None, days: int = 7) -> HomePage:
     """Everything the dashboard home shows, in a fixed number of queries."""
     today = today_for(user)
@@ -259,6 +264,7 @@ def home_page_for(*, user: User, chosen_id=None, days: int = 7) -> HomePage:
         mood_chart=mood_chart,
         summary=_family_summary(children, minutes, today, days),
         today=today,
+        not_shared=_not_shared(user),
     )
 
 
@@ -270,9 +276,12 @@ class ChildrenOverview:
     children: list[Pupil]
     chosen: Pupil | None
     cards: list[ChildCard]
+    not_shared: list[str] = field(default_factory=list)
 
 
 def children_overview_for(*, user: User, chosen_id=None) -> ChildrenOverview:
     today = today_for(user)
     children, cards, _minutes = _cards(user, today)
-    return ChildrenOverview(children=children, chosen=chosen_child(children, chosen_id), cards=cards)
+    return ChildrenOverview(
+        children=children, chosen=chosen_child(children, chosen_id), cards=cards, not_shared=_not_shared(user)
+    )

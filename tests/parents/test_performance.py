@@ -11,10 +11,10 @@ from tests.parents.family import seed_family
 # Session and user, the menu's one question (roles and guardianship), the unread badge, whether
 # the user is a guardian, the family with each child's latest award and celebration, minutes per
 # child and day, open alerts per child, unread messages per child, goals due, engagement alerts,
-# today's awards, celebrations and goals, the mood history.
-HOME_BUDGET = 17
+# today's awards, celebrations and goals, the mood history, the children whose progress is not shared.
+HOME_BUDGET = 18
 # My children: the same cards without the banner, highlights, mood and summary.
-CHILDREN_BUDGET = 11
+CHILDREN_BUDGET = 12
 # Session and user, the menu and badge, the child, the family for the selector, and the tab's own
 # reads (the radar is one query, the timeline one, each list one).
 CHILD_BUDGET = 11

@@ -57,6 +57,63 @@ def test_a_guardian_without_viewing_rights_sees_nothing(client, family):
     assert family.children[1].first_name not in client.get(reverse("parents:home")).content.decode()
 
 
+def test_a_family_member_whose_scope_leaves_out_progress_sees_none_of_that_childs_progress(client, family):
+    """A grandparent invited for messages about the younger child only: the dashboard names that
+    child and says why, shows nothing of their progress, and each of their pages answers 404; the
+    moment the family shares progress, it is there."""
+    from accounts.models import GuardianScope
+
+    grandparent = factories.UserFactory(display_name="Grandma Njeri")
+    shared, withheld = family.children
+    factories.GuardianshipFactory(guardian=grandparent, pupil=shared)
+    link = factories.GuardianshipFactory(guardian=grandparent, pupil=withheld)
+    GuardianScope.objects.create(guardianship=link, progress=False)
+    client.force_login(grandparent)
+
+    for url in child_urls(withheld):
+        assert client.get(url).status_code == 404, url
+    for url in child_urls(shared):
+        assert client.get(url).status_code == 200, url
+    for name in ("parents:home", "parents:children"):
+        body = client.get(reverse(name)).content.decode()
+        assert "has not shared these children" in body
+        assert withheld.full_name in body  # named, so the missing child is explained
+        assert reverse("parents:child", args=[withheld.pk]) not in body
+        assert f"child-card-{withheld.pk}" not in body
+        assert "50 minutes" not in body  # the withheld (younger) child's learning today
+        assert shared.full_name in body
+    # Nor can a check-in be about them.
+    response = client.post(
+        reverse("parents:mood_check_in"), {"emoji": "good", "energy": "3", "about": str(withheld.pk), "note": ""}
+    )
+    assert response.status_code == 422
+    assert not MoodCheckIn.objects.filter(pupil=withheld).exists()
+
+    link.scope.progress = True
+    link.scope.save(update_fields=["progress"])
+    assert client.get(reverse("parents:child_goals", args=[withheld.pk])).status_code == 200
+    body = client.get(reverse("parents:home")).content.decode()
+    assert "has not shared these children" not in body
+    assert "50 minutes" in body
+
+
+def test_a_family_member_with_no_childs_progress_still_opens_the_dashboard(client, family):
+    from accounts.models import GuardianScope
+
+    carer = factories.UserFactory()
+    for child in family.children:
+        GuardianScope.objects.create(
+            guardianship=factories.GuardianshipFactory(guardian=carer, pupil=child), progress=False
+        )
+    client.force_login(carer)
+    response = client.get(reverse("parents:home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert all(child.full_name in body for child in family.children)
+    assert not any(f"child-card-{child.pk}" in body for child in family.children)
+    assert "Learning today" not in body
+
+
 def test_staff_get_403_on_the_dashboard_and_404_on_a_child_they_teach(client, family):
     Membership.objects.create(user=family.teacher, school=family.school, role="teacher")
     group = factories.ClassGroupFactory(school=family.school)
