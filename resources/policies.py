@@ -135,6 +135,17 @@ def suggestion_schools(user: User) -> QuerySet[School]:
     return School.objects.filter(pk__in=links.values("pupil__school_id")).order_by("name")
 
 
+def may_withdraw(*, user: User, resource: Resource) -> bool:
+    """A family withdraws their own suggestion while it waits, or once declined (to tidy it away);
+    once published it is the school's, and only its leaders take it down."""
+    return (
+        resource.from_family
+        and resource.author_id == user.pk
+        and resource.deleted_at is None
+        and resource.status in (Status.MODERATION, Status.DECLINED)
+    )
+
+
 def may_suggest(*, user: User) -> bool:
     return suggestion_schools(user).exists()
 

@@ -37,7 +37,14 @@ from resources.models import (
     TagKind,
     Visibility,
 )
-from resources.policies import may_approve, may_edit, may_give_feedback, may_moderate, suggestion_schools
+from resources.policies import (
+    may_approve,
+    may_edit,
+    may_give_feedback,
+    may_moderate,
+    may_withdraw,
+    suggestion_schools,
+)
 
 # What a resource file may be, sniffed from its first bytes (never the name or the browser's claim).
 ALLOWED_TYPES = frozenset(
@@ -517,6 +524,20 @@ def strategy_suggest(
     return resource
 
 
+@transaction.atomic
+def suggestion_withdraw(*, guardian: User, resource: Resource) -> None:
+    """The family takes back their own suggestion: soft-deleted (the row and its audit stay), so
+    it leaves the moderators' queue and their notice of it opens nothing. Locked first, so a
+    moderator deciding at the same moment either decides before (and this is refused: published,
+    it is the school's now) or finds it gone. PermissionDenied for anyone else or too late."""
+    resource = people.locked(resource)
+    if not may_withdraw(user=guardian, resource=resource):
+        raise PermissionDenied
+    resource.deleted_at = timezone.now()
+    resource.save(update_fields=["deleted_at"])
+    audit.record(actor=guardian, action="resource.suggestion_withdrawn", target=resource)
+
+
 @dataclass
 class Decision:
     resource: Resource
@@ -533,7 +554,7 @@ def suggestion_decide(*, moderator: User, resource: Resource, approve: bool, rea
     if not may_moderate(user=moderator, resource=resource):
         raise PermissionDenied
     resource = people.locked(resource, "school", "author")
-    if not resource.from_family:
+    if not resource.from_family or resource.deleted_at is not None:  # withdrawn by the family meanwhile
         raise PermissionDenied
     if resource.status != Status.MODERATION:
         return Decision(resource=resource, changed=False)

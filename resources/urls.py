@@ -13,6 +13,7 @@ urlpatterns = [
     path("suggest/", views.strategy_suggest, name="suggest"),
     path("suggestions/", views.suggestions, name="suggestions"),
     path("suggestions/<int:resource_id>/", views.suggestion, name="suggestion"),
+    path("suggestions/<int:resource_id>/withdraw/", views.suggestion_withdraw, name="suggestion_withdraw"),
     path("for-you/", views.for_you, name="for_you"),
     path("coverage/", views.coverage, name="coverage"),
     path("<int:resource_id>/", views.resource_detail, name="detail"),

@@ -444,6 +444,25 @@ def strategy_suggest(request):
 
 
 @login_required
+@require_POST
+def suggestion_withdraw(request, resource_id):
+    """The family takes back their own suggestion. Anyone who cannot see it gets 404; its author
+    once the school has published it is told so, and nothing changes."""
+    resource = access_resource(user=request.user, resource_id=resource_id)
+    try:
+        services.suggestion_withdraw(guardian=request.user, resource=resource)
+    except PermissionDenied:
+        if resource.author_id != request.user.pk or not resource.from_family:
+            raise Http404 from None
+        messages.error(
+            request, _("The school has already published your suggestion, so it can no longer be withdrawn.")
+        )
+        return redirect("resources:detail", resource_id=resource.pk)
+    messages.success(request, _("Your suggestion is withdrawn. The school will not see it."))
+    return redirect("resources:library")
+
+
+@login_required
 @require_GET
 def suggestions(request):
     """The moderators' queue: home strategies families suggested at the schools they moderate."""

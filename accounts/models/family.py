@@ -80,8 +80,8 @@ class GuardianScope(models.Model):
     guardianship = models.OneToOneField(Guardianship, on_delete=models.CASCADE, related_name="scope")
     progress = models.BooleanField(_("progress"), default=True)
     messages = models.BooleanField(_("messages"), default=True)
-    finance = models.BooleanField(_("finance"), default=True)  # stored; no reader yet
-    reports = models.BooleanField(_("reports"), default=True)  # stored; no reader yet
+    finance = models.BooleanField(_("finance"), default=True)  # read by finance.policies
+    reports = models.BooleanField(_("reports"), default=True)  # read by reports.policies
     invitation = models.ForeignKey(FamilyInvitation, on_delete=models.SET_NULL, null=True, blank=True)
 
     class Meta:

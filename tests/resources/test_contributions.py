@@ -172,6 +172,51 @@ def test_a_family_cannot_edit_share_or_review_their_own_suggestion(client, world
 # Deciding -----------------------------------------------------------------------------------------
 
 
+def test_a_family_withdraws_their_waiting_suggestion_and_the_school_no_longer_sees_it(client, world):
+    resource = suggest(world)
+    notices.suggestion_waiting_notify(resource_id=resource.pk)
+    login(client, world.sendco)
+    assert "Counting the stairs" in client.get(reverse("resources:suggestions")).content.decode()
+    url = reverse("resources:suggestion_withdraw", args=[resource.pk])
+
+    # Nobody else may withdraw it: another parent, a moderator, a stranger.
+    for person in (world.other_parent, world.sendco, world.stranger_sendco):
+        login(client, person)
+        assert client.post(url).status_code == 404
+    resource.refresh_from_db()
+    assert resource.deleted_at is None
+
+    login(client, world.parent)
+    page = client.get(reverse("resources:detail", args=[resource.pk])).content.decode()
+    assert "Withdraw my suggestion" in page
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("resources:library")
+    assert "Your suggestion is withdrawn" in response.content.decode()
+    resource.refresh_from_db()
+    assert resource.deleted_at is not None  # kept, soft-deleted
+    assert AuditEntry.objects.filter(action="resource.suggestion_withdrawn", target_id=str(resource.pk)).exists()
+    assert client.get(reverse("resources:detail", args=[resource.pk])).status_code == 404
+
+    login(client, world.sendco)
+    assert "Counting the stairs" not in client.get(reverse("resources:suggestions")).content.decode()
+    assert client.get(reverse("resources:suggestion", args=[resource.pk])).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.suggestion_decide(moderator=world.sendco, resource=resource, approve=True)
+
+
+def test_a_published_suggestion_can_no_longer_be_withdrawn(client, world):
+    resource = suggest(world)
+    services.suggestion_decide(moderator=world.leader, resource=resource, approve=True)
+    login(client, world.parent)
+    page = client.get(reverse("resources:detail", args=[resource.pk])).content.decode()
+    assert "Withdraw my suggestion" not in page
+    response = client.post(reverse("resources:suggestion_withdraw", args=[resource.pk]), follow=True)
+    assert "can no longer be withdrawn" in response.content.decode()
+    resource.refresh_from_db()
+    assert (resource.deleted_at, resource.status) == (None, Status.PUBLISHED)
+    assert not AuditEntry.objects.filter(action="resource.suggestion_withdrawn").exists()
+
+
 def test_the_library_links_moderators_to_the_queue_with_a_count(client, world):
     suggest(world)
     suggest(world, title="Second one")
