@@ -138,3 +138,17 @@ class SafeguardingPhraseFactory(DjangoModelFactory):
 
     school = factory.SubFactory(SchoolFactory)
     phrase = "scared to go home"
+
+
+def opt_in(*pupils: Pupil, recipient: str, kinds=None) -> None:
+    """The family chose to give `recipient` (AI features, other families...) these kinds of data
+    (all, by default): those cells are opt-in (accounts.consent.policies.builtin_default)."""
+    from accounts.consent.policies import is_fixed
+    from accounts.models import ConsentRecord, DataKind
+
+    for pupil in pupils:
+        for kind in kinds or DataKind.values:
+            if not is_fixed(data_kind=kind, recipient=recipient):
+                ConsentRecord.objects.update_or_create(
+                    pupil=pupil, data_kind=kind, recipient=recipient, defaults={"given": True}
+                )

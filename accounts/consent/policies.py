@@ -3,7 +3,7 @@ rules live: every app that shows a child's data to a recipient asks here.
 
 - `pupils_refusing(...)` / `consent_allows(...)`: for one cell (kind of data x recipient), which
   pupils' families refused it, in one query however many pupils (a guardian's choice, else the
-  school's default, else `BUILTIN_DEFAULT`). A consent past its end date counts as refused at
+  school's default, else `builtin_default`: opt-in beyond the school's own staff). A consent past its end date counts as refused at
   once, before the periodic task records it as expired.
 - `withheld_from_staff(...)`: records a member of staff sees only as "other school staff" (a
   whole-school role, not teaching the child) whose family refused that.
@@ -29,9 +29,26 @@ from accounts.models import (
     User,
 )
 
-# Without a guardian's choice or a school default, a cell is given: what the school did before
-# the matrix existed. A school that wants opt-in sets its defaults to refused (Django admin).
-BUILTIN_DEFAULT = True
+# Without a guardian's choice or a school default: given for the school's own staff (teaching and
+# looking after the child is its public task; a family may still refuse "other school staff"), and
+# refused, so opt-in, wherever consent is the lawful basis and the data would leave the school's
+# own care: AI features, other families, partner schools and communities, external professionals.
+# UK GDPR counts only a positive choice as consent (no pre-ticked box), and the ICO's Children's
+# code asks for high privacy by default. A school may set its own defaults (Django admin).
+BUILTIN_DEFAULTS = {
+    Recipient.CLASS_TEACHERS: True,
+    Recipient.OTHER_STAFF: True,
+    Recipient.AI: False,
+    Recipient.OTHER_FAMILIES: False,
+    Recipient.PARTNERS: False,
+    Recipient.EXTERNAL: False,
+}
+
+
+def builtin_default(recipient: str) -> bool:
+    """Whether a cell for `recipient` is given when neither the family nor the school chose."""
+    return BUILTIN_DEFAULTS.get(recipient, False)
+
 
 _PUBLIC_TASK = _(
     "Teaching your child and checking their progress is part of the school's public task, so "
@@ -104,7 +121,7 @@ def refused(*, data_kind: str, recipient: str, pupil_field: str = "pupil", now=N
     said_no = rows.filter(Q(given=False) | Q(expires_at__lte=now)).values("pupil_id")
     chose = rows.values("pupil_id")
     defaults = SchoolConsentDefault.objects.filter(data_kind=data_kind, recipient=recipient)
-    if BUILTIN_DEFAULT:
+    if builtin_default(recipient):
         school_no = defaults.filter(given=False).values("school_id")
         by_default = Q(**{_field(pupil_field, "school_id__in"): school_no})
     else:

@@ -64,7 +64,7 @@ def matrix_for(*, pupil: Pupil, recipient: str | None = None) -> Matrix:
                 cell.expires_at = record.expires_at if cell.given else None
                 cell.reason = record.reason
             else:
-                cell.given = defaults.get((kind, who), policies.BUILTIN_DEFAULT)
+                cell.given = defaults.get((kind, who), policies.builtin_default(who))
                 cell.from_school_default = True
             row.cells.append(cell)
         rows.append(row)

@@ -34,7 +34,7 @@ def effective(*, record: ConsentRecord | None, school_id: int, data_kind: str, r
         .values_list("given", flat=True)
         .first()
     )
-    return policies.BUILTIN_DEFAULT if default is None else default
+    return policies.builtin_default(recipient) if default is None else default
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 One `ConsentRecord` per child, data kind and recipient once a guardian has chosen; without one the
 school's default for that cell (`SchoolConsentDefault`) applies, and without that the built-in
-default (`accounts.consent.policies.BUILTIN_DEFAULT`). Every change, including a consent lapsing
+default (`accounts.consent.policies.builtin_default`). Every change, including a consent lapsing
 at its end date, is a `ConsentChange`: the family's timeline.
 """
 

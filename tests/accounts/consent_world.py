@@ -4,6 +4,7 @@ that changes a cell the way a guardian does (through the service, with an IP and
 import pytest
 
 from accounts.consent import services
+from accounts.models import DataKind, SchoolConsentDefault
 from tests import factories
 
 
@@ -25,6 +26,15 @@ class ConsentWorld:
         self.other_child = factories.PupilFactory(school=self.school, first_name="Secretfamily", last_name="Kidd")
         self.other_parent = factories.UserFactory(display_name="Quinn Otherfamily")
         factories.GuardianshipFactory(guardian=self.other_parent, pupil=self.other_child)
+
+        # This school set what is opt-in by default (AI features, other families) to "given" for
+        # its families (Django admin, "School consent defaults"): the tests refuse from there.
+        # test_consent_services checks the built-in defaults of a school that set none.
+        for recipient in ("ai", "other_families"):
+            for data_kind in DataKind.values:
+                SchoolConsentDefault.objects.create(
+                    school=self.school, data_kind=data_kind, recipient=recipient, given=True
+                )
 
         self.teacher = self.staff("Tess Teacher", "teacher")
         self.own_class = factories.ClassGroupFactory(school=self.school, name="Owls")

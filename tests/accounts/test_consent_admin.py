@@ -25,9 +25,9 @@ def office(consent_world, client):
 
 def test_a_school_admin_sets_a_default_for_their_school(client, consent_world, office):
     w = consent_world
-    response = client.post(f"{URL}add/", {"school": w.school.pk, "data_kind": "photos", "recipient": "other_families"})
+    response = client.post(f"{URL}add/", {"school": w.school.pk, "data_kind": "photos", "recipient": "partners"})
     assert response.status_code == 302
-    default = SchoolConsentDefault.objects.get(school=w.school)
+    default = SchoolConsentDefault.objects.get(school=w.school, recipient="partners")
     assert default.given is False  # the checkbox left unticked
     assert AuditEntry.objects.filter(target_id=str(default.pk), action__endswith="created_in_admin").exists()
     response = client.post(f"{URL}add/", {"school": w.far_school.pk, "data_kind": "photos", "recipient": "ai"})
@@ -46,4 +46,4 @@ def test_another_school_s_default_answers_404(client, consent_world, office):
 def test_a_fixed_cell_stays_given(client, consent_world, office):
     w = consent_world
     client.post(f"{URL}add/", {"school": w.school.pk, "data_kind": "assessment", "recipient": "class_teachers"})
-    assert SchoolConsentDefault.objects.get(school=w.school).given is True
+    assert SchoolConsentDefault.objects.get(school=w.school, recipient="class_teachers").given is True

@@ -115,4 +115,29 @@ def test_consent_allows_answers_many_pupils_in_one_query(consent_world, django_a
     ids = [w.child.pk, w.classmate.pk, w.other_child.pk, w.far_pupil.pk]
     with django_assert_num_queries(1):
         allowed = policies.consent_allows(pupil_ids=ids, data_kind=PHOTOS, recipient=Recipient.OTHER_FAMILIES)
-    assert allowed == {w.classmate.pk, w.other_child.pk, w.far_pupil.pk}
+    # The far school set no default, so other families is opt-in there: its pupil is not let through.
+    assert allowed == {w.classmate.pk, w.other_child.pk}
+
+
+def test_without_a_choice_or_a_school_default_only_the_school_s_own_staff_are_given(consent_world):
+    """Opt-in wherever consent is the lawful basis beyond the school's own care (UK GDPR: no
+    pre-ticked boxes): a family at a school that set no defaults has given nothing to AI features,
+    other families, partners or external professionals until they choose to."""
+    w = consent_world
+    pupil = w.far_pupil
+    for recipient, given in (
+        (Recipient.OTHER_STAFF, True),
+        (Recipient.AI, False),
+        (Recipient.OTHER_FAMILIES, False),
+        (Recipient.PARTNERS, False),
+        (Recipient.EXTERNAL, False),
+    ):
+        for kind in DataKind.values:
+            allowed = pupil.pk in policies.consent_allows(pupil_ids=[pupil.pk], data_kind=kind, recipient=recipient)
+            assert allowed is given, (kind, recipient)
+    # The family opts in to one cell: that cell alone is given.
+    services.consent_set(
+        guardian=w.far_parent, pupil=pupil, data_kind=DataKind.ASSESSMENT, recipient=Recipient.AI, given=True
+    )
+    assert policies.consent_allows(pupil_ids=[pupil.pk], data_kind=DataKind.ASSESSMENT, recipient=Recipient.AI)
+    assert not policies.consent_allows(pupil_ids=[pupil.pk], data_kind=DataKind.ACTIVITY, recipient=Recipient.AI)

@@ -23,6 +23,8 @@ class World:
         self.classmate = factories.PupilFactory(school=self.school, first_name="Mateo", last_name="Classmate")
         self.classmate_parent = factories.UserFactory(display_name="Cam Classmateparent")
         factories.GuardianshipFactory(guardian=self.classmate_parent, pupil=self.classmate)
+        # Both families chose to share their child's approved work with the class's families (opt-in).
+        factories.opt_in(self.child, self.classmate, recipient="other_families", kinds=["photos"])
 
         self.other_child = factories.PupilFactory(school=self.school, first_name="Secretfamily", last_name="Kidd")
         self.other_parent = factories.UserFactory(display_name="Quinn Otherfamily")

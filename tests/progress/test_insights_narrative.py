@@ -34,6 +34,7 @@ def family(db):
     child = factories.PupilFactory(school=school, first_name="Amani", last_name="Otieno", preferred_name="Ami")
     guardian = factories.UserFactory(display_name="Wanjiru Kamau")
     factories.GuardianshipFactory(guardian=guardian, pupil=child)
+    factories.opt_in(child, recipient="ai")  # the family chose the AI-written summary
     maths = records.subject(school, "Mathematics")
     records.daily_activity(child, until=TODAY - datetime.timedelta(days=7), days=28, minutes=15, subject_row=maths)
     records.activity(child, TODAY - datetime.timedelta(days=1), 34, subject_row=maths)

@@ -11,6 +11,7 @@ from accounts.models import ConsentRecord, DataKind, Recipient
 from progress.models import Assessment
 from reports.content import build_content, projection
 from reports.narrative import write_narrative
+from tests import factories
 from tests.reports.reporting import expected_activity, expected_results, make_report
 from tests.simulators.llm import ChatCompletionsSimulator
 
@@ -18,7 +19,9 @@ D = dt.date
 
 
 def refuse(pupil, data_kind, recipient):
-    ConsentRecord.objects.create(pupil=pupil, data_kind=data_kind, recipient=recipient, given=False)
+    ConsentRecord.objects.update_or_create(
+        pupil=pupil, data_kind=data_kind, recipient=recipient, defaults={"given": False}
+    )
 
 
 @pytest.mark.parametrize("kind", ["weekly", "monthly", "term"])
@@ -157,6 +160,7 @@ def test_without_a_model_the_summary_is_written_from_the_figures(family, setting
 
 def test_with_ai_consent_the_model_writes_it_and_never_sees_a_name(family, model):
     child = family.children[0]
+    factories.opt_in(child, recipient=Recipient.AI)
     report = make_report(child, kind="monthly")
     text, source = write_narrative(report, build_content(report))
     assert source == "model"
@@ -167,8 +171,16 @@ def test_with_ai_consent_the_model_writes_it_and_never_sees_a_name(family, model
     assert "[CHILD]" in sent
 
 
+def test_without_a_choice_the_model_is_not_asked(family, model):
+    # AI features are opt-in: a family that has not chosen is not sent to the model.
+    report = make_report(family.children[0], kind="monthly")
+    assert write_narrative(report, build_content(report))[1] == "template"
+    assert model.requests == []
+
+
 def test_without_ai_consent_the_model_is_not_asked(family, model):
     child = family.children[0]
+    factories.opt_in(child, recipient=Recipient.AI)
     refuse(child, DataKind.ASSESSMENT, Recipient.AI)
     report = make_report(child, kind="monthly")
     text, source = write_narrative(report, build_content(report))
@@ -179,6 +191,7 @@ def test_without_ai_consent_the_model_is_not_asked(family, model):
 def test_a_model_that_fails_falls_back_to_the_figures(family, model):
     model.status = 500
     child = family.children[0]
+    factories.opt_in(child, recipient=Recipient.AI)
     report = make_report(child, kind="monthly")
     text, source = write_narrative(report, build_content(report))
     assert source == "template"
