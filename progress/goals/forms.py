@@ -164,7 +164,11 @@ class PortfolioItemForm(forms.Form):
         choices=PortfolioVisibility.choices,
         initial=PortfolioVisibility.FAMILY,
         widget=forms.RadioSelect,
-        help_text=_("Anything beyond the family is shown only once a teacher has approved it."),
+        help_text=_(
+            "Anything beyond the family is shown only once a teacher has approved it, and to other "
+            "families only if the child's family has allowed photos and portfolio for them in "
+            "their consent choices."
+        ),
     )
 
 
