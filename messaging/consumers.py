@@ -126,6 +126,9 @@ class UserConsumer(AsyncWebsocketConsumer):
         self._close_at(ends)
 
     async def disconnect(self, code):
+        # Pushes already on their way to this consumer are dropped, not sent to a closed socket
+        # (uvicorn refuses them with an error in the log).
+        self.ended = True
         if self.expiry_timer is not None:
             self.expiry_timer.cancel()
             self.expiry_timer = None
