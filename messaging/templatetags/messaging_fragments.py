@@ -21,8 +21,6 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from messaging.templatetags.messaging_people import named
-
 register = template.Library()
 
 PARTIAL = "messaging/thread.html#message"
@@ -32,31 +30,19 @@ _kept: OrderedDict[str, str] = OrderedDict()
 _lock = Lock()
 
 
-def _checked(message) -> bool:
-    translations = getattr(message, "reader_translations", None) or []
-    return bool(translations and translations[0].checked_at)
-
-
-def fragment_key(message, *, viewer, roles) -> str:
-    """A digest of everything the message partial shows `viewer` (see the module)."""
+def fragment_key(entry, *, viewer, roles) -> str:
+    """A digest of everything the message partial shows `viewer` of `entry` (a
+    `selectors.ThreadEntry`; see the module): read from its rows, without decrypting its words
+    (their stored token stands for them) or building the message."""
+    # How the viewer names the sender (`named`) follows from the name, the role and the language.
+    role = roles.get(entry.sender_id, "") if isinstance(roles, dict) else ""
     shown = (
         translation.get_language(),
         timezone.get_current_timezone_name(),
         getattr(viewer, "preferred_language", ""),
-        message.pk,
-        message.is_own,
-        named(message.sender, roles),
-        message.sent_at.isoformat() if message.sent_at else "",
-        message.is_retracted,
-        message.shown_body,
-        message.body,
-        message.written_in,
-        message.translated_from,
-        _checked(message),
-        message.translation_pending,
-        message.translation_unavailable,
-        tuple((file.pk, file.is_photo, file.original_name, file.size) for file in message.attachments.all()),
-        tuple((str(read.user), read.read_at.isoformat()) for read in getattr(message, "receipts", None) or ()),
+        str(entry.sender),
+        role,
+        entry.shown(),
     )
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
@@ -69,18 +55,19 @@ def _render(context, message) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def message_fragment(context, message) -> str:
-    """The message partial for the page's viewer: kept from an earlier rendering when nothing it
-    shows has changed."""
-    if message.can_retract:
-        return _render(context, message)
-    key = fragment_key(message, viewer=context.get("viewer"), roles=context.get("roles"))
+def message_fragment(context, entry) -> str:
+    """The message partial for the page's viewer and `entry` (a `selectors.ThreadEntry`): kept
+    from an earlier rendering when nothing it shows has changed; the message is built, decrypted
+    and rendered only when it was not kept."""
+    if entry.can_retract:
+        return _render(context, entry.message)
+    key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"))
     with _lock:
         html = _kept.get(key)
         if html is not None:
             _kept.move_to_end(key)
             return html
-    html = _render(context, message)
+    html = _render(context, entry.message)
     with _lock:
         _kept[key] = html
         while len(_kept) > FRAGMENTS:
