@@ -129,3 +129,27 @@ def reused_values(*ids: int, shape: tuple, build: Callable[..., QuerySet], store
                 row[position] = function(row[position], column, connection)
         converted.append(tuple(row))
     return converted
+
+
+def reused_objects(
+    model: type[Model], *ids: int, shape: tuple, build: Callable[..., QuerySet], related: tuple[str, ...] = ()
+) -> list[Model]:
+    """`model` instances selected by `build(*ids)` (a queryset of `model`), each with its
+    `related` foreign keys (one level, as `select_related` gives them; None for a null one), the
+    SQL compiled once per `shape` as in `reused_values`: every field loaded and converted as the
+    ORM converts it (an encrypted body is decrypted), without the ORM building the query."""
+    groups = [(model, [field.attname for field in model._meta.concrete_fields], "")]
+    for name in related:
+        other = model._meta.get_field(name).related_model
+        groups.append((other, [field.attname for field in other._meta.concrete_fields], name))
+    columns = [f"{prefix}__{attname}" if prefix else attname for _model, names, prefix in groups for attname in names]
+    found = []
+    for row in reused_values(*ids, shape=shape, build=lambda *ids: build(*ids).values_list(*columns)):
+        start = len(groups[0][1])
+        instance = model.from_db(connection.alias, groups[0][1], row[:start])
+        for other, names, name in groups[1:]:
+            values = row[start : start + len(names)]
+            start += len(names)
+            setattr(instance, name, None if values[0] is None else other.from_db(connection.alias, names, values))
+        found.append(instance)
+    return found

@@ -28,7 +28,7 @@ from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
 from hub.crypto import decrypt
 from messaging import policies
-from messaging.compiled_sql import reused_values
+from messaging.compiled_sql import reused_objects, reused_values
 from messaging.models import (
     Attachment,
     Conversation,
@@ -404,8 +404,18 @@ def thread_page(
             )
             for row in rows
         ]
-    subject_translations = list(
-        conversation.translations.filter(field="subject", language=normalise(reader.preferred_language))
+    language = normalise(reader.preferred_language)
+    conversation_type = ContentType.objects.get_for_model(Conversation).pk
+    subject_translations = reused_objects(
+        StoredTranslation,
+        conversation.pk,
+        shape=("thread.subject", conversation_type, language),
+        # By a subquery: a negative stand-in id compared with the unsigned column directly would
+        # be "no rows" to the ORM, and nothing would be compiled.
+        build=lambda conversation_id: _translations("subject", language).filter(
+            content_type_id=conversation_type,
+            object_id__in=Conversation.objects.filter(pk=conversation_id).values("pk"),
+        ),
     )
     return ThreadPage(entries=entries, has_older=has_older, subject=subject_as_seen(conversation, subject_translations))
 
@@ -571,9 +581,17 @@ def describe_for_reader(message: Message, reader: User, *, retract_after: dateti
     return message
 
 
-def scheduled_by(*, conversation: Conversation, user: User) -> QuerySet[Message]:
-    return Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.SCHEDULED).order_by(
-        "send_at"
+def scheduled_by(*, conversation: Conversation, user: User) -> list[Message]:
+    """`user`'s messages waiting to go in `conversation`, soonest first: one query, its SQL
+    compiled once per process (every thread page asks)."""
+    return reused_objects(
+        Message,
+        conversation.pk,
+        user.pk,
+        shape=("scheduled_by",),
+        build=lambda conversation_id, user_id: Message.objects.filter(
+            conversation_id=conversation_id, sender_id=user_id, status=Message.Status.SCHEDULED
+        ).order_by("send_at", "pk"),
     )
 
 
@@ -690,11 +708,17 @@ def _role_words(role: str) -> str:
     return words.get(role, "")
 
 
-def participants_of(conversation: Conversation) -> QuerySet[Participant]:
-    return (
-        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
-        .select_related("user")
-        .order_by("joined_at", "pk")
+def participants_of(conversation: Conversation) -> list[Participant]:
+    """Who takes part (and has not left), first to join first, each with their `user`: one
+    query, its SQL compiled once per process (every thread page asks)."""
+    return reused_objects(
+        Participant,
+        conversation.pk,
+        shape=("participants_of",),
+        build=lambda conversation_id: Participant.objects.filter(
+            conversation_id=conversation_id, left_at__isnull=True
+        ).order_by("joined_at", "pk"),
+        related=("user",),
     )
 
 
