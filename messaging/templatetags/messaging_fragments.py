@@ -20,30 +20,38 @@ from threading import Lock
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from messaging.forms import MessageForm, new_client_key
 
 register = template.Library()
 
 PARTIAL = "messaging/thread.html#message"
+COMPOSER = "messaging/thread.html#composer"
 FRAGMENTS = 5000
 
 _kept: OrderedDict[str, str] = OrderedDict()
 _lock = Lock()
 
 
-def fragment_key(entry, *, viewer, roles) -> str:
+def _page_part(viewer) -> tuple:
+    """What every fragment of one page shares: the interface language, time zone and the viewer's
+    reading language."""
+    return (
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        getattr(viewer, "preferred_language", ""),
+    )
+
+
+def fragment_key(entry, *, viewer, roles, page_part: tuple | None = None) -> str:
     """A digest of everything the message partial shows `viewer` of `entry` (a
     `selectors.ThreadEntry`; see the module): read from its rows, without decrypting its words
     (their stored token stands for them) or building the message."""
     # How the viewer names the sender (`named`) follows from the name, the role and the language.
     role = roles.get(entry.sender_id, "") if isinstance(roles, dict) else ""
-    shown = (
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        getattr(viewer, "preferred_language", ""),
-        str(entry.sender),
-        role,
-        entry.shown(),
-    )
+    shown = (page_part or _page_part(viewer), str(entry.sender), role, entry.shown())
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
@@ -54,14 +62,10 @@ def _render(context, message) -> str:
     return render_to_string(PARTIAL, values)
 
 
-@register.simple_tag(takes_context=True)
-def message_fragment(context, entry) -> str:
-    """The message partial for the page's viewer and `entry` (a `selectors.ThreadEntry`): kept
-    from an earlier rendering when nothing it shows has changed; the message is built, decrypted
-    and rendered only when it was not kept."""
+def _fragment(context, entry, page_part: tuple) -> str:
     if entry.can_retract:
         return _render(context, entry.message)
-    key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"))
+    key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"), page_part=page_part)
     with _lock:
         html = _kept.get(key)
         if html is not None:
@@ -75,7 +79,48 @@ def message_fragment(context, entry) -> str:
     return html
 
 
+@register.simple_tag(takes_context=True)
+def message_fragments(context, entries) -> str:
+    """The message partial for the page's viewer and each of `entries` (`selectors.ThreadEntry`),
+    in order: kept from an earlier rendering when nothing it shows has changed; a message is
+    built, decrypted and rendered only when it was not kept."""
+    page_part = _page_part(context.get("viewer"))
+    return mark_safe("".join(_fragment(context, entry, page_part) for entry in entries))  # noqa: S308 - rendered templates
+
+
+# The composer of a page, blank: the same for every page of a conversation in one language but for
+# the CSRF token and the idempotency key, which are put in afresh for each page.
+_CSRF_MARK = "csrfmarkKept0composer0token"
+_KEY_MARK = "keymarkKept0composer0clientkey"
+_composers: OrderedDict[tuple, str] = OrderedDict()
+COMPOSERS = 500
+
+
+@register.simple_tag(takes_context=True)
+def page_composer(context) -> str:
+    """`{% page_composer as kept %}`: the thread page's composer (`thread.html#composer`) when it
+    is blank: rendered once per conversation, language and open/closed and kept, with this page's
+    CSRF token and a fresh idempotency key put in. "" for one with errors or a notice, which the
+    page renders itself."""
+    conversation, form = context.get("conversation"), context.get("form")
+    if form is None or form.is_bound or form.errors or context.get("sent_notice") or context.get("oob"):
+        return ""
+    key = (translation.get_language(), conversation.pk, conversation.is_closed)
+    with _lock:
+        html = _composers.get(key)
+    if html is None:
+        blank = MessageForm(initial={"client_key": _KEY_MARK}, conversation_id=conversation.pk)
+        html = render_to_string(COMPOSER, {"conversation": conversation, "form": blank, "csrf_token": _CSRF_MARK})
+        with _lock:
+            _composers[key] = html
+            while len(_composers) > COMPOSERS:
+                _composers.popitem(last=False)
+    token = str(context.get("csrf_token", ""))
+    return mark_safe(html.replace(_CSRF_MARK, escape(token)).replace(_KEY_MARK, new_client_key()))  # noqa: S308
+
+
 def forget_all() -> None:
-    """Drop every kept fragment (tests)."""
+    """Drop every kept fragment and composer (tests)."""
     with _lock:
         _kept.clear()
+        _composers.clear()
