@@ -164,6 +164,8 @@ class ThreadEntry:
         "receipts",
         "reader",
         "retract_after",
+        "is_own",
+        "can_retract",
         "_message",
     )
 
@@ -176,6 +178,12 @@ class ThreadEntry:
         self.receipts = receipts  # [(reader, read_at)]: others' reads of the reader's own message
         self.reader = reader
         self.retract_after = retract_after
+        # As `describe_for_reader` decides them (asked of every entry: worked out once).
+        self.is_own = row[1] == reader.pk
+        sent_at, retracted_at = row[2], row[3]
+        self.can_retract = bool(
+            self.is_own and retracted_at is None and sent_at is not None and sent_at > retract_after
+        )
         self._message = None
 
     @property
@@ -185,15 +193,6 @@ class ThreadEntry:
     @property
     def sender_id(self) -> int:
         return self.row[1]
-
-    @property
-    def is_own(self) -> bool:
-        return self.row[1] == self.reader.pk
-
-    @property
-    def can_retract(self) -> bool:
-        sent_at, retracted_at = self.row[2], self.row[3]
-        return bool(self.is_own and retracted_at is None and sent_at is not None and sent_at > self.retract_after)
 
     def shown(self) -> tuple:
         """What the message partial shows of it, besides the viewer and how they name its sender:
