@@ -3,14 +3,19 @@
 Rendering its 50 messages is most of a thread page's time (dates, translations, links, in the
 reader's language and time zone). A message's fragment is a function of what it shows, so it is
 kept under a digest of all of that: the interface language and time zone, who wrote it as the
-reader names them (name and role), whether it is the reader's own, its words as shown and as
-written, its translation's state, its files and its "read by" line. Anything that changes what
-it shows (a translation arriving or checked, a retraction, a new receipt, a new name or role) is
-a new key, never a stale fragment.
+reader names them (name and role), whether it is the reader's own, its words as stored and
+written (the encrypted token stands for the words: a new body or translation is a new token),
+its translation's state, its files and its "read by" line. Anything that changes what it shows
+(a translation arriving or checked, a retraction, a new receipt, a new name or role) is a new
+key, never a stale fragment. The key is worked out from the page's rows (`selectors.ThreadEntry`):
+a message is built, decrypted and rendered only when its fragment was not kept.
 
 Kept in this process's memory only (the newest FRAGMENTS): fragments hold decrypted message
 bodies, which never go to a shared cache. A message its writer may still retract is rendered
 each time (its form carries the page's CSRF token, and the button goes when the window closes).
+
+The page's blank composer is kept too (`page_composer`), with the page's CSRF token and a fresh
+idempotency key put in each time.
 """
 
 import hashlib
