@@ -68,6 +68,9 @@ def main() -> None:
     parser.add_argument(
         "--no-keep", action="store_true", help="render every message fragment each time (as before they were kept)"
     )
+    parser.add_argument(
+        "--profile-minimal", action="store_true", help="with --thread: profile the minimal page instead (the floor)"
+    )
     parser.add_argument("--only", default="", help="a regex: list only matching functions (e.g. 'messaging|hub')")
     parser.add_argument("--no-profile", action="store_true", help="only the CPU and query figures")
     parser.add_argument(
@@ -158,8 +161,10 @@ def main() -> None:
                 f"minimal page {minimal:.1f} ms CPU, thread ({args.messages} messages) {thread:.1f} ms: ×{thread / minimal:.1f}"
             )
 
+        profiled_url = minimal_url if args.profile_minimal else thread_url
+
         def run_once(number):
-            response = reader.get(thread_url)
+            response = reader.get(profiled_url)
             assert response.status_code == 200
 
         action = run_once

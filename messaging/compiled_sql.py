@@ -15,7 +15,14 @@ from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import RawQuerySet
 
-_STAND_INS = (-7_345_019_283, -7_345_019_284, -7_345_019_285)  # no row has a negative id
+_STAND_IN = -7_345_019_283  # no row has a negative id
+_STAND_INS = (_STAND_IN, _STAND_IN - 1, _STAND_IN - 2)
+
+
+def _stand_ins(count: int) -> tuple[int, ...]:
+    return tuple(_STAND_IN - number for number in range(count))
+
+
 _compiled_sql: dict[tuple, tuple[str, tuple]] = {}
 
 
@@ -79,3 +86,70 @@ def reused_instances(
     if reused is None:
         return build(*ids)
     return model.objects.raw(*reused)  # noqa: S611 - the ORM wrote this SQL; ids are parameters
+
+
+_compiled_values: dict[tuple, tuple[str, tuple, list]] = {}
+
+
+def reused_values(*ids: int, shape: tuple, build: Callable[..., QuerySet], stored: tuple[int, ...] = ()) -> list[tuple]:
+    """The rows of `build(*ids)` (a `values_list`), its SQL and the ORM's conversions of its
+    columns compiled once per `shape` as in `reused_sql`, without the ORM building the query or a
+    model instance per row. The columns at the positions in `stored` are left as stored (an
+    encrypted field's token, decrypted only by a caller that needs the words). Any number of ids
+    (a list of people: `shape` then says how many)."""
+    stand_ins = _stand_ins(len(ids))
+    compiled = _compiled_values.get(shape)
+    if compiled is None:
+        queryset = build(*stand_ins)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        if any(stand_in not in params and str(stand_in) in sql for stand_in in stand_ins):
+            raise ValueError(f"{shape}: an id is written into the SQL itself, so it cannot be reused")
+        columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        # As the ORM converts them (a backend's dates, a field's from_db_value), but for `stored`.
+        converters = [
+            (position, functions, column)
+            for position, (functions, column) in compiler.get_converters(columns).items()
+            if position not in stored
+        ]
+        compiled = _compiled_values[shape] = (sql, tuple(params), converters)
+    sql, params, converters = compiled
+    real = dict(zip(stand_ins, ids, strict=True))
+    with connection.cursor() as cursor:
+        # The ORM wrote `sql`; the ids are parameters.
+        cursor.execute(sql, tuple(real.get(param, param) if type(param) is int else param for param in params))
+        rows = cursor.fetchall()
+    if not converters:
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:
+        row = list(row)
+        for position, functions, column in converters:
+            for function in functions:
+                row[position] = function(row[position], column, connection)
+        converted.append(tuple(row))
+    return converted
+
+
+def reused_objects(
+    model: type[Model], *ids: int, shape: tuple, build: Callable[..., QuerySet], related: tuple[str, ...] = ()
+) -> list[Model]:
+    """`model` instances selected by `build(*ids)` (a queryset of `model`), each with its
+    `related` foreign keys (one level, as `select_related` gives them; None for a null one), the
+    SQL compiled once per `shape` as in `reused_values`: every field loaded and converted as the
+    ORM converts it (an encrypted body is decrypted), without the ORM building the query."""
+    groups = [(model, [field.attname for field in model._meta.concrete_fields], "")]
+    for name in related:
+        other = model._meta.get_field(name).related_model
+        groups.append((other, [field.attname for field in other._meta.concrete_fields], name))
+    columns = [f"{prefix}__{attname}" if prefix else attname for _model, names, prefix in groups for attname in names]
+    found = []
+    for row in reused_values(*ids, shape=shape, build=lambda *ids: build(*ids).values_list(*columns)):
+        start = len(groups[0][1])
+        instance = model.from_db(connection.alias, groups[0][1], row[:start])
+        for other, names, name in groups[1:]:
+            values = row[start : start + len(names)]
+            start += len(names)
+            setattr(instance, name, None if values[0] is None else other.from_db(connection.alias, names, values))
+        found.append(instance)
+    return found

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from accounts import policies as people
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
-from messaging.compiled_sql import reused_sql
+from messaging.compiled_sql import reused_objects, reused_sql, reused_values
 from messaging.models import Attachment, Conversation, Message, Participant, SafeguardingAlert
 
 Kind = Conversation.Kind
@@ -111,11 +111,27 @@ def _readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
 
 
 def access_conversation(*, user: User, conversation_id: int, for_update: bool = False) -> Conversation:
-    """The conversation if `user` takes part in it; otherwise Http404, whatever the reason."""
+    """The conversation if `user` takes part in it; otherwise Http404, whatever the reason. Decided
+    from current rows at every call; its SQL (the rules and the conversation with its school and
+    pupil) is compiled once per process, as every page and post in a conversation asks it."""
     try:
-        conversation = conversations_visible_to(user).select_related("school", "pupil").get(pk=conversation_id)
-    except (Conversation.DoesNotExist, ValueError, TypeError):
+        conversation_id = int(conversation_id)
+    except (ValueError, TypeError):
         raise Http404 from None
+    if not user.is_authenticated or not 0 < conversation_id < 2**63:
+        raise Http404
+
+    def build(user_id: int, conversation_id: int) -> QuerySet[Conversation]:
+        return Conversation.objects.filter(
+            pk=conversation_id, pk__in=_conversations_visible_to(User(pk=user_id)).values("pk")
+        ).order_by()
+
+    found = reused_objects(
+        Conversation, user.pk, conversation_id, shape=("access_conversation",), build=build, related=("school", "pupil")
+    )
+    if not found:
+        raise Http404
+    conversation = found[0]
     if for_update:
         conversation = people.locked(conversation, "school", "pupil")
     return conversation
@@ -132,7 +148,22 @@ def can_post_in(*, user: User, conversation: Conversation) -> bool:
 
 
 def is_staff_side(*, user: User, conversation: Conversation) -> bool:
-    return people.is_staff_at(user=user, school=conversation.school_id)
+    """Whether `user` is active staff at the conversation's school (`people.is_staff_at`; one
+    query, its SQL compiled once per process: every thread page asks)."""
+    if not user.is_authenticated:
+        return False
+    return bool(
+        reused_values(
+            user.pk,
+            conversation.school_id,
+            shape=("is_staff_side",),
+            build=lambda user_id, school_id: (
+                Membership.objects.filter(user_id=user_id, school_id=school_id, is_active=True)
+                .order_by()
+                .values_list("pk")[:1]
+            ),
+        )
+    )
 
 
 def can_close_conversation(*, user: User, conversation: Conversation) -> bool:

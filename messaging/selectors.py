@@ -4,6 +4,7 @@ import copy
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     CharField,
@@ -25,7 +26,9 @@ from django.utils.translation import gettext as _
 
 from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
+from hub.crypto import decrypt
 from messaging import policies
+from messaging.compiled_sql import reused_objects, reused_values
 from messaging.models import (
     Attachment,
     Conversation,
@@ -147,19 +150,126 @@ def subject_as_seen(conversation: Conversation, translations: list[StoredTransla
     return SubjectSeen(original=conversation.subject, shown=conversation.subject)
 
 
+class ThreadEntry:
+    """One message of a thread page as read from its rows: what its kept fragment's key needs
+    (the body still encrypted), and the whole message, described for the reader, only when
+    asked for (`message`: a fragment not kept, or one that may still be retracted)."""
+
+    __slots__ = (
+        "row",
+        "conversation_id",
+        "sender",
+        "attachments",
+        "translation",
+        "receipts",
+        "reader",
+        "retract_after",
+        "is_own",
+        "can_retract",
+        "_message",
+    )
+
+    def __init__(self, row, *, conversation_id, sender, attachments, translation, receipts, reader, retract_after):
+        self.row = row  # (id, sender id, sent_at, retracted_at, language, body as stored)
+        self.conversation_id = conversation_id
+        self.sender = sender
+        self.attachments = attachments  # [(id, content type, original name, size)]
+        self.translation = translation  # (body as stored, checked_at) in the reader's language, or None
+        self.receipts = receipts  # [(reader, read_at)]: others' reads of the reader's own message
+        self.reader = reader
+        self.retract_after = retract_after
+        # As `describe_for_reader` decides them (asked of every entry: worked out once).
+        self.is_own = row[1] == reader.pk
+        sent_at, retracted_at = row[2], row[3]
+        self.can_retract = bool(
+            self.is_own and retracted_at is None and sent_at is not None and sent_at > retract_after
+        )
+        self._message = None
+
+    @property
+    def pk(self) -> int:
+        return self.row[0]
+
+    @property
+    def sender_id(self) -> int:
+        return self.row[1]
+
+    def shown(self) -> tuple:
+        """What the message partial shows of it, besides the viewer and how they name its sender:
+        its encrypted words stand for the words (a new body or translation is a new token)."""
+        pk, _sender_id, sent_at, retracted_at, language, body = self.row
+        return (
+            pk,
+            self.is_own,
+            sent_at.isoformat() if sent_at else "",
+            retracted_at is not None,
+            body,
+            language,
+            None if self.translation is None else (self.translation[0], self.translation[1] is not None),
+            tuple(self.attachments),
+            tuple((str(user), read_at.isoformat()) for user, read_at in self.receipts),
+        )
+
+    @property
+    def message(self) -> Message:
+        """The message with its sender, files, translation and receipts, described for the reader
+        (`describe_for_reader`): built from the rows already read, without a query."""
+        if self._message is None:
+            pk, sender_id, sent_at, retracted_at, language, body = self.row
+            message = Message(
+                id=pk,
+                conversation_id=self.conversation_id,
+                sender=self.sender,
+                body=decrypt(body) if body else body,
+                language=language,
+                status=Message.Status.SENT,
+                sent_at=sent_at,
+                retracted_at=retracted_at,
+            )
+            files = message.attachments.all()
+            files._result_cache = [
+                Attachment(id=file_id, message=message, content_type=kind, original_name=name, size=size)
+                for file_id, kind, name, size in self.attachments
+            ]
+            files._prefetch_done = True
+            message._prefetched_objects_cache = {"attachments": files}
+            message.reader_translations = []
+            if self.translation is not None:
+                words, checked_at = self.translation
+                message.reader_translations = [
+                    StoredTranslation(
+                        object_id=pk,
+                        field="body",
+                        language=normalise(self.reader.preferred_language),
+                        body=decrypt(words) if words else words,
+                        checked_at=checked_at,
+                    )
+                ]
+            message.receipts = [
+                MessageRead(message=message, user=user, read_at=read_at) for user, read_at in self.receipts
+            ]
+            self._message = describe_for_reader(message, self.reader, retract_after=self.retract_after)
+        return self._message
+
+
 @dataclass
 class ThreadPage:
-    messages: list[Message]
+    entries: list[ThreadEntry]
     has_older: bool
     subject: SubjectSeen | None = None
 
     @property
+    def messages(self) -> list[Message]:
+        """Every message of the page, whole (see `ThreadEntry.message`)."""
+        return [entry.message for entry in self.entries]
+
+    @property
     def oldest_id(self) -> int | None:
-        return self.messages[0].pk if self.messages else None
+        return self.entries[0].pk if self.entries else None
 
     @property
     def newest_id(self) -> int | None:
-        return self.messages[-1].pk if self.messages else None
+        return self.entries[-1].pk if self.entries else None
 
 
 def sent_after(anchor: Message) -> Q:
@@ -195,29 +305,118 @@ def thread_page(
     limit: int = THREAD_PAGE_SIZE,
     retract_window_minutes: int | None = None,
 ) -> ThreadPage:
-    """The newest `limit` sent messages (or those before `before_id`), oldest first, ready to show,
-    and the conversation's subject in the reader's language. `retract_window_minutes`: the
-    school's (its settings), when the caller has read them already."""
-    queryset = sent_messages(conversation)
+    """The newest `limit` sent messages (or those before `before_id`), oldest first, and the
+    conversation's subject in the reader's language. `retract_window_minutes`: the school's (its
+    settings), when the caller has read them already.
+
+    Five queries (the messages with their senders, files, the reader's translations, receipts of
+    the reader's own messages, the subject's translation), their SQL compiled once per process
+    (`compiled_sql.reused_values`); nothing is decrypted or built as a model until an entry's
+    `message` is asked for."""
+    anchor_id = None
     if before_id:
-        anchor = queryset.filter(pk=before_id).only("pk", "sent_at").first()
-        if anchor is not None:
-            queryset = queryset.filter(sent_before(anchor))
-    newest_first = list(_for_reader(queryset, reader).order_by("-sent_at", "-pk")[: limit + 1])
-    has_older = len(newest_first) > limit
-    messages = list(reversed(newest_first[:limit]))
-    window = (
-        retract_window(conversation.school_id) if retract_window_minutes is None else _window(retract_window_minutes)
+        anchor = sent_messages(conversation).filter(pk=before_id).values_list("pk", flat=True).first()
+        anchor_id = anchor
+    ids = (conversation.pk, anchor_id) if anchor_id else (conversation.pk,)
+    older = anchor_id is not None
+
+    def page(conversation_id: int, anchor_id: int | None = None) -> QuerySet[Message]:
+        queryset = Message.objects.filter(conversation_id=conversation_id, status=Message.Status.SENT)
+        if anchor_id is not None:
+            anchor_sent_at = Subquery(Message.objects.filter(pk=anchor_id).values("sent_at")[:1])
+            queryset = queryset.filter(Q(sent_at__lt=anchor_sent_at) | Q(sent_at=anchor_sent_at, pk__lt=anchor_id))
+        return queryset.order_by("-sent_at", "-pk")[: limit + 1]
+
+    rows = reused_values(
+        *ids,
+        shape=("thread.page", older, limit),
+        build=lambda *ids: page(*ids).values_list(
+            "pk", "sender_id", "sent_at", "retracted_at", "language", "body", "sender__display_name", "sender__email"
+        ),
+        stored=(5,),
     )
-    retract_after = timezone.now() - window
-    for message in messages:
-        describe_for_reader(message, reader, retract_after=retract_after)
-    subject_translations = list(
-        conversation.translations.filter(field="subject", language=normalise(reader.preferred_language))
+    has_older = len(rows) > limit
+    rows = list(reversed(rows[:limit]))
+    entries: list[ThreadEntry] = []
+    if rows:
+        language = normalise(reader.preferred_language)
+        message_type = ContentType.objects.get_for_model(Message).pk
+        files: dict[int, list] = {}
+        for message_id, *file in reused_values(
+            *ids,
+            shape=("thread.attachments", older, limit),
+            build=lambda *ids: (
+                Attachment.objects.filter(message__in=page(*ids).values("pk"))
+                .order_by("pk")
+                .values_list("message_id", "pk", "content_type", "original_name", "size")
+            ),
+        ):
+            files.setdefault(message_id, []).append(tuple(file))
+        translations = {
+            message_id: (words, checked_at)
+            for message_id, words, checked_at in reused_values(
+                *ids,
+                shape=("thread.translations", older, limit, message_type, language),
+                build=lambda *ids: (
+                    _translations("body", language)
+                    .filter(content_type_id=message_type, object_id__in=page(*ids).values("pk"))
+                    .values_list("object_id", "body", "checked_at")
+                ),
+                stored=(1,),
+            )
+        }
+        people: dict[int, User] = {}  # each sender and reader built once
+        for row in rows:
+            if row[1] not in people:
+                people[row[1]] = User(id=row[1], display_name=row[6], email=row[7])
+        receipts: dict[int, list] = {}
+        for message_id, user_id, name, email, read_at in reused_values(
+            *ids,
+            reader.pk,
+            shape=("thread.receipts", older, limit),
+            build=lambda *ids: (
+                MessageRead.objects.filter(message__in=page(*ids[:-1]).values("pk"), message__sender_id=ids[-1])
+                .exclude(user_id=ids[-1])
+                .order_by("read_at", "pk")
+                .values_list("message_id", "user_id", "user__display_name", "user__email", "read_at")
+            ),
+        ):
+            if user_id not in people:
+                people[user_id] = User(id=user_id, display_name=name, email=email)
+            receipts.setdefault(message_id, []).append((people[user_id], read_at))
+        window = (
+            retract_window(conversation.school_id)
+            if retract_window_minutes is None
+            else _window(retract_window_minutes)
+        )
+        retract_after = timezone.now() - window
+        entries = [
+            ThreadEntry(
+                row[:6],
+                conversation_id=conversation.pk,
+                sender=people[row[1]],
+                attachments=files.get(row[0], []),
+                translation=translations.get(row[0]),
+                receipts=receipts.get(row[0], []),
+                reader=reader,
+                retract_after=retract_after,
+            )
+            for row in rows
+        ]
+    language = normalise(reader.preferred_language)
+    conversation_type = ContentType.objects.get_for_model(Conversation).pk
+    subject_translations = reused_objects(
+        StoredTranslation,
+        conversation.pk,
+        shape=("thread.subject", conversation_type, language),
+        # By a subquery: a negative stand-in id compared with the unsigned column directly would
+        # be "no rows" to the ORM, and nothing would be compiled.
+        build=lambda conversation_id: _translations("subject", language).filter(
+            content_type_id=conversation_type,
+            object_id__in=Conversation.objects.filter(pk=conversation_id).values("pk"),
+        ),
     )
-    return ThreadPage(
-        messages=messages, has_older=has_older, subject=subject_as_seen(conversation, subject_translations)
-    )
+    return ThreadPage(entries=entries, has_older=has_older, subject=subject_as_seen(conversation, subject_translations))
 
 
 def messages_after(*, conversation: Conversation, reader: User, after_id: int | None) -> list[Message]:
@@ -381,9 +580,17 @@ def describe_for_reader(message: Message, reader: User, *, retract_after: dateti
     return message
 
 
-def scheduled_by(*, conversation: Conversation, user: User) -> QuerySet[Message]:
-    return Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.SCHEDULED).order_by(
-        "send_at"
+def scheduled_by(*, conversation: Conversation, user: User) -> list[Message]:
+    """`user`'s messages waiting to go in `conversation`, soonest first: one query, its SQL
+    compiled once per process (every thread page asks)."""
+    return reused_objects(
+        Message,
+        conversation.pk,
+        user.pk,
+        shape=("scheduled_by",),
+        build=lambda conversation_id, user_id: Message.objects.filter(
+            conversation_id=conversation_id, sender_id=user_id, status=Message.Status.SCHEDULED
+        ).order_by("send_at", "pk"),
     )
 
 
@@ -424,34 +631,48 @@ def roles_of(*, school: School | int | None, pupil: Pupil | None, user_ids) -> d
     """What each of `user_ids` is, in words for a "With …" line: "class teacher" (teaches `pupil`
     through a class group), their job title, their role at `school` ("SENDCO"), or how they are
     related to `pupil` ("Lucía's mother"). One query however many people."""
-    user_ids = set(user_ids)
+    user_ids = sorted(set(user_ids))
     if not user_ids or school is None:
         return {}
     school_id = getattr(school, "pk", school)
-    memberships = Membership.objects.filter(school_id=school_id, user_id__in=user_ids, is_active=True)
-    if pupil is None:
-        rows = list(memberships.values("user_id", "role", "job_title"))
-    else:
-        teaches = ClassGroup.objects.filter(school_id=school_id, pupils=pupil, staff=OuterRef("user_id"))
+
+    def build(school_id: int, pupil_id: int | None, *user_ids: int) -> QuerySet:
+        memberships = Membership.objects.filter(school_id=school_id, user_id__in=user_ids, is_active=True)
+        if pupil_id is None:
+            return memberships.values_list("user_id", "role", "job_title").order_by()
+        teaches = ClassGroup.objects.filter(school_id=school_id, pupils=pupil_id, staff=OuterRef("user_id"))
         # Guardians hold no membership: their rows join by UNION (one query), the relationship
         # carried in `job_title` and an empty role.
         guardians = (
-            Guardianship.objects.filter(pupil=pupil, guardian_id__in=user_ids)
+            Guardianship.objects.filter(pupil_id=pupil_id, guardian_id__in=user_ids)
             .annotate(
                 user_id=F("guardian_id"),
                 role=Value("", output_field=CharField()),
                 job_title=F("relationship"),
                 teaches_pupil=Value(False, output_field=BooleanField()),
             )
-            .values("user_id", "role", "job_title", "teaches_pupil")
+            .values_list("user_id", "role", "job_title", "teaches_pupil")
             .order_by()  # SQLite refuses ORDER BY (the models' default ordering) inside a UNION
         )
-        rows = list(
+        return (
             memberships.annotate(teaches_pupil=Exists(teaches))
-            .values("user_id", "role", "job_title", "teaches_pupil")
+            .values_list("user_id", "role", "job_title", "teaches_pupil")
             .order_by()
             .union(guardians, all=True)
         )
+
+    # One query, its SQL compiled once per process and number of people.
+    if pupil is None:
+        found = reused_values(
+            school_id,
+            *user_ids,
+            shape=("roles", False, len(user_ids)),
+            build=lambda school_id, *ids: build(school_id, None, *ids),
+        )
+    else:
+        found = reused_values(school_id, pupil.pk, *user_ids, shape=("roles", True, len(user_ids)), build=build)
+    columns = ("user_id", "role", "job_title", "teaches_pupil")
+    rows = [dict(zip(columns, row, strict=False)) for row in found]
     roles: dict[int, str] = {}
     labels = dict(Guardianship._meta.get_field("relationship").choices)
     for row in rows:
@@ -486,11 +707,17 @@ def _role_words(role: str) -> str:
     return words.get(role, "")
 
 
-def participants_of(conversation: Conversation) -> QuerySet[Participant]:
-    return (
-        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
-        .select_related("user")
-        .order_by("joined_at", "pk")
+def participants_of(conversation: Conversation) -> list[Participant]:
+    """Who takes part (and has not left), first to join first, each with their `user`: one
+    query, its SQL compiled once per process (every thread page asks)."""
+    return reused_objects(
+        Participant,
+        conversation.pk,
+        shape=("participants_of",),
+        build=lambda conversation_id: Participant.objects.filter(
+            conversation_id=conversation_id, left_at__isnull=True
+        ).order_by("joined_at", "pk"),
+        related=("user",),
     )
 
 

@@ -177,7 +177,7 @@ def _thread_context(request, conversation, *, form=None):
     staff_side = policies.is_staff_side(user=user, conversation=conversation)
     participants = list(selectors.participants_of(conversation))
     people_shown = {participant.user_id for participant in participants}
-    people_shown.update(message.sender_id for message in page.messages)
+    people_shown.update(entry.sender_id for entry in page.entries)
     return {
         "conversation": conversation,
         "thread": page,
@@ -202,10 +202,10 @@ def thread(request, conversation_id):
     if request.htmx and not context["is_latest_page"]:
         # "Older messages" with JavaScript: the older page's messages go above those shown.
         return render(request, "messaging/thread.html#older_page", context)
-    if context["is_latest_page"] and context["thread"].messages:
+    if context["is_latest_page"] and context["thread"].entries:
         # Up to the newest message the page shows (it has it loaded: not looked up again).
         message_services.conversation_mark_read(
-            user=request.user, conversation=conversation, up_to=context["thread"].messages[-1]
+            user=request.user, conversation=conversation, up_to=context["thread"].entries[-1].message
         )
     return render(request, "messaging/thread.html", context)
 

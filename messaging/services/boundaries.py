@@ -10,12 +10,25 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from accounts.models import School
+from messaging.compiled_sql import reused_objects
 from messaging.models import MessagingSettings
 
 
 def settings_for(school: School) -> MessagingSettings:
     """The school's settings, or unsaved defaults (the model's) when it has not set any."""
-    found = MessagingSettings.objects.filter(school=school).first()
+    # Its SQL compiled once per process: every thread page asks.
+    school_id = getattr(school, "pk", school)
+    found = next(
+        iter(
+            reused_objects(
+                MessagingSettings,
+                school_id,
+                shape=("messaging_settings",),
+                build=lambda school_id: MessagingSettings.objects.filter(school_id=school_id).order_by("pk")[:1],
+            )
+        ),
+        None,
+    )
     if found is not None and isinstance(school, School):
         found.school = school  # the caller's, loaded already: contact hours need its time zone
     return found or MessagingSettings(school=school)

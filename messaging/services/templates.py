@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.models import ClassGroup, School, User
+from messaging.compiled_sql import reused_values
 from messaging.models import Conversation, MessageTemplate, StoredTranslation
 from messaging.translation.languages import normalise
 
@@ -254,7 +255,13 @@ def templates_offered(
     language = normalise(language or get_language()) or "en"
     context = template_context(conversation=conversation) if conversation is not None else {}
     rows = MessageTemplate.objects.filter(school=school)
-    if rows.exists():
+    # Whether the school has its own (SQL compiled once per process: every thread page asks).
+    own = reused_values(
+        school.pk,
+        shape=("templates.school_has_own",),
+        build=lambda school_id: MessageTemplate.objects.filter(school_id=school_id).order_by().values_list("pk")[:1],
+    )
+    if own:
         flag = {"for_staff": True} if staff_side else {"for_guardians": True}
         offered = rows.filter(is_active=True, **flag).prefetch_related("translations")
         choices = []

@@ -3,14 +3,19 @@
 Rendering its 50 messages is most of a thread page's time (dates, translations, links, in the
 reader's language and time zone). A message's fragment is a function of what it shows, so it is
 kept under a digest of all of that: the interface language and time zone, who wrote it as the
-reader names them (name and role), whether it is the reader's own, its words as shown and as
-written, its translation's state, its files and its "read by" line. Anything that changes what
-it shows (a translation arriving or checked, a retraction, a new receipt, a new name or role) is
-a new key, never a stale fragment.
+reader names them (name and role), whether it is the reader's own, its words as stored and
+written (the encrypted token stands for the words: a new body or translation is a new token),
+its translation's state, its files and its "read by" line. Anything that changes what it shows
+(a translation arriving or checked, a retraction, a new receipt, a new name or role) is a new
+key, never a stale fragment. The key is worked out from the page's rows (`selectors.ThreadEntry`):
+a message is built, decrypted and rendered only when its fragment was not kept.
 
 Kept in this process's memory only (the newest FRAGMENTS): fragments hold decrypted message
 bodies, which never go to a shared cache. A message its writer may still retract is rendered
 each time (its form carries the page's CSRF token, and the button goes when the window closes).
+
+The page's blank composer is kept too (`page_composer`), with the page's CSRF token and a fresh
+idempotency key put in each time.
 """
 
 import hashlib
@@ -20,44 +25,38 @@ from threading import Lock
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
-from messaging.templatetags.messaging_people import named
+from messaging.forms import MessageForm, new_client_key
 
 register = template.Library()
 
 PARTIAL = "messaging/thread.html#message"
+COMPOSER = "messaging/thread.html#composer"
 FRAGMENTS = 5000
 
 _kept: OrderedDict[str, str] = OrderedDict()
 _lock = Lock()
 
 
-def _checked(message) -> bool:
-    translations = getattr(message, "reader_translations", None) or []
-    return bool(translations and translations[0].checked_at)
-
-
-def fragment_key(message, *, viewer, roles) -> str:
-    """A digest of everything the message partial shows `viewer` (see the module)."""
-    shown = (
+def _page_part(viewer) -> tuple:
+    """What every fragment of one page shares: the interface language, time zone and the viewer's
+    reading language."""
+    return (
         translation.get_language(),
         timezone.get_current_timezone_name(),
         getattr(viewer, "preferred_language", ""),
-        message.pk,
-        message.is_own,
-        named(message.sender, roles),
-        message.sent_at.isoformat() if message.sent_at else "",
-        message.is_retracted,
-        message.shown_body,
-        message.body,
-        message.written_in,
-        message.translated_from,
-        _checked(message),
-        message.translation_pending,
-        message.translation_unavailable,
-        tuple((file.pk, file.is_photo, file.original_name, file.size) for file in message.attachments.all()),
-        tuple((str(read.user), read.read_at.isoformat()) for read in getattr(message, "receipts", None) or ()),
     )
+
+
+def fragment_key(entry, *, viewer, roles, page_part: tuple | None = None) -> str:
+    """A digest of everything the message partial shows `viewer` of `entry` (a
+    `selectors.ThreadEntry`; see the module): read from its rows, without decrypting its words
+    (their stored token stands for them) or building the message."""
+    # How the viewer names the sender (`named`) follows from the name, the role and the language.
+    role = roles.get(entry.sender_id, "") if isinstance(roles, dict) else ""
+    shown = (page_part or _page_part(viewer), str(entry.sender), role, entry.shown())
     return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
@@ -68,19 +67,16 @@ def _render(context, message) -> str:
     return render_to_string(PARTIAL, values)
 
 
-@register.simple_tag(takes_context=True)
-def message_fragment(context, message) -> str:
-    """The message partial for the page's viewer: kept from an earlier rendering when nothing it
-    shows has changed."""
-    if message.can_retract:
-        return _render(context, message)
-    key = fragment_key(message, viewer=context.get("viewer"), roles=context.get("roles"))
+def _fragment(context, entry, page_part: tuple) -> str:
+    if entry.can_retract:
+        return _render(context, entry.message)
+    key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"), page_part=page_part)
     with _lock:
         html = _kept.get(key)
         if html is not None:
             _kept.move_to_end(key)
             return html
-    html = _render(context, message)
+    html = _render(context, entry.message)
     with _lock:
         _kept[key] = html
         while len(_kept) > FRAGMENTS:
@@ -88,7 +84,48 @@ def message_fragment(context, message) -> str:
     return html
 
 
+@register.simple_tag(takes_context=True)
+def message_fragments(context, entries) -> str:
+    """The message partial for the page's viewer and each of `entries` (`selectors.ThreadEntry`),
+    in order: kept from an earlier rendering when nothing it shows has changed; a message is
+    built, decrypted and rendered only when it was not kept."""
+    page_part = _page_part(context.get("viewer"))
+    return mark_safe("".join(_fragment(context, entry, page_part) for entry in entries))  # noqa: S308 - rendered templates
+
+
+# The composer of a page, blank: the same for every page of a conversation in one language but for
+# the CSRF token and the idempotency key, which are put in afresh for each page.
+_CSRF_MARK = "csrfmarkKept0composer0token"
+_KEY_MARK = "keymarkKept0composer0clientkey"
+_composers: OrderedDict[tuple, str] = OrderedDict()
+COMPOSERS = 500
+
+
+@register.simple_tag(takes_context=True)
+def page_composer(context) -> str:
+    """`{% page_composer as kept %}`: the thread page's composer (`thread.html#composer`) when it
+    is blank: rendered once per conversation, language and open/closed and kept, with this page's
+    CSRF token and a fresh idempotency key put in. "" for one with errors or a notice, which the
+    page renders itself."""
+    conversation, form = context.get("conversation"), context.get("form")
+    if form is None or form.is_bound or form.errors or context.get("sent_notice") or context.get("oob"):
+        return ""
+    key = (translation.get_language(), conversation.pk, conversation.is_closed)
+    with _lock:
+        html = _composers.get(key)
+    if html is None:
+        blank = MessageForm(initial={"client_key": _KEY_MARK}, conversation_id=conversation.pk)
+        html = render_to_string(COMPOSER, {"conversation": conversation, "form": blank, "csrf_token": _CSRF_MARK})
+        with _lock:
+            _composers[key] = html
+            while len(_composers) > COMPOSERS:
+                _composers.popitem(last=False)
+    token = str(context.get("csrf_token", ""))
+    return mark_safe(html.replace(_CSRF_MARK, escape(token)).replace(_KEY_MARK, new_client_key()))  # noqa: S308
+
+
 def forget_all() -> None:
-    """Drop every kept fragment (tests)."""
+    """Drop every kept fragment and composer (tests)."""
     with _lock:
         _kept.clear()
+        _composers.clear()
