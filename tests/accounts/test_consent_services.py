@@ -116,3 +116,25 @@ def test_consent_allows_answers_many_pupils_in_one_query(consent_world, django_a
     with django_assert_num_queries(1):
         allowed = policies.consent_allows(pupil_ids=ids, data_kind=PHOTOS, recipient=Recipient.OTHER_FAMILIES)
     assert allowed == {w.classmate.pk, w.other_child.pk, w.far_pupil.pk}
+
+
+def test_cells_allowed_gives_consent_allows_answers_for_many_cells_in_one_query(
+    consent_world, django_assert_num_queries
+):
+    from accounts.models import SchoolConsentDefault
+
+    w = consent_world
+    w.choose(ASSESSMENT, Recipient.OTHER_STAFF, False)
+    SchoolConsentDefault.objects.create(school=w.child.school, data_kind=PHOTOS, recipient=Recipient.AI, given=False)
+    cells = [
+        (ASSESSMENT, Recipient.OTHER_STAFF),  # refused by the family
+        (ASSESSMENT, Recipient.CLASS_TEACHERS),  # fixed: given whatever the rows say
+        (PHOTOS, Recipient.AI),  # refused by the school's default
+        (PHOTOS, Recipient.OTHER_FAMILIES),  # nobody chose: given
+    ]
+    with django_assert_num_queries(1):
+        answers = policies.cells_allowed(pupil_id=w.child.pk, cells=cells)
+    assert answers == {cell: allows(w, *cell) for cell in cells}
+    assert answers == dict(zip(cells, [False, True, False, True], strict=True))
+    with django_assert_num_queries(0):
+        assert policies.cells_allowed(pupil_id=w.child.pk, cells=cells[1:2]) == {cells[1]: True}
