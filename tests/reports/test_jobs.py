@@ -13,6 +13,10 @@ from reports.effects import GENERATE
 from reports.models import JobStatus, Report
 from tests.reports.reporting import make_report
 
+# Claiming the job, reading it, counting the try, what the school's copy may show (one query),
+# each section's figures, storing the result: 14 at the time of writing.
+QUERIES_PER_JOB = 14
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
@@ -94,6 +98,17 @@ def test_quick_steps_are_not_each_written_down_and_the_report_still_ends_complet
     assert seen == [(JobStatus.GENERATING, 0, steps + 1)] * steps
     report.refresh_from_db()
     assert report.done_steps == report.total_steps == steps + 1
+
+
+@pytest.mark.parametrize("kind", ["weekly", "term"])
+def test_a_report_s_job_makes_a_bounded_number_of_queries_whatever_its_period(
+    family, monkeypatch, django_assert_max_num_queries, kind
+):
+    # Steps quicker than PROGRESS_EVERY write no count; the bound holds however long the period.
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 3600)
+    report = make_report(family.children[0], kind=kind, copy="school")
+    with django_assert_max_num_queries(QUERIES_PER_JOB):
+        assert jobs.run_report(report.pk) == JobStatus.READY
 
 
 def test_a_step_that_fails_once_is_retried_and_the_report_ends_ready(family, monkeypatch):
