@@ -81,17 +81,12 @@ def _aware_bounds(report) -> tuple[dt.datetime, dt.datetime]:
 
 def withheld_kinds(report) -> list[str]:
     """The kinds of data this copy leaves out: none for the family; for the school, those the
-    family refused to class teachers or other staff (one query per cell, six at most)."""
+    family refused to class teachers or other staff (one query for all the cells)."""
     if report.copy != Copy.SCHOOL:
         return []
-    return [
-        kind
-        for kind in GOVERNED_KINDS
-        if any(
-            report.pupil_id not in consent.consent_allows(pupil_ids=[report.pupil_id], data_kind=kind, recipient=who)
-            for who in STAFF_RECIPIENTS
-        )
-    ]
+    cells = [(kind, who) for kind in GOVERNED_KINDS for who in STAFF_RECIPIENTS]
+    allowed = consent.cells_allowed(pupil_id=report.pupil_id, cells=cells)
+    return [kind for kind in GOVERNED_KINDS if not all(allowed[kind, who] for who in STAFF_RECIPIENTS)]
 
 
 # --- sections ----------------------------------------------------------------------------------

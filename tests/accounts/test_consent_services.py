@@ -141,3 +141,27 @@ def test_without_a_choice_or_a_school_default_only_the_school_s_own_staff_are_gi
     )
     assert policies.consent_allows(pupil_ids=[pupil.pk], data_kind=DataKind.ASSESSMENT, recipient=Recipient.AI)
     assert not policies.consent_allows(pupil_ids=[pupil.pk], data_kind=DataKind.ACTIVITY, recipient=Recipient.AI)
+
+
+def test_cells_allowed_gives_consent_allows_answers_for_many_cells_in_one_query(
+    consent_world, django_assert_num_queries
+):
+    from accounts.models import SchoolConsentDefault
+
+    w = consent_world
+    w.choose(ASSESSMENT, Recipient.OTHER_STAFF, False)
+    SchoolConsentDefault.objects.update_or_create(
+        school=w.child.school, data_kind=PHOTOS, recipient=Recipient.AI, defaults={"given": False}
+    )
+    cells = [
+        (ASSESSMENT, Recipient.OTHER_STAFF),  # refused by the family
+        (ASSESSMENT, Recipient.CLASS_TEACHERS),  # fixed: given whatever the rows say
+        (PHOTOS, Recipient.AI),  # refused by the school's default
+        (PHOTOS, Recipient.OTHER_FAMILIES),  # the family did not choose: the school's default, given
+    ]
+    with django_assert_num_queries(1):
+        answers = policies.cells_allowed(pupil_id=w.child.pk, cells=cells)
+    assert answers == {cell: allows(w, *cell) for cell in cells}
+    assert answers == dict(zip(cells, [False, True, False, True], strict=True))
+    with django_assert_num_queries(0):
+        assert policies.cells_allowed(pupil_id=w.child.pk, cells=cells[1:2]) == {cells[1]: True}
