@@ -17,7 +17,8 @@ class Cell:
     recipient_label: str
     given: bool
     fixed_reason: str = ""
-    from_school_default: bool = False
+    from_school_default: bool = False  # nobody in the family chose: a default decides
+    default_is_schools: bool = False  # ...the school's own, rather than the built-in one
     expires_at: object = None
     reason: str = ""
 
@@ -66,6 +67,7 @@ def matrix_for(*, pupil: Pupil, recipient: str | None = None) -> Matrix:
             else:
                 cell.given = defaults.get((kind, who), policies.builtin_default(who))
                 cell.from_school_default = True
+                cell.default_is_schools = (kind, who) in defaults
             row.cells.append(cell)
         rows.append(row)
     not_yet_read = [(who, str(note)) for who, note in policies.NOT_YET_READ.items() if recipient in (None, who)]

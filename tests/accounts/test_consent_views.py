@@ -179,3 +179,24 @@ def test_the_page_costs_the_same_with_one_child_and_with_four(client, consent_wo
     assert one == four
     assert four <= 20
     assert "Sibling2" in client.get(url(w.child)).content.decode()
+
+
+def cell_html(body: str, data_kind: str, recipient: str) -> str:
+    start = body.index(f'id="cell-{data_kind}-{recipient}"')
+    return body[start : body.index("</td>", start)]
+
+
+def test_a_cell_nobody_chose_says_which_default_decides_it(client, consent_world):
+    """At a school with no defaults of its own the built-in ones decide: other school staff given
+    unless refused, AI features and the rest refused until the family gives consent (opt-in);
+    where the school set a default, the page says it is the school's."""
+    w = consent_world
+    sign_in(client, w.far_parent)
+    body = client.get(url(w.far_pupil)).content.decode()
+    staff = cell_html(body, DataKind.ASSESSMENT, Recipient.OTHER_STAFF)
+    assert "Given" in staff and "given unless you refuse" in staff
+    ai = cell_html(body, DataKind.ASSESSMENT, Recipient.AI)
+    assert "Refused" in ai and "nothing is shared until you give consent" in ai
+    sign_in(client, w.parent)
+    body = client.get(url(w.child)).content.decode()
+    assert "s default: you have not chosen." in cell_html(body, DataKind.ASSESSMENT, Recipient.AI)
