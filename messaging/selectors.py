@@ -594,20 +594,33 @@ def scheduled_by(*, conversation: Conversation, user: User) -> list[Message]:
     )
 
 
-def attach_previews(conversations: list[Conversation], *, reader: User) -> list[Conversation]:
-    """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
-    sees it (`shown_body` in their language when a translation is stored, see
-    `describe_for_reader`), or None. Two queries however many conversations and messages."""
-    newest = (
+def _newest_sent() -> Subquery:
+    return Subquery(
         Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
         .order_by("-sent_at", "-pk")
         .values("pk")[:1]
     )
-    ids = dict(
-        Conversation.objects.filter(pk__in=[conversation.pk for conversation in conversations])
-        .annotate(newest_id=Subquery(newest))
-        .values_list("pk", "newest_id")
-    )
+
+
+def with_newest_message(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """`conversations` with `newest_id`, their newest sent message's id, read with them: then
+    `attach_previews` needs no query of its own to find the messages."""
+    return conversations.annotate(newest_id=_newest_sent())
+
+
+def attach_previews(conversations: list[Conversation], *, reader: User) -> list[Conversation]:
+    """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
+    sees it (`shown_body` in their language when a translation is stored, see
+    `describe_for_reader`), or None. Two queries however many conversations and messages; one
+    less when the conversations were read `with_newest_message`."""
+    if all(hasattr(conversation, "newest_id") for conversation in conversations):
+        ids = {conversation.pk: conversation.newest_id for conversation in conversations}
+    else:
+        ids = dict(
+            Conversation.objects.filter(pk__in=[conversation.pk for conversation in conversations])
+            .annotate(newest_id=_newest_sent())
+            .values_list("pk", "newest_id")
+        )
     reader_language = normalise(reader.preferred_language)
     messages = {
         message.pk: describe_for_reader(message, reader)
