@@ -29,6 +29,7 @@ CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys
 sys.path[:] = [str(CODE)] + [
     entry for entry in sys.path if Path(entry or ".").resolve() not in (ROOT, ROOT / "bench", CODE / "bench")
 ]
+os.chdir(CODE)  # something during set-up imports from the working directory: make it the code's
 
 
 def install_minimal_page() -> str:
@@ -166,6 +167,9 @@ def main() -> None:
     )
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     plan = prepare(1)[0]
+    import messaging
+
+    print(f"code measured: {Path(messaging.__file__).resolve().parent.parent}")
 
     from django.db import connection
     from django.test import Client
