@@ -60,7 +60,7 @@ def inbox(request):
         unread_only=bool(filters.get("unread")),
         needs_reply=bool(filters.get("needs_reply")),
     )
-    page = Paginator(selectors.with_newest_message(found), 30).get_page(request.GET.get("page"))
+    page = selectors.page_of(selectors.with_newest_message(found), request.GET.get("page"), 30)
     page.object_list = selectors.attach_previews(list(page.object_list), reader=user)
     # Page links keep the search and filters.
     kept = request.GET.copy()
