@@ -78,7 +78,7 @@ def inbox_for(
     )
     conversations = (
         policies.conversations_visible_to(user)
-        .select_related("pupil", "school")
+        .select_related("pupil")
         .annotate(my_last_read_at=Coalesce(Subquery(mine.values("last_read_message__sent_at")[:1]), Value(EPOCH)))
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
         .annotate(my_muted_at=Subquery(mine.values("muted_at")[:1]))
@@ -110,7 +110,11 @@ def inbox_for(
     return conversations.prefetch_related(
         Prefetch(
             "participants",
-            queryset=Participant.objects.filter(left_at__isnull=True).select_related("user").order_by("joined_at"),
+            # A card names each person (`str(user)`): their other columns are not read.
+            queryset=Participant.objects.filter(left_at__isnull=True)
+            .select_related("user")
+            .only("conversation_id", "user_id", "joined_at", "user__display_name", "user__email")
+            .order_by("joined_at"),
             to_attr="people",
         ),
         Prefetch(
