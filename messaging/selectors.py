@@ -58,10 +58,12 @@ def inbox_for(
     pupil_id: int | None = None,
     unread_only: bool = False,
     needs_reply: bool = False,
+    subject_translations: bool = True,
 ) -> QuerySet[Conversation]:
     """The user's conversations, newest activity first, with `unread` (messages from others not yet
     read), `my_muted_at` (when the user muted it) and the subject's translation into the user's
-    language (`reader_subject_translations`, see `subject_as_seen`).
+    language (`reader_subject_translations`, see `subject_as_seen`; without
+    `subject_translations`, `attach_previews(with_subjects=True)` reads them with the previews').
 
     Narrowed by `query` (in the subject or the pupil's name, any case: message bodies are encrypted,
     so SQL cannot search them), `pupil_id`, `unread_only` and `needs_reply` (the newest sent message
@@ -107,6 +109,17 @@ def inbox_for(
             .filter(last_sender__isnull=False)
             .exclude(last_sender=user.pk)
         )
+    translations = (
+        [
+            Prefetch(
+                "translations",
+                queryset=_translations("subject", normalise(user.preferred_language)),
+                to_attr="reader_subject_translations",
+            )
+        ]
+        if subject_translations
+        else []
+    )
     return conversations.prefetch_related(
         Prefetch(
             "participants",
@@ -117,11 +130,7 @@ def inbox_for(
             .order_by("joined_at"),
             to_attr="people",
         ),
-        Prefetch(
-            "translations",
-            queryset=_translations("subject", normalise(user.preferred_language)),
-            to_attr="reader_subject_translations",
-        ),
+        *translations,
     ).order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
 
 
@@ -653,11 +662,15 @@ def with_newest_message(conversations: QuerySet[Conversation]) -> QuerySet[Conve
     return conversations.annotate(newest_id=_newest_sent())
 
 
-def attach_previews(conversations: list[Conversation], *, reader: User) -> list[Conversation]:
+def attach_previews(
+    conversations: list[Conversation], *, reader: User, with_subjects: bool = False
+) -> list[Conversation]:
     """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
     sees it (`shown_body` in their language when a translation is stored, see
     `describe_for_reader`), or None. Two queries however many conversations and messages; one
-    less when the conversations were read `with_newest_message`."""
+    less when the conversations were read `with_newest_message`. `with_subjects`: also their
+    subjects' translations (`reader_subject_translations`, for conversations read from
+    `inbox_for(subject_translations=False)`), in the same query as the previews'."""
     if all(hasattr(conversation, "newest_id") for conversation in conversations):
         ids = {conversation.pk: conversation.newest_id for conversation in conversations}
     else:
@@ -667,14 +680,34 @@ def attach_previews(conversations: list[Conversation], *, reader: User) -> list[
             .values_list("pk", "newest_id")
         )
     reader_language = normalise(reader.preferred_language)
-    messages = {
-        message.pk: describe_for_reader(message, reader)
-        for message in Message.objects.filter(pk__in=[pk for pk in ids.values() if pk])
-        .select_related("sender")
-        .prefetch_related(
-            Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations")
+    message_ids = [pk for pk in ids.values() if pk]
+    if not with_subjects:
+        found = (
+            Message.objects.filter(pk__in=message_ids)
+            .select_related("sender")
+            .prefetch_related(
+                Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations")
+            )
         )
-    }
+        messages = {message.pk: describe_for_reader(message, reader) for message in found}
+    else:
+        # The previews' and the subjects' translations into the reader's language, in one query.
+        message_type = ContentType.objects.get_for_model(Message).pk
+        conversation_type = ContentType.objects.get_for_model(Conversation).pk
+        translated: dict[tuple[int, int], list[StoredTranslation]] = {}
+        wanted = Q(content_type_id=message_type, field="body", object_id__in=message_ids) | Q(
+            content_type_id=conversation_type,
+            field="subject",
+            object_id__in=[conversation.pk for conversation in conversations],
+        )
+        for stored in StoredTranslation.objects.filter(wanted, language=reader_language):
+            translated.setdefault((stored.content_type_id, stored.object_id), []).append(stored)
+        messages = {}
+        for message in Message.objects.filter(pk__in=message_ids).select_related("sender"):
+            message.reader_translations = translated.get((message_type, message.pk), [])
+            messages[message.pk] = describe_for_reader(message, reader)
+        for conversation in conversations:
+            conversation.reader_subject_translations = translated.get((conversation_type, conversation.pk), [])
     for conversation in conversations:
         conversation.preview = messages.get(ids.get(conversation.pk))
     return conversations
