@@ -173,10 +173,13 @@ def send_register_for(user: User) -> QuerySet[Pupil]:
     )
 
 
+# Who sees their schools' pupils per year group on the home page.
+YEAR_GROUP_ROLES = (Role.LEADER, Role.DSL, Role.SCHOOL_ADMIN)
+
+
 def year_groups_for(user: User) -> QuerySet:
     """Pupils per year group (and how many with SEND) at schools where `user` leads or runs the office."""
-    roles = [Role.LEADER, Role.DSL, Role.SCHOOL_ADMIN]
-    schools = Membership.objects.filter(user=user, role__in=roles, is_active=True).values("school_id")
+    schools = Membership.objects.filter(user=user, role__in=YEAR_GROUP_ROLES, is_active=True).values("school_id")
     return (
         Pupil.objects.current()
         .filter(school_id__in=schools)

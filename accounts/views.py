@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import LanguageForm, PreferencesForm
+from accounts.models import Role
 from accounts.privacy import services as privacy
 from accounts.requests import safe_next
 
@@ -20,18 +21,23 @@ from accounts.requests import safe_next
 @login_required
 def home(request):
     user = request.user
-    classes = list(selectors.classes_taught_by(user))
-    send_register = list(selectors.send_register_for(user))
+    memberships = list(selectors.memberships_for(user))
+    roles = {membership.role for membership in memberships}
+    # Each staff section needs an active membership (a SENDCO's for the register, a leader's,
+    # DSL's or office's for the year groups), read just above: a parent's home does not ask.
+    classes = list(selectors.classes_taught_by(user)) if memberships else []
+    send_register = list(selectors.send_register_for(user)) if Role.SENDCO in roles else []
+    leads = roles.intersection(selectors.YEAR_GROUP_ROLES)
     # The class lists and the SEND register show pupils' SEND information: audited for each
     # family's "who has looked" page (once per person, pupil and day; see privacy.services).
     shown = [pupil for group in classes for pupil in group.pupils.all()] + send_register
     privacy.send_views_record(viewer=user, pupils=shown, page="home")
     context = {
         "children": selectors.children_for_guardian(user),
-        "memberships": selectors.memberships_for(user),
+        "memberships": memberships,
         "classes": classes,
         "send_register": send_register,
-        "year_groups": selectors.year_groups_for(user),
+        "year_groups": selectors.year_groups_for(user) if leads else [],
     }
     # Evaluated here, and kept for the page: only someone with neither children nor a role pays
     # the query that asks whether they are a pupil (whose own sign-in has one place to go).

@@ -6,7 +6,10 @@
 Jobs run in-process (eager), as in bench/messaging.py. Prints the CPU and queries per message and
 the functions with the most cumulative time. `--thread` measures the thread page (its 50 newest
 of `--messages` messages) beside a minimal signed-in page (base layout, one heading), three
-rounds, then profiles the thread page. `--sql` lists the last iteration's queries with the
+rounds, then profiles the thread page. `--pages` measures the reader's notifications, inbox and
+home pages the same way (or `--page URL`, repeatable), with `--notifications` notifications
+(about the child and the conversations, some read) and `--conversations` conversations about the
+child, each with a few messages; `--profile-page URL` profiles one of them. `--sql` lists the last iteration's queries with the
 project functions that ran them; `--pyinstrument` samples instead of tracing (far less overhead:
 install pyinstrument somewhere on PYTHONPATH, it is not a project dependency).
 """
@@ -21,7 +24,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+# `--code DIR` measures another checkout's project code (say ../main, the "before") with this bench.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else ROOT
+sys.path[:] = [str(CODE)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() not in (ROOT, ROOT / "bench", CODE / "bench")
+]
+os.chdir(CODE)  # something during set-up imports from the working directory: make it the code's
 
 
 def install_minimal_page() -> str:
@@ -59,10 +67,79 @@ def install_minimal_page() -> str:
     return "/bench/minimal/"
 
 
+def fill_pages(conversation_id: int, teacher, parent, *, conversations: int, notifications: int) -> None:
+    """Realistic pages for the reader (the parent): `conversations` more conversations about their
+    child with the teacher, three messages each (saved as sends leave them, encrypted), and
+    `notifications` notifications about the child and those conversations, the older half read."""
+    from django.utils import timezone
+
+    from messaging.models import Conversation, Message, Notification, Participant
+
+    first = Conversation.objects.get(pk=conversation_id)
+    now = timezone.now()
+    made = Conversation.objects.bulk_create(
+        [
+            Conversation(
+                school_id=first.school_id,
+                pupil_id=first.pupil_id,
+                kind=first.kind,
+                subject=f"Bench subject {number}",
+                created_by=teacher,
+            )
+            for number in range(conversations)
+        ]
+    )
+    ids = [conversation_id, *(conversation.pk for conversation in made)]
+    Participant.objects.bulk_create(
+        [Participant(conversation_id=pk, user=user) for pk in ids[1:] for user in (teacher, parent)]
+    )
+    Message.objects.bulk_create(
+        [
+            Message(
+                conversation_id=pk,
+                sender=teacher if number % 2 == 0 else parent,
+                body=f"Message {number} of {pk}, about the trip on Friday.",
+                language="en",
+                status=Message.Status.SENT,
+                sent_at=now - datetime.timedelta(minutes=index * 5 + 3 - number),
+                created_at=now - datetime.timedelta(minutes=index * 5 + 3 - number),
+            )
+            for index, pk in enumerate(ids)
+            for number in range(3)
+        ]
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=parent,
+                kind="message",
+                pupil_id=first.pupil_id,
+                title=f"New message from Teacher about Bench subject {number}",
+                body=f"Message {number}: about the trip on Friday.",
+                url=f"/messages/{ids[number % len(ids)]}/",
+                target_type="messaging.conversation",
+                target_id=ids[number % len(ids)],
+                created_at=now - datetime.timedelta(minutes=number),
+                read_at=now if number >= notifications // 2 else None,
+            )
+            for number in range(notifications)
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=40)
     parser.add_argument("--thread", action="store_true", help="the thread page (of --messages) beside a minimal page")
+    parser.add_argument(
+        "--pages", action="store_true", help="the notifications, inbox and home pages beside a minimal page"
+    )
+    parser.add_argument("--page", action="append", default=[], help="a page (URL) to measure; repeatable")
+    parser.add_argument("--profile-page", default="", help="with --pages/--page: profile this URL")
+    parser.add_argument("--notifications", type=int, default=200)
+    parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--code", default=str(ROOT), help="the checkout whose project code is measured")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument(
@@ -90,6 +167,9 @@ def main() -> None:
     )
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     plan = prepare(1)[0]
+    import messaging
+
+    print(f"code measured: {Path(messaging.__file__).resolve().parent.parent}")
 
     from django.db import connection
     from django.test import Client
@@ -119,7 +199,49 @@ def main() -> None:
         message_services.message_mark_read(user=parent, message_id=message_id)
 
     thread_url = reverse("messaging:thread", args=[conversation_id])
-    if args.thread:
+    pages = list(args.page)
+    if args.pages:
+        pages = [reverse("notifications:inbox"), reverse("messaging:inbox"), reverse("home"), *pages]
+    if pages:
+        fill_pages(conversation_id, teacher, parent, conversations=args.conversations, notifications=args.notifications)
+        minimal_url = install_minimal_page()
+        for _warm in range(3):
+            for url in [minimal_url, *pages]:
+                assert reader.get(url).status_code == 200, (url, reader.get(url).status_code)
+
+        def cpu_of(url: str, times: int = 20) -> float:
+            started = time.process_time()
+            for _number in range(times):
+                reader.get(url)
+            return (time.process_time() - started) * 1000 / times
+
+        def queries_of(url: str) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                reader.get(url)
+            return len(captured)
+
+        from django.test.utils import CaptureQueriesContext
+
+        floor_queries = queries_of(minimal_url)
+        print(f"minimal page: {floor_queries} queries; " + ", ".join(f"{url} {queries_of(url)}" for url in pages))
+        for _round in range(args.rounds):
+            # The floor measured between the pages too, so a burst of load elsewhere shows in both.
+            minimal = cpu_of(minimal_url)
+            figures = [(url, cpu_of(url)) for url in pages]
+            minimal = (minimal + cpu_of(minimal_url)) / 2
+            print(
+                f"minimal {minimal:.1f} ms CPU; "
+                + "; ".join(f"{url} {cpu:.1f} ms ×{cpu / minimal:.2f}" for url, cpu in figures)
+            )
+        if args.no_profile or not args.profile_page:
+            return
+        profiled_page = args.profile_page
+
+        def run_page(number):
+            reader.get(profiled_page)
+
+        action = run_page
+    elif args.thread:
         from django.utils import timezone
 
         from messaging.models import Message
@@ -173,7 +295,7 @@ def main() -> None:
             one(number)
         action = one
 
-    count = args.messages if not args.thread else 20
+    count = args.messages if not (args.thread or pages) else 20
     if args.thread and args.no_profile:
         return
     executed = []
@@ -216,7 +338,7 @@ def main() -> None:
     cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     queries = len(executed)
-    what = "thread page" if args.thread else "message (post + read)"
+    what = pages and args.profile_page or ("thread page" if args.thread else "message (post + read)")
     print(f"{what}: {cpu * 1000 / count:.1f} ms CPU, {wall * 1000 / count:.1f} ms wall, {queries / count:.1f} queries")
     if args.sql:
         for sql in executed[last:]:

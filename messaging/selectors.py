@@ -58,10 +58,12 @@ def inbox_for(
     pupil_id: int | None = None,
     unread_only: bool = False,
     needs_reply: bool = False,
+    subject_translations: bool = True,
 ) -> QuerySet[Conversation]:
     """The user's conversations, newest activity first, with `unread` (messages from others not yet
     read), `my_muted_at` (when the user muted it) and the subject's translation into the user's
-    language (`reader_subject_translations`, see `subject_as_seen`).
+    language (`reader_subject_translations`, see `subject_as_seen`; without
+    `subject_translations`, `attach_previews(with_subjects=True)` reads them with the previews').
 
     Narrowed by `query` (in the subject or the pupil's name, any case: message bodies are encrypted,
     so SQL cannot search them), `pupil_id`, `unread_only` and `needs_reply` (the newest sent message
@@ -78,7 +80,7 @@ def inbox_for(
     )
     conversations = (
         policies.conversations_visible_to(user)
-        .select_related("pupil", "school")
+        .select_related("pupil")
         .annotate(my_last_read_at=Coalesce(Subquery(mine.values("last_read_message__sent_at")[:1]), Value(EPOCH)))
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
         .annotate(my_muted_at=Subquery(mine.values("muted_at")[:1]))
@@ -107,17 +109,28 @@ def inbox_for(
             .filter(last_sender__isnull=False)
             .exclude(last_sender=user.pk)
         )
+    translations = (
+        [
+            Prefetch(
+                "translations",
+                queryset=_translations("subject", normalise(user.preferred_language)),
+                to_attr="reader_subject_translations",
+            )
+        ]
+        if subject_translations
+        else []
+    )
     return conversations.prefetch_related(
         Prefetch(
             "participants",
-            queryset=Participant.objects.filter(left_at__isnull=True).select_related("user").order_by("joined_at"),
+            # A card names each person (`str(user)`): their other columns are not read.
+            queryset=Participant.objects.filter(left_at__isnull=True)
+            .select_related("user")
+            .only("conversation_id", "user_id", "joined_at", "user__display_name", "user__email")
+            .order_by("joined_at"),
             to_attr="people",
         ),
-        Prefetch(
-            "translations",
-            queryset=_translations("subject", normalise(user.preferred_language)),
-            to_attr="reader_subject_translations",
-        ),
+        *translations,
     ).order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
 
 
@@ -594,29 +607,107 @@ def scheduled_by(*, conversation: Conversation, user: User) -> list[Message]:
     )
 
 
-def attach_previews(conversations: list[Conversation], *, reader: User) -> list[Conversation]:
-    """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
-    sees it (`shown_body` in their language when a translation is stored, see
-    `describe_for_reader`), or None. Two queries however many conversations and messages."""
-    newest = (
+@dataclass
+class PeekPage:
+    """A page of rows and whether another follows, for pages that link to the next and previous
+    page only (not "page 3 of 9"): read as one row more than a page, without a COUNT query over
+    the same access rules. The methods the templates ask of Django's `Page`."""
+
+    object_list: list
+    number: int
+    more: bool
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def page_of(rows: QuerySet, number: int | str | None, size: int) -> PeekPage:
+    """Page `number` of `rows` (`size` each) as `Paginator.get_page` gives it: the first for a
+    number that is not one, the last for one past the end (an old link; only then is there a
+    COUNT). One query (and the rows' prefetches) on every page that has rows."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    found = list(rows[(number - 1) * size : number * size + 1])
+    if not found and number > 1:
+        number = max(1, -(-rows.count() // size))
+        found = list(rows[(number - 1) * size : number * size + 1])
+    return PeekPage(object_list=found[:size], number=number, more=len(found) > size)
+
+
+def _newest_sent() -> Subquery:
+    return Subquery(
         Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
         .order_by("-sent_at", "-pk")
         .values("pk")[:1]
     )
-    ids = dict(
-        Conversation.objects.filter(pk__in=[conversation.pk for conversation in conversations])
-        .annotate(newest_id=Subquery(newest))
-        .values_list("pk", "newest_id")
-    )
-    reader_language = normalise(reader.preferred_language)
-    messages = {
-        message.pk: describe_for_reader(message, reader)
-        for message in Message.objects.filter(pk__in=[pk for pk in ids.values() if pk])
-        .select_related("sender")
-        .prefetch_related(
-            Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations")
+
+
+def with_newest_message(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """`conversations` with `newest_id`, their newest sent message's id, read with them: then
+    `attach_previews` needs no query of its own to find the messages."""
+    return conversations.annotate(newest_id=_newest_sent())
+
+
+def attach_previews(
+    conversations: list[Conversation], *, reader: User, with_subjects: bool = False
+) -> list[Conversation]:
+    """Give each conversation (from `inbox_for`) `preview`: its newest sent message as `reader`
+    sees it (`shown_body` in their language when a translation is stored, see
+    `describe_for_reader`), or None. Two queries however many conversations and messages; one
+    less when the conversations were read `with_newest_message`. `with_subjects`: also their
+    subjects' translations (`reader_subject_translations`, for conversations read from
+    `inbox_for(subject_translations=False)`), in the same query as the previews'."""
+    if all(hasattr(conversation, "newest_id") for conversation in conversations):
+        ids = {conversation.pk: conversation.newest_id for conversation in conversations}
+    else:
+        ids = dict(
+            Conversation.objects.filter(pk__in=[conversation.pk for conversation in conversations])
+            .annotate(newest_id=_newest_sent())
+            .values_list("pk", "newest_id")
         )
-    }
+    reader_language = normalise(reader.preferred_language)
+    message_ids = [pk for pk in ids.values() if pk]
+    if not with_subjects:
+        found = (
+            Message.objects.filter(pk__in=message_ids)
+            .select_related("sender")
+            .prefetch_related(
+                Prefetch("translations", queryset=_translations("body", reader_language), to_attr="reader_translations")
+            )
+        )
+        messages = {message.pk: describe_for_reader(message, reader) for message in found}
+    else:
+        # The previews' and the subjects' translations into the reader's language, in one query.
+        message_type = ContentType.objects.get_for_model(Message).pk
+        conversation_type = ContentType.objects.get_for_model(Conversation).pk
+        translated: dict[tuple[int, int], list[StoredTranslation]] = {}
+        wanted = Q(content_type_id=message_type, field="body", object_id__in=message_ids) | Q(
+            content_type_id=conversation_type,
+            field="subject",
+            object_id__in=[conversation.pk for conversation in conversations],
+        )
+        for stored in StoredTranslation.objects.filter(wanted, language=reader_language):
+            translated.setdefault((stored.content_type_id, stored.object_id), []).append(stored)
+        messages = {}
+        for message in Message.objects.filter(pk__in=message_ids).select_related("sender"):
+            message.reader_translations = translated.get((message_type, message.pk), [])
+            messages[message.pk] = describe_for_reader(message, reader)
+        for conversation in conversations:
+            conversation.reader_subject_translations = translated.get((conversation_type, conversation.pk), [])
     for conversation in conversations:
         conversation.preview = messages.get(ids.get(conversation.pk))
     return conversations

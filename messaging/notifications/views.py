@@ -17,7 +17,9 @@ from messaging.notifications.forms import NotificationSettingsForm
 @require_GET
 def inbox(request):
     page = selectors.inbox_page_for(request.user, page_number=request.GET.get("page"))
-    context = {"page": page, "unread_count": selectors.unread_count_for(request.user)}
+    unread_count = selectors.unread_count_for(request.user)
+    # The header badge shows the same count: given here, the badge does not count again.
+    context = {"page": page, "unread_count": unread_count, "unread_notifications": unread_count}
     return render(request, "messaging/notifications/inbox.html", context)
 
 

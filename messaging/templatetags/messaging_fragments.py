@@ -15,7 +15,10 @@ bodies, which never go to a shared cache. A message its writer may still retract
 each time (its form carries the page's CSRF token, and the button goes when the window closes).
 
 The page's blank composer is kept too (`page_composer`), with the page's CSRF token and a fresh
-idempotency key put in each time.
+idempotency key put in each time. The inbox's cards (`inbox_cards`) and the notifications page's
+items (`notification_items`) are kept the same way, each under a digest of what it shows: the
+pages still read every row at every request (access is decided there), only the rendering of an
+unchanged card or item is saved.
 """
 
 import hashlib
@@ -28,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from messaging import selectors
 from messaging.forms import MessageForm, new_client_key
 
 register = template.Library()
@@ -129,3 +133,107 @@ def forget_all() -> None:
     with _lock:
         _kept.clear()
         _composers.clear()
+
+
+# The inbox's cards: one per conversation, kept the same way as the thread's messages.
+CARD = "messaging/inbox.html#card"
+
+
+def card_key(conversation, *, user, page_part: tuple) -> str:
+    """A digest of everything the inbox card (`inbox.html#card`) shows `user` of `conversation`
+    (from `selectors.inbox_for` with `attach_previews`): a new subject or translation, unread
+    count, state, name, participant, last message or translation of it is a new key."""
+    preview = getattr(conversation, "preview", None)
+    shown = (
+        page_part,
+        user.pk,
+        conversation.pk,
+        selectors.subject_as_seen(conversation),
+        conversation.unread,
+        conversation.is_closed,
+        bool(conversation.my_muted_at),
+        conversation.pupil.full_name if conversation.pupil_id else None,
+        conversation.kind,
+        [(participant.user_id, str(participant.user)) for participant in conversation.people],
+        conversation.last_message_at,
+        preview
+        and (
+            preview.pk,
+            preview.is_own,
+            str(preview.sender),
+            preview.is_retracted,
+            preview.shown_body,
+            preview.translated_from,
+            preview.written_in,
+        ),
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
+@register.simple_tag(takes_context=True)
+def inbox_cards(context, conversations) -> str:
+    """The inbox card of each of `conversations` for the signed-in person, in order: kept from an
+    earlier rendering when nothing it shows has changed (see `card_key`), rendered otherwise."""
+    user = context.get("user")
+    page_part = _page_part(user)
+    cards = []
+    for conversation in conversations:
+        key = "card:" + card_key(conversation, user=user, page_part=page_part)
+        with _lock:
+            html = _kept.get(key)
+            if html is not None:
+                _kept.move_to_end(key)
+        if html is None:
+            html = render_to_string(CARD, {"conversation": conversation, "user": user})
+            with _lock:
+                _kept[key] = html
+                while len(_kept) > FRAGMENTS:
+                    _kept.popitem(last=False)
+        cards.append(html)
+    return mark_safe("".join(cards))  # noqa: S308 - rendered templates
+
+
+# The notifications page's items, kept the same way; an unread one's form carries the page's
+# CSRF token, put in afresh for each page as in the composer.
+ITEM = "messaging/notifications/inbox.html#item"
+
+
+def item_key(notification, *, page_part: tuple) -> str:
+    """A digest of everything the notification item (`notifications/inbox.html#item`) shows:
+    being read, the words, the child's name, the link and the time."""
+    shown = (
+        page_part,
+        notification.pk,
+        notification.read_at is not None,
+        notification.urgent,
+        notification.title,
+        notification.kind,
+        notification.pupil.known_as if notification.pupil_id else None,
+        notification.created_at,
+        notification.body,
+        notification.url,
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
+@register.simple_tag(takes_context=True)
+def notification_items(context, notifications) -> str:
+    """The item of each of `notifications` (selected with their `pupil`), in order: kept from an
+    earlier rendering when nothing it shows has changed (see `item_key`), rendered otherwise."""
+    page_part = _page_part(context.get("user"))
+    token = escape(str(context.get("csrf_token", "")))
+    items = []
+    for notification in notifications:
+        key = "item:" + item_key(notification, page_part=page_part)
+        with _lock:
+            html = _kept.get(key)
+            if html is not None:
+                _kept.move_to_end(key)
+        if html is None:
+            html = render_to_string(ITEM, {"notification": notification, "csrf_token": _CSRF_MARK})
+            with _lock:
+                _kept[key] = html
+                while len(_kept) > FRAGMENTS:
+                    _kept.popitem(last=False)
+        items.append(html.replace(_CSRF_MARK, token))
+    return mark_safe("".join(items))  # noqa: S308 - rendered templates

@@ -231,3 +231,21 @@ def test_a_muted_reader_gets_no_email_for_a_new_message_while_the_other_reader_d
     body = inbox(client)
     assert "Muted" in body
     assert "1 unread" in body
+
+
+def test_the_inbox_pages_link_newer_and_older_and_an_old_link_past_the_end_shows_the_last_page(client, world):
+    for number in range(32):
+        world.guardian_thread(subject=f"Paged thread {number:02}")
+    sign_in(client, world.teacher)
+    first = inbox(client)
+    assert first.count('id="inbox-conversation-') == 30
+    assert 'rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = inbox(client, page=2)
+    assert second.count('id="inbox-conversation-') == 2
+    assert 'rel="prev"' in second
+    assert 'rel="next"' not in second
+    past_the_end = inbox(client, page=9)
+    assert past_the_end.count('id="inbox-conversation-') == 2
+    assert 'rel="prev"' in past_the_end
+    assert inbox(client, page="x").count('id="inbox-conversation-') == 30

@@ -162,7 +162,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, parent, name):
 def test_the_inbox_page_needs_the_same_few_queries_for_5_or_50(client, parent, count, django_assert_max_num_queries):
     _many(parent, count)
     client.force_login(parent)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("notifications:inbox"))
     assert response.status_code == 200
 
