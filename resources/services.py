@@ -529,10 +529,13 @@ def suggestion_withdraw(*, guardian: User, resource: Resource) -> None:
     """The family takes back their own suggestion: soft-deleted (the row and its audit stay), so
     it leaves the moderators' queue and their notice of it opens nothing. Locked first, so a
     moderator deciding at the same moment either decides before (and this is refused: published,
-    it is the school's now) or finds it gone. PermissionDenied for anyone else or too late."""
+    it is the school's now) or finds it gone. PermissionDenied for anyone but its author;
+    ResourceRefused, saying why, once the school has published it."""
     resource = people.locked(resource)
-    if not may_withdraw(user=guardian, resource=resource):
+    if not (resource.from_family and resource.author_id == guardian.pk):
         raise PermissionDenied
+    if not may_withdraw(user=guardian, resource=resource):
+        raise ResourceRefused(_("The school has already published your suggestion, so it can no longer be withdrawn."))
     resource.deleted_at = timezone.now()
     resource.save(update_fields=["deleted_at"])
     audit.record(actor=guardian, action="resource.suggestion_withdrawn", target=resource)

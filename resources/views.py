@@ -452,11 +452,9 @@ def suggestion_withdraw(request, resource_id):
     try:
         services.suggestion_withdraw(guardian=request.user, resource=resource)
     except PermissionDenied:
-        if resource.author_id != request.user.pk or not resource.from_family:
-            raise Http404 from None
-        messages.error(
-            request, _("The school has already published your suggestion, so it can no longer be withdrawn.")
-        )
+        raise Http404 from None
+    except services.ResourceRefused as refusal:
+        messages.error(request, refusal.message)
         return redirect("resources:detail", resource_id=resource.pk)
     messages.success(request, _("Your suggestion is withdrawn. The school will not see it."))
     return redirect("resources:library")

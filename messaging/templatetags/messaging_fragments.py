@@ -54,6 +54,10 @@ def _page_part(viewer) -> tuple:
     )
 
 
+def _digest(shown: tuple) -> str:
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
 def fragment_key(entry, *, viewer, roles, page_part: tuple | None = None) -> str:
     """A digest of everything the message partial shows `viewer` of `entry` (a
     `selectors.ThreadEntry`; see the module): read from its rows, without decrypting its words
@@ -61,7 +65,7 @@ def fragment_key(entry, *, viewer, roles, page_part: tuple | None = None) -> str
     # How the viewer names the sender (`named`) follows from the name, the role and the language.
     role = roles.get(entry.sender_id, "") if isinstance(roles, dict) else ""
     shown = (page_part or _page_part(viewer), str(entry.sender), role, entry.shown())
-    return hashlib.sha256(repr(shown).encode()).hexdigest()
+    return _digest(shown)
 
 
 def _render(context, message) -> str:
@@ -71,21 +75,26 @@ def _render(context, message) -> str:
     return render_to_string(PARTIAL, values)
 
 
-def _fragment(context, entry, page_part: tuple) -> str:
-    if entry.can_retract:
-        return _render(context, entry.message)
-    key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"), page_part=page_part)
+def _kept_or_rendered(key: str, render) -> str:
+    """The fragment kept under `key`, or `render()` kept there (least recently used dropped first)."""
     with _lock:
         html = _kept.get(key)
         if html is not None:
             _kept.move_to_end(key)
             return html
-    html = _render(context, entry.message)
+    html = render()
     with _lock:
         _kept[key] = html
         while len(_kept) > FRAGMENTS:
             _kept.popitem(last=False)
     return html
+
+
+def _fragment(context, entry, page_part: tuple) -> str:
+    if entry.can_retract:
+        return _render(context, entry.message)
+    key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"), page_part=page_part)
+    return _kept_or_rendered(key, lambda: _render(context, entry.message))
 
 
 @register.simple_tag(takes_context=True)
@@ -167,7 +176,7 @@ def card_key(conversation, *, user, page_part: tuple) -> str:
             preview.written_in,
         ),
     )
-    return hashlib.sha256(repr(shown).encode()).hexdigest()
+    return _digest(shown)
 
 
 @register.simple_tag(takes_context=True)
@@ -179,17 +188,9 @@ def inbox_cards(context, conversations) -> str:
     cards = []
     for conversation in conversations:
         key = "card:" + card_key(conversation, user=user, page_part=page_part)
-        with _lock:
-            html = _kept.get(key)
-            if html is not None:
-                _kept.move_to_end(key)
-        if html is None:
-            html = render_to_string(CARD, {"conversation": conversation, "user": user})
-            with _lock:
-                _kept[key] = html
-                while len(_kept) > FRAGMENTS:
-                    _kept.popitem(last=False)
-        cards.append(html)
+        cards.append(
+            _kept_or_rendered(key, lambda c=conversation: render_to_string(CARD, {"conversation": c, "user": user}))
+        )
     return mark_safe("".join(cards))  # noqa: S308 - rendered templates
 
 
@@ -213,7 +214,7 @@ def item_key(notification, *, page_part: tuple) -> str:
         notification.body,
         notification.url,
     )
-    return hashlib.sha256(repr(shown).encode()).hexdigest()
+    return _digest(shown)
 
 
 @register.simple_tag(takes_context=True)
@@ -225,15 +226,8 @@ def notification_items(context, notifications) -> str:
     items = []
     for notification in notifications:
         key = "item:" + item_key(notification, page_part=page_part)
-        with _lock:
-            html = _kept.get(key)
-            if html is not None:
-                _kept.move_to_end(key)
-        if html is None:
-            html = render_to_string(ITEM, {"notification": notification, "csrf_token": _CSRF_MARK})
-            with _lock:
-                _kept[key] = html
-                while len(_kept) > FRAGMENTS:
-                    _kept.popitem(last=False)
+        html = _kept_or_rendered(
+            key, lambda n=notification: render_to_string(ITEM, {"notification": n, "csrf_token": _CSRF_MARK})
+        )
         items.append(html.replace(_CSRF_MARK, token))
     return mark_safe("".join(items))  # noqa: S308 - rendered templates
