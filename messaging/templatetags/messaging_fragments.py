@@ -11,8 +11,9 @@ key, never a stale fragment. The key is worked out from the page's rows (`select
 a message is built, decrypted and rendered only when its fragment was not kept.
 
 Kept in this process's memory only (the newest FRAGMENTS): fragments hold decrypted message
-bodies, which never go to a shared cache. A message its writer may still retract is rendered
-each time (its form carries the page's CSRF token, and the button goes when the window closes).
+bodies, which never go to a shared cache. A message its writer may still retract is kept too,
+under a key that says so (the button goes when the window closes: a new key), with its form's CSRF
+token put in for each page as the composer's is.
 
 The page's blank composer is kept too (`page_composer`), with the page's CSRF token and a fresh
 idempotency key put in each time. The inbox's cards (`inbox_cards`) and the notifications page's
@@ -64,14 +65,19 @@ def fragment_key(entry, *, viewer, roles, page_part: tuple | None = None) -> str
     (their stored token stands for them) or building the message."""
     # How the viewer names the sender (`named`) follows from the name, the role and the language.
     role = roles.get(entry.sender_id, "") if isinstance(roles, dict) else ""
-    shown = (page_part or _page_part(viewer), str(entry.sender), role, entry.shown())
+    # Whether the "Retract" button shows is part of what is shown: it goes when the window closes.
+    shown = (page_part or _page_part(viewer), str(entry.sender), role, entry.can_retract, entry.shown())
     return _digest(shown)
 
 
-def _render(context, message) -> str:
+# Put in a kept fragment or composer where the page's CSRF token goes, and replaced by it on each page.
+_CSRF_MARK = "csrfmarkKept0composer0token"
+
+
+def _render(context, message, *, csrf_token=None) -> str:
     values = {"message": message, "viewer": context.get("viewer"), "roles": context.get("roles")}
     if message.can_retract:
-        values["csrf_token"] = context.get("csrf_token")
+        values["csrf_token"] = csrf_token or context.get("csrf_token")
     return render_to_string(PARTIAL, values)
 
 
@@ -91,10 +97,15 @@ def _kept_or_rendered(key: str, render) -> str:
 
 
 def _fragment(context, entry, page_part: tuple) -> str:
-    if entry.can_retract:
-        return _render(context, entry.message)
     key = fragment_key(entry, viewer=context.get("viewer"), roles=context.get("roles"), page_part=page_part)
-    return _kept_or_rendered(key, lambda: _render(context, entry.message))
+    if not entry.can_retract:
+        return _kept_or_rendered(key, lambda: _render(context, entry.message))
+    token = context.get("csrf_token")
+    if not token:  # a fragment pushed over the socket has no form token: rendered as it is
+        return _render(context, entry.message)
+    # The retract form's token is this page's, put into the kept fragment (as the composer's).
+    html = _kept_or_rendered(key, lambda: _render(context, entry.message, csrf_token=_CSRF_MARK))
+    return mark_safe(html.replace(_CSRF_MARK, escape(str(token))))  # noqa: S308 - a rendered template
 
 
 @register.simple_tag(takes_context=True)
@@ -108,7 +119,6 @@ def message_fragments(context, entries) -> str:
 
 # The composer of a page, blank: the same for every page of a conversation in one language but for
 # the CSRF token and the idempotency key, which are put in afresh for each page.
-_CSRF_MARK = "csrfmarkKept0composer0token"
 _KEY_MARK = "keymarkKept0composer0clientkey"
 _composers: OrderedDict[tuple, str] = OrderedDict()
 COMPOSERS = 500

@@ -112,6 +112,41 @@ def test_each_thing_a_fragment_shows_changes_its_key(world):
     assert len(set(keys)) == len(keys)
 
 
+def test_a_message_its_writer_may_still_retract_is_kept_with_each_pages_token_until_the_window_closes(world):
+    thread = world.guardian_thread(recipients=[world.teacher])
+    own = services.message_send(sender=world.parent, conversation=thread, body="Sorry, wrong day")
+    messaging_fragments.forget_all()
+    client = Client(enforce_csrf_checks=True)  # the kept form's token must be one the server takes
+    sign_in(client, world.parent)
+    url = reverse("messaging:thread", args=[thread.pk])
+    retract = reverse("messaging:retract", args=[own.pk])
+
+    def retract_token(html: str) -> str | None:
+        form = re.search(rf'action="{retract}".*?</form>', html, re.S)
+        return form and re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(0)).group(1)
+
+    pages = [client.get(url).content.decode() for _view in range(2)]
+    kept = len(messaging_fragments._kept)
+    assert kept  # the first view kept its fragments, the retractable one among them
+    tokens = [retract_token(html) for html in pages]
+    assert all(tokens)
+    assert tokens[0] != tokens[1]  # each page's own (masked) token, never a kept one
+    assert not any("csrfmark" in html for html in pages)
+    answer = client.post(retract, {"csrfmiddlewaretoken": tokens[1], "confirm": "yes"})
+    assert answer.status_code in (200, 302), answer.status_code
+    own.refresh_from_db()
+    assert own.retracted_at is not None
+
+    # Another message, then its window closes: the button goes at once (a new key, not the kept one).
+    later = services.message_send(sender=world.parent, conversation=thread, body="See you Monday")
+    later_retract = reverse("messaging:retract", args=[later.pk])
+    assert later_retract in client.get(url).content.decode()
+    Message.objects.filter(pk=later.pk).update(sent_at=timezone.now() - datetime.timedelta(hours=1))
+    html = client.get(url).content.decode()
+    assert f'id="message-{later.pk}"' in html
+    assert later_retract not in html
+
+
 def test_the_kept_composer_is_the_one_rendered_afresh_with_this_pages_token_and_a_new_key(world):
     from django.template.loader import render_to_string
     from django.utils import translation
