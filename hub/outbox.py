@@ -62,6 +62,7 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from hub.db import planned_cursor
 from hub.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ def _insert_unless_recorded(entry: OutboxEntry, *, using: str) -> bool:
             f"RETURNING {quote(OutboxEntry._meta.pk.column)}"
         )
     params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
+    with planned_cursor(connection) as cursor:  # one per effect recorded: planned once per connection
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

@@ -5,7 +5,8 @@ see) are a dozen subqueries over pupils, classes, memberships and guardianships:
 CPU each to build through the ORM, asked several times per message and once per page for the
 badge. Their SQL differs between people and objects only in the ids, so it is compiled once per
 process and shape, for stand-in ids, and reused with the real ones as parameters; the database
-still answers from current rows on every call.
+still answers from current rows on every call. What runs here directly (not as a subquery of an
+ORM query) is also planned by PostgreSQL once per connection (`hub.db.planned_cursor`).
 """
 
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import RawQuerySet
+
+from hub.db import planned_cursor
 
 _STAND_IN = -7_345_019_283  # no row has a negative id
 _STAND_INS = (_STAND_IN, _STAND_IN - 1, _STAND_IN - 2)
@@ -59,7 +62,7 @@ def reused_count(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> int
     if reused is None:
         return build(*ids).count()
     sql, params = reused
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         # The ORM wrote `sql`; the ids are parameters.
         cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608
         return cursor.fetchone()[0]
@@ -71,7 +74,7 @@ def reused_rows(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> list
     reused = _reused(ids, shape, build)
     if reused is None:
         return list(build(*ids))
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         cursor.execute(*reused)
         return [tuple(row) for row in cursor.fetchall()]
 
@@ -115,7 +118,7 @@ def reused_values(*ids: int, shape: tuple, build: Callable[..., QuerySet], store
         compiled = _compiled_values[shape] = (sql, tuple(params), converters)
     sql, params, converters = compiled
     real = dict(zip(stand_ins, ids, strict=True))
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         # The ORM wrote `sql`; the ids are parameters.
         cursor.execute(sql, tuple(real.get(param, param) if type(param) is int else param for param in params))
         rows = cursor.fetchall()

@@ -126,6 +126,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Connections older than this are replaced, so a restarted database or a failover heals.
         "max_lifetime": env.float("DB_POOL_MAX_LIFETIME", default=600.0),
     }
+    # The SQL compiled once per process (badge, access rules) is prepared on its connection at its
+    # first run, so PostgreSQL plans it once (hub/db.py: 20 ms -> 2.4 ms for the badge's count).
+    # Only hub.db.planned_cursor's statements are: Django's own cursors bind on the client.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        0 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

@@ -1,0 +1,37 @@
+"""A cursor for the SQL that runs on every page and every message: PostgreSQL keeps its plan.
+
+Django's psycopg cursors bind parameters on the client (the values are merged into the text), so
+PostgreSQL parses and plans every statement afresh. That is cheap for most, not for the few the
+project compiles once per process and runs all the time (`messaging.compiled_sql`): the unread
+badge's count over every notification rule (19 KB of SQL, 191 parameters) took 10-25 ms of
+planning on every page, the conversation access rules a few ms at every read. Those go through a
+server-binding cursor instead, and psycopg prepares them on the connection at their first run
+(`prepare_threshold` 0 in settings; Django's own client-binding cursors are never prepared, so
+nothing else changes): PostgreSQL plans each once per connection, and psycopg no longer merges
+hundreds of parameters into the text. Measured on the badge's count: 20 ms a call before, 2.4 ms
+after (and 1.6 ms of this process's CPU before, 0.7 ms after).
+
+The pool's connections are this process's own (psycopg_pool), so a prepared statement lives as
+long as its connection. Behind a connection pooler in transaction mode (pgbouncer), which would
+hand a prepared statement's connection to another client, set DB_PREPARED_STATEMENTS=false:
+the statements then bind on the server without being prepared.
+"""
+
+from django.db import connection as default_connection
+
+
+def planned_cursor(connection=None):
+    """A cursor (as `connection.cursor()`, counted and logged the same way; the default database's
+    unless given) whose statements PostgreSQL plans once per connection; on other databases, the
+    usual cursor."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = ServerBindingCursor(connection.connection)
+    # What `connection.cursor()` wraps its own in: query logging (tests' query counts) and
+    # execute_wrapper hooks apply alike.
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
