@@ -18,6 +18,17 @@ the statements then bind on the server without being prepared.
 """
 
 from django.db import connection as default_connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+
+
+class _DebugWrapper(CursorDebugWrapper):
+    """Logs the statement as written, its values beside it: Django reads the logged SQL back from
+    a client-binding cursor's merged text, which a server-binding one does not keep (it would log
+    None, and query logs and tests that read them would lose the statement)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return super(CursorDebugWrapper, self).execute(sql, params)
 
 
 def planned_cursor(connection=None):
@@ -34,4 +45,4 @@ def planned_cursor(connection=None):
     cursor = ServerBindingCursor(connection.connection)
     # What `connection.cursor()` wraps its own in: query logging (tests' query counts) and
     # execute_wrapper hooks apply alike.
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    return _DebugWrapper(cursor, connection) if connection.queries_logged else CursorWrapper(cursor, connection)

@@ -1,0 +1,54 @@
+"""The SQL compiled once per process is prepared on its connection (hub.db.planned_cursor): the
+database plans it once, still answers from current rows, and the statements are counted like any
+other query (the pages' query budgets rely on it)."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from hub.db import planned_cursor
+from messaging.notifications import selectors
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepared_badge_counts() -> int:
+    with connection.cursor() as cursor:  # Django's own cursor: never prepared itself
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%COUNT(*) FROM (SELECT%"]
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_badge_count_is_prepared_once_and_answers_from_current_rows():
+    parent = factories.UserFactory()
+    factories.NotificationFactory(user=parent)
+    assert selectors.unread_count_for(parent) == 1
+    assert _prepared_badge_counts() == 1
+    factories.NotificationFactory(user=parent)
+    factories.NotificationFactory(user=factories.UserFactory())  # someone else's: not counted
+    assert selectors.unread_count_for(parent) == 2
+    assert _prepared_badge_counts() == 1  # the same statement, not one per call
+
+
+def test_a_planned_statement_is_counted_like_any_query():
+    parent = factories.UserFactory()
+    with CaptureQueriesContext(connection) as captured:
+        selectors.unread_count_for(parent)
+    assert len(captured) == 1
+    assert "messaging_notification" in captured[0]["sql"]
+
+
+def test_a_transaction_rolled_back_after_a_planned_statement_leaves_it_usable():
+    parent = factories.UserFactory()
+    factories.NotificationFactory(user=parent)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert selectors.unread_count_for(parent) == 1
+        factories.NotificationFactory(user=parent)
+        raise RuntimeError("the request failed")
+    assert selectors.unread_count_for(parent) == 1  # the rolled-back notification is gone
+    with planned_cursor() as cursor:
+        cursor.execute("SELECT %s + 1", [41])
+        assert cursor.fetchone()[0] == 42
