@@ -181,6 +181,33 @@ def test_the_inbox_is_paginated_newest_first(client, parent):
     assert newest.pk
 
 
+def test_the_compiled_pages_show_what_the_orm_would_and_lose_a_child_no_longer_linked(parent):
+    """The page's count and rows are SQL compiled once per process: the same rows, in the same
+    order, with the same child, as the ORM's; a child the parent is no longer linked to takes
+    its notifications off at once."""
+    from accounts.models import Guardianship
+    from messaging.notifications import selectors
+
+    other_child = factories.PupilFactory(school=parent.child.school)
+    factories.GuardianshipFactory(guardian=parent, pupil=other_child)
+    _many(parent, 23)
+    Notification.objects.create(user=parent, kind=Kind.ANNOUNCEMENT, title="About the other child", pupil=other_child)
+    _notify(parent, "No child")
+
+    def orm_page(number):
+        rows = selectors.notifications_for(parent).select_related("pupil").order_by("-created_at", "-id")
+        return [(n.pk, n.title, n.pupil and n.pupil.first_name) for n in rows[(number - 1) * 20 : number * 20]]
+
+    for number in (1, 2):
+        page = selectors.inbox_page_for(parent, page_number=number)
+        assert page.paginator.count == 25
+        assert [(n.pk, n.title, n.pupil and n.pupil.first_name) for n in page.object_list] == orm_page(number)
+    Guardianship.objects.filter(guardian=parent, pupil=other_child).delete()
+    page = selectors.inbox_page_for(parent, page_number=1)
+    assert page.paginator.count == 24
+    assert "About the other child" not in [n.title for n in page.object_list]
+
+
 # Preferences ------------------------------------------------------------------------------------
 
 
