@@ -323,10 +323,17 @@ def main() -> None:
         return " < ".join(reversed(ours[-3:]))
 
     def counter(execute, sql, params, many, context):
-        executed.append(
-            f"[{len(sql)} chars, {len(params or ())} params] {sql[:160]}\n      ← {where_from()}" if args.sql else sql
-        )
-        return execute(sql, params, many, context)
+        if not args.sql:
+            executed.append(sql)
+            return execute(sql, params, many, context)
+        started = time.perf_counter()  # the statement's wall time: the database's part shows here
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = (time.perf_counter() - started) * 1000
+            executed.append(
+                f"[{took:.1f} ms, {len(sql)} chars, {len(params or ())} params] {sql[:160]}\n      ← {where_from()}"
+            )
 
     if args.pyinstrument:
         import pyinstrument

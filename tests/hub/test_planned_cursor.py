@@ -31,6 +31,13 @@ def test_the_badge_count_is_prepared_once_and_answers_from_current_rows():
     factories.NotificationFactory(user=factories.UserFactory())  # someone else's: not counted
     assert selectors.unread_count_for(parent) == 2
     assert _prepared_badge_counts() == 1  # the same statement, not one per call
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%COUNT(*) FROM (SELECT%"],
+        )
+        generic, custom = cursor.fetchone()
+    assert (generic, custom) == (2, 0)  # planned once, not afresh for its first five runs
 
 
 def test_a_planned_statement_is_counted_like_any_query():
@@ -44,10 +51,15 @@ def test_a_planned_statement_is_counted_like_any_query():
 def test_a_transaction_rolled_back_after_a_planned_statement_leaves_it_usable():
     parent = factories.UserFactory()
     factories.NotificationFactory(user=parent)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        assert selectors.unread_count_for(parent) == 1
-        factories.NotificationFactory(user=parent)
-        raise RuntimeError("the request failed")
+
+    def failing_request():
+        with transaction.atomic():
+            assert selectors.unread_count_for(parent) == 1
+            factories.NotificationFactory(user=parent)
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
     assert selectors.unread_count_for(parent) == 1  # the rolled-back notification is gone
     with planned_cursor() as cursor:
         cursor.execute("SELECT %s + 1", [41])
