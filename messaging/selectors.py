@@ -684,7 +684,10 @@ def attach_previews(
     `describe_for_reader`), or None. Two queries however many conversations and messages; one
     less when the conversations were read `with_newest_message`. `with_subjects`: also their
     subjects' translations (`reader_subject_translations`, for conversations read from
-    `inbox_for(subject_translations=False)`), in the same query as the previews'."""
+    `inbox_for(subject_translations=False)`), in the same query as the previews'.
+
+    The inbox page reads its cards as rows instead (`inbox_page`); these model objects are what
+    its cards are tested against."""
     if all(hasattr(conversation, "newest_id") for conversation in conversations):
         ids = {conversation.pk: conversation.newest_id for conversation in conversations}
     else:
