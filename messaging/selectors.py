@@ -17,6 +17,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     prefetch_related_objects,
 )
@@ -68,6 +69,39 @@ def inbox_for(
     Narrowed by `query` (in the subject or the pupil's name, any case: message bodies are encrypted,
     so SQL cannot search them), `pupil_id`, `unread_only` and `needs_reply` (the newest sent message
     is someone else's). Filters are subqueries: the query count does not grow with the inbox."""
+    conversations = _inbox_conversations(
+        user, query=query, pupil_id=pupil_id, unread_only=unread_only, needs_reply=needs_reply
+    )
+    translations = (
+        [
+            Prefetch(
+                "translations",
+                queryset=_translations("subject", normalise(user.preferred_language)),
+                to_attr="reader_subject_translations",
+            )
+        ]
+        if subject_translations
+        else []
+    )
+    return conversations.prefetch_related(
+        Prefetch(
+            "participants",
+            # A card names each person (`str(user)`): their other columns are not read.
+            queryset=Participant.objects.filter(left_at__isnull=True)
+            .select_related("user")
+            .only("conversation_id", "user_id", "joined_at", "user__display_name", "user__email")
+            .order_by("joined_at", "pk"),
+            to_attr="people",
+        ),
+        *translations,
+    )
+
+
+def _inbox_conversations(
+    user: User, *, query: str, pupil_id: int | None, unread_only: bool, needs_reply: bool
+) -> QuerySet[Conversation]:
+    """`inbox_for`'s conversations with their `unread`, `my_muted_at` and pupil, filtered and in
+    order (newest activity first), without the prefetches."""
     mine = Participant.objects.filter(conversation=OuterRef("pk"), user=user)
     unread = (
         Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.SENT)
@@ -109,29 +143,9 @@ def inbox_for(
             .filter(last_sender__isnull=False)
             .exclude(last_sender=user.pk)
         )
-    translations = (
-        [
-            Prefetch(
-                "translations",
-                queryset=_translations("subject", normalise(user.preferred_language)),
-                to_attr="reader_subject_translations",
-            )
-        ]
-        if subject_translations
-        else []
-    )
-    return conversations.prefetch_related(
-        Prefetch(
-            "participants",
-            # A card names each person (`str(user)`): their other columns are not read.
-            queryset=Participant.objects.filter(left_at__isnull=True)
-            .select_related("user")
-            .only("conversation_id", "user_id", "joined_at", "user__display_name", "user__email")
-            .order_by("joined_at"),
-            to_attr="people",
-        ),
-        *translations,
-    ).order_by(F("last_message_at").desc(nulls_last=True), "-created_at")
+    # The id last: conversations started and last written in at the same moment keep one order,
+    # so no page repeats or skips one.
+    return conversations.order_by(F("last_message_at").desc(nulls_last=True), "-created_at", "-pk")
 
 
 @dataclass(frozen=True)
@@ -670,7 +684,10 @@ def attach_previews(
     `describe_for_reader`), or None. Two queries however many conversations and messages; one
     less when the conversations were read `with_newest_message`. `with_subjects`: also their
     subjects' translations (`reader_subject_translations`, for conversations read from
-    `inbox_for(subject_translations=False)`), in the same query as the previews'."""
+    `inbox_for(subject_translations=False)`), in the same query as the previews'.
+
+    The inbox page reads its cards as rows instead (`inbox_page`); these model objects are what
+    its cards are tested against."""
     if all(hasattr(conversation, "newest_id") for conversation in conversations):
         ids = {conversation.pk: conversation.newest_id for conversation in conversations}
     else:
@@ -711,6 +728,261 @@ def attach_previews(
     for conversation in conversations:
         conversation.preview = messages.get(ids.get(conversation.pk))
     return conversations
+
+
+INBOX_PAGE_SIZE = 30
+# Inbox pages whose SQL is compiled once per process (a page's LIMIT and OFFSET are written into
+# it, so each is a shape of its own); an older page, or a search (its words are not an id), is
+# read through the ORM with the same columns.
+COMPILED_INBOX_PAGES = 10
+
+# The page's columns, as `InboxCard.row` holds them.
+_INBOX_COLUMNS = (
+    "pk",
+    "kind",
+    "subject",
+    "last_message_at",
+    "closed_at",
+    "unread",
+    "my_muted_at",
+    "newest_id",
+    "pupil_id",
+    "pupil__first_name",
+    "pupil__last_name",
+    "pupil__preferred_name",
+    "subject_translation",
+    "subject_translated_from",
+)
+
+
+class InboxCard:
+    """One conversation of an inbox page as read from its rows: what its kept card's key needs
+    (`shown`: the newest message's words and the translations as their stored tokens), and the
+    conversation as the card partial (`inbox.html#card`) shows it (`conversation`: built,
+    decrypted and described for the reader without a query, only when its card was not kept)."""
+
+    __slots__ = ("row", "people", "newest", "reader", "_conversation")
+
+    def __init__(self, row, *, people, newest, reader):
+        # `_INBOX_COLUMNS`; the subject's translation into the reader's language as stored (None
+        # without one, "" when none is possible) and the language it was translated from.
+        self.row = row
+        self.people = people  # [(user id, display name, email)] of those who have not left, first to join first
+        # The newest sent message: (id, sender id, sender's display name, email, body as stored,
+        # language, retracted_at, its translation into the reader's language as stored or None).
+        self.newest = newest
+        self.reader = reader
+        self._conversation = None
+
+    @property
+    def pk(self) -> int:
+        return self.row[0]
+
+    def shown(self) -> tuple:
+        """What the card shows of the conversation, besides the reader and their language: the
+        stored tokens stand for the words (a new body or translation is a new token)."""
+        pk, kind, subject, last_message_at, closed_at, unread, muted_at, _newest_id, *pupil, words, source = self.row
+        newest = self.newest
+        if newest is not None:
+            message_id, sender_id, name, email, body, language, retracted_at, translation = newest
+            newest = (message_id, sender_id == self.reader.pk, name or email, retracted_at is not None)
+            newest += (body, language, translation)
+        return (
+            pk,
+            kind,
+            subject,
+            (words, source),
+            unread,
+            closed_at is not None,
+            muted_at is not None,
+            tuple(pupil),
+            tuple((user_id, name or email) for user_id, name, email in self.people),
+            last_message_at,
+            newest,
+        )
+
+    @property
+    def conversation(self) -> Conversation:
+        """The conversation as `inbox_for` with `attach_previews` gives it: its pupil, `people`,
+        `unread`, `my_muted_at`, subject translation and `preview` (the newest message described
+        for the reader), built from the rows already read, without a query."""
+        if self._conversation is None:
+            pk, kind, subject, last_message_at, closed_at, unread, muted_at, _newest_id, *rest = self.row
+            pupil_id, first_name, last_name, preferred_name, words, source = rest
+            conversation = Conversation(
+                id=pk, kind=kind, subject=subject, last_message_at=last_message_at, closed_at=closed_at
+            )
+            if pupil_id is not None:
+                conversation.pupil = Pupil(
+                    id=pupil_id, first_name=first_name, last_name=last_name, preferred_name=preferred_name
+                )
+            conversation.unread = unread
+            conversation.my_muted_at = muted_at
+            conversation.people = [
+                Participant(conversation_id=pk, user=User(id=user_id, display_name=name, email=email))
+                for user_id, name, email in self.people
+            ]
+            conversation.reader_subject_translations = (
+                []
+                if words is None
+                else [StoredTranslation(body=decrypt(words) if words else words, source_language=source)]
+            )
+            conversation.preview = None
+            if self.newest is not None:
+                message_id, sender_id, name, email, body, language, retracted_at, translation = self.newest
+                message = Message(
+                    id=message_id,
+                    conversation_id=pk,
+                    sender=User(id=sender_id, display_name=name, email=email),
+                    body=decrypt(body) if body else body,
+                    language=language,
+                    status=Message.Status.SENT,
+                    retracted_at=retracted_at,
+                )
+                message.reader_translations = (
+                    []
+                    if translation is None
+                    else [StoredTranslation(body=decrypt(translation) if translation else translation)]
+                )
+                conversation.preview = describe_for_reader(message, self.reader)
+            self._conversation = conversation
+        return self._conversation
+
+
+def inbox_children(user: User) -> list[Pupil]:
+    """The pupils `user` has conversations about (the inbox's child filter), by name: one query,
+    its SQL compiled once per process, decided from current rows."""
+    rows = reused_values(
+        user.pk,
+        shape=("inbox.children",),
+        build=lambda user_id: (
+            Pupil.objects.filter(pk__in=policies.conversations_visible_to(User(pk=user_id)).values("pupil_id"))
+            .order_by("first_name", "last_name", "pk")
+            .values_list("pk", "first_name", "last_name", "preferred_name")
+        ),
+    )
+    return [
+        Pupil(id=pk, first_name=first_name, last_name=last_name, preferred_name=preferred_name)
+        for pk, first_name, last_name, preferred_name in rows
+    ]
+
+
+def inbox_page(
+    user: User,
+    *,
+    query: str = "",
+    pupil_id: int | None = None,
+    unread_only: bool = False,
+    needs_reply: bool = False,
+    number: int | str | None = None,
+    size: int = INBOX_PAGE_SIZE,
+) -> PeekPage:
+    """Page `number` of `inbox_for(user, …)`'s conversations (paged as `page_of` pages them), each
+    an `InboxCard`: its people, the subject's translation into the user's language and its newest
+    sent message as the user sees it.
+
+    Three queries (the page, its people, the newest messages with their translations; the
+    messages' only when one has any), their SQL compiled once per process and shape (a search, or
+    a page past `COMPILED_INBOX_PAGES`, builds the page's through the ORM), read as rows: no
+    model is built, nothing decrypted, until a card that was not kept asks for its
+    `conversation`. Access is decided from current rows at every call: a conversation the user
+    left, or may no longer see, is gone at once."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    filters = {"query": query, "pupil_id": pupil_id, "unread_only": unread_only, "needs_reply": needs_reply}
+    rows = _inbox_rows(user, number=number, size=size, **filters)
+    if not rows and number > 1:
+        # An old link past the end: the last page (only then is there a COUNT).
+        number = max(1, -(-_inbox_conversations(user, **filters).count() // size))
+        rows = _inbox_rows(user, number=number, size=size, **filters)
+    more, rows = len(rows) > size, rows[:size]
+    if not rows:
+        return PeekPage(object_list=[], number=number, more=more)
+    ids = [row[0] for row in rows]
+    people: dict[int, list] = {}
+    for conversation_id, *person in reused_values(
+        *ids,
+        shape=("inbox.people", len(ids)),
+        build=lambda *ids: (
+            Participant.objects.filter(conversation_id__in=ids, left_at__isnull=True)
+            .order_by("joined_at", "pk")
+            .values_list("conversation_id", "user_id", "user__display_name", "user__email")
+        ),
+    ):
+        people.setdefault(conversation_id, []).append(tuple(person))
+    newest = _newest_rows(user, [row[7] for row in rows if row[7]])
+    cards = [InboxCard(row, people=people.get(row[0], []), newest=newest.get(row[7]), reader=user) for row in rows]
+    return PeekPage(object_list=cards, number=number, more=more)
+
+
+def _inbox_rows(
+    user: User, *, query: str, pupil_id: int | None, unread_only: bool, needs_reply: bool, number: int, size: int
+) -> list[tuple]:
+    """Page `number`'s rows (`_INBOX_COLUMNS`) and one more if another page follows."""
+    start = (number - 1) * size
+    language = normalise(user.preferred_language)
+    conversation_type = ContentType.objects.get_for_model(Conversation).pk
+
+    def build(user_id: int, pupil_id: int | None = None) -> QuerySet:
+        reader = User(pk=user_id)
+        subject = _translations("subject", language).filter(content_type_id=conversation_type, object_id=OuterRef("pk"))
+        conversations = _inbox_conversations(
+            reader, query=query, pupil_id=pupil_id, unread_only=unread_only, needs_reply=needs_reply
+        )
+        return (
+            with_newest_message(conversations)
+            .annotate(
+                # As stored (the token): decrypted only for a card that was not kept.
+                subject_translation=Subquery(subject.values("body")[:1], output_field=TextField()),
+                subject_translated_from=Subquery(subject.values("source_language")[:1]),
+            )
+            .values_list(*_INBOX_COLUMNS)[start : start + size + 1]
+        )
+
+    if query or number > COMPILED_INBOX_PAGES:
+        return list(build(user.pk, pupil_id))
+    return reused_values(
+        *((user.pk,) if pupil_id is None else (user.pk, pupil_id)),
+        shape=("inbox.page", pupil_id is not None, unread_only, needs_reply, number, size, language, conversation_type),
+        build=build,
+    )
+
+
+def _newest_rows(reader: User, message_ids: list[int]) -> dict[int, tuple]:
+    """The messages `message_ids` (each a card's newest), by id: (id, sender id, sender's display
+    name and email, body as stored, language, retracted_at, its translation into the reader's
+    language as stored or None). One query, none for no ids."""
+    if not message_ids:
+        return {}
+    language = normalise(reader.preferred_language)
+    message_type = ContentType.objects.get_for_model(Message).pk
+
+    def build(*ids: int) -> QuerySet:
+        translation = _translations("body", language).filter(content_type_id=message_type, object_id=OuterRef("pk"))
+        return (
+            Message.objects.filter(pk__in=ids)
+            .annotate(translation=Subquery(translation.values("body")[:1], output_field=TextField()))
+            .values_list(
+                "pk",
+                "sender_id",
+                "sender__display_name",
+                "sender__email",
+                "body",
+                "language",
+                "retracted_at",
+                "translation",
+            )
+        )
+
+    rows = reused_values(
+        *message_ids,
+        shape=("inbox.newest", len(message_ids), language, message_type),
+        build=build,
+        stored=(4,),
+    )
+    return {row[0]: row for row in rows}
 
 
 # How a member of staff is named beside their name, most telling first (a class teacher is

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts import policies as people
-from accounts.models import Pupil
 from hub.downloads import uploaded_file_response
 from messaging import policies, selectors
 from messaging.forms import (
@@ -48,21 +47,16 @@ def _int_or_none(value) -> int | None:
 def inbox(request):
     user = request.user
     # The child filter offers only the pupils this person has conversations about.
-    pupils = Pupil.objects.filter(pk__in=policies.conversations_visible_to(user).values("pupil_id")).order_by(
-        "first_name", "last_name", "pk"
-    )
-    form = InboxFilterForm(request.GET, pupils=pupils)
+    form = InboxFilterForm(request.GET, pupils=selectors.inbox_children(user))
     filters = form.cleaned_data if form.is_valid() else {}
-    found = selectors.inbox_for(
+    page = selectors.inbox_page(
         user,
         query=(filters.get("q") or "").strip(),
         pupil_id=filters.get("child"),
         unread_only=bool(filters.get("unread")),
         needs_reply=bool(filters.get("needs_reply")),
-        subject_translations=False,  # read with the previews' below, in one query
+        number=request.GET.get("page"),
     )
-    page = selectors.page_of(selectors.with_newest_message(found), request.GET.get("page"), 30)
-    page.object_list = selectors.attach_previews(list(page.object_list), reader=user, with_subjects=True)
     # Page links keep the search and filters.
     kept = request.GET.copy()
     kept.pop("page", None)

@@ -32,7 +32,6 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from messaging import selectors
 from messaging.forms import MessageForm, new_client_key
 
 register = template.Library()
@@ -158,50 +157,30 @@ def forget_all() -> None:
 CARD = "messaging/inbox.html#card"
 
 
-def card_key(conversation, *, user, page_part: tuple) -> str:
-    """A digest of everything the inbox card (`inbox.html#card`) shows `user` of `conversation`
-    (from `selectors.inbox_for` with `attach_previews`): a new subject or translation, unread
-    count, state, name, participant, last message or translation of it is a new key."""
-    preview = getattr(conversation, "preview", None)
-    shown = (
-        page_part,
-        user.pk,
-        conversation.pk,
-        selectors.subject_as_seen(conversation),
-        conversation.unread,
-        conversation.is_closed,
-        bool(conversation.my_muted_at),
-        conversation.pupil.full_name if conversation.pupil_id else None,
-        conversation.kind,
-        [(participant.user_id, str(participant.user)) for participant in conversation.people],
-        conversation.last_message_at,
-        preview
-        and (
-            preview.pk,
-            preview.is_own,
-            str(preview.sender),
-            preview.is_retracted,
-            preview.shown_body,
-            preview.translated_from,
-            preview.written_in,
-        ),
-    )
-    return _digest(shown)
+def card_key(card, *, user, page_part: tuple) -> str:
+    """A digest of everything the inbox card (`inbox.html#card`) shows `user` of `card` (a
+    `selectors.InboxCard`): a new subject or translation, unread count, state, name, participant,
+    last message or translation of it is a new key. Worked out from the card's rows, without
+    decrypting the words (their stored tokens stand for them) or building the conversation."""
+    return _digest((page_part, user.pk, card.shown()))
 
 
 @register.simple_tag(takes_context=True)
-def inbox_cards(context, conversations) -> str:
-    """The inbox card of each of `conversations` for the signed-in person, in order: kept from an
-    earlier rendering when nothing it shows has changed (see `card_key`), rendered otherwise."""
+def inbox_cards(context, cards) -> str:
+    """The inbox card of each of `cards` (`selectors.InboxCard`) for the signed-in person, in
+    order: kept from an earlier rendering when nothing it shows has changed (see `card_key`);
+    otherwise the conversation is built, decrypted and rendered."""
     user = context.get("user")
     page_part = _page_part(user)
-    cards = []
-    for conversation in conversations:
-        key = "card:" + card_key(conversation, user=user, page_part=page_part)
-        cards.append(
-            _kept_or_rendered(key, lambda c=conversation: render_to_string(CARD, {"conversation": c, "user": user}))
+    html = []
+    for card in cards:
+        key = "card:" + card_key(card, user=user, page_part=page_part)
+        html.append(
+            _kept_or_rendered(
+                key, lambda c=card: render_to_string(CARD, {"conversation": c.conversation, "user": user})
+            )
         )
-    return mark_safe("".join(cards))  # noqa: S308 - rendered templates
+    return mark_safe("".join(html))  # noqa: S308 - rendered templates
 
 
 # The notifications page's items, kept the same way; an unread one's form carries the page's
