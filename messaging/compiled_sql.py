@@ -153,3 +153,46 @@ def reused_objects(
             setattr(instance, name, None if values[0] is None else other.from_db(connection.alias, names, values))
         found.append(instance)
     return found
+
+
+def reused_graph(
+    model: type[Model],
+    *ids: int,
+    shape: tuple,
+    build: Callable[..., QuerySet],
+    related: tuple[str, ...] = (),
+    annotations: tuple[str, ...] = (),
+) -> list[Model]:
+    """`reused_objects` with `related` paths of any depth ("conversation", then
+    "conversation__school": each path after its parent), cached on their parents as
+    `select_related` caches them (None for a null one), and the `annotations` of `build`'s
+    queryset set on each instance: one query, its SQL and the ORM's conversions compiled once per
+    `shape` (a message delivered with its sender, conversation, pupil and school; ~5 ms of CPU to
+    build through the ORM on every message)."""
+    groups = [("", model, [field.attname for field in model._meta.concrete_fields])]
+    for path in related:
+        parent_path, _sep, name = path.rpartition("__")
+        parent_model = next(group_model for group_path, group_model, _names in groups if group_path == parent_path)
+        other = parent_model._meta.get_field(name).related_model
+        groups.append((path, other, [field.attname for field in other._meta.concrete_fields]))
+    columns = [f"{path}__{attname}" if path else attname for path, _model, names in groups for attname in names]
+    rows = reused_values(*ids, shape=shape, build=lambda *ids: build(*ids).values_list(*columns, *annotations))
+    found = []
+    for row in rows:
+        start, made = 0, {}
+        for path, other, names in groups:
+            values = row[start : start + len(names)]
+            start += len(names)
+            if not path:
+                made[path] = instance = other.from_db(connection.alias, names, values)
+                continue
+            parent_path, _sep, name = path.rpartition("__")
+            parent = made[parent_path]
+            missing = parent is None or values[names.index(other._meta.pk.attname)] is None
+            made[path] = None if missing else other.from_db(connection.alias, names, values)
+            if parent is not None:
+                parent._meta.get_field(name).set_cached_value(parent, made[path])
+        for name, value in zip(annotations, row[start:], strict=True):
+            setattr(instance, name, value)
+        found.append(instance)
+    return found

@@ -1,0 +1,149 @@
+"""The delivery's and the read's queries, compiled once per process (messaging.compiled_sql), give
+what the ORM built afresh gives: the same message with the same related rows and annotations, the
+same readers (a withdrawn participant or a lost right drops out at once), the same muted people,
+and the read's conversation without a query of its own."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.http import Http404
+from django.utils import timezone
+
+from messaging import policies, selectors
+from messaging.models import Attachment, Conversation, MessagingSettings, Participant
+from messaging.services import conversations as conversation_services
+from messaging.services import delivery
+from messaging.services import messages as services
+from tests.messaging import world as messaging_world
+
+outside = messaging_world.outside
+world = messaging_world.world
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def _same_message(compiled, fresh) -> None:
+    assert _fields(compiled) == _fields(fresh)
+    assert compiled.body == fresh.body  # decrypted as the ORM decrypts it
+    assert compiled.retract_window_minutes == fresh.retract_window_minutes
+    assert compiled.has_attachments == fresh.has_attachments
+    assert _fields(compiled.sender) == _fields(fresh.sender)
+    conversation, fresh_conversation = compiled.conversation, fresh.conversation
+    assert _fields(conversation) == _fields(fresh_conversation)
+    assert _fields(conversation.school) == _fields(fresh_conversation.school)
+    if fresh_conversation.pupil is None:
+        assert conversation.pupil is None
+    else:
+        assert _fields(conversation.pupil) == _fields(fresh_conversation.pupil)
+
+
+def _threads(world) -> list[Conversation]:
+    return [
+        world.guardian_thread(recipients=[world.teacher, world.sendco]),
+        world.far_thread(),
+        conversation_services.conversation_start(
+            starter=world.teacher,
+            kind=Conversation.Kind.STAFF_TEAM,
+            pupil=world.child,
+            subject="Staff only",
+            body="Between us",
+            recipient_ids=[world.sendco.pk],
+        ),
+        conversation_services.conversation_start(
+            starter=world.parent,
+            kind=Conversation.Kind.SUPPORT,
+            school=world.school,
+            subject="Office",
+            body="Hola",
+            recipient_ids=[],
+        ),
+    ]
+
+
+def test_the_delivered_message_is_what_the_selector_reads(world, django_assert_num_queries):
+    threads = _threads(world)
+    # One school with its own retract window, one without settings (the default applies).
+    MessagingSettings.objects.update_or_create(school=world.school, defaults={"retract_window_minutes": 3})
+    with_file = services.message_send(sender=world.parent, conversation=threads[0], body="Con archivo")
+    Attachment.objects.create(
+        message=with_file,
+        file=ContentFile(b"%PDF-1.4", name="note.pdf"),
+        original_name="note.pdf",
+        content_type="application/pdf",
+        size=8,
+    )
+    for message in [with_file, *(thread.messages.order_by("pk").first() for thread in threads)]:
+        fresh = selectors.message_for_readers(message_id=message.pk)
+        with django_assert_num_queries(1):
+            compiled = delivery._message_for_readers(message.pk)
+            _same_message(compiled, fresh)
+    assert delivery._message_for_readers(with_file.pk).has_attachments
+    assert delivery._message_for_readers(-1) is None
+    assert selectors.message_for_readers(message_id=-1) is None
+
+
+def test_the_delivery_readers_are_the_rules_readers_and_a_withdrawn_one_gets_nothing(world):
+    threads = _threads(world)
+    for thread in threads:
+        assert [reader.pk for reader in delivery._readers(thread)] == list(
+            policies.readers_of_conversation(thread).values_list("pk", flat=True)
+        ), thread.kind
+    thread = threads[0]
+    assert world.sendco in delivery._readers(thread)
+    # Withdrawn: the SENDCO left the conversation; the teacher lost their membership.
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    world.teacher.memberships.update(is_active=False)
+    readers = delivery._readers(thread)
+    assert world.sendco not in readers
+    assert world.teacher not in readers
+    assert [reader.pk for reader in readers] == sorted(
+        policies._readers_of_conversation(thread).values_list("pk", flat=True)
+    )
+    assert readers == [world.parent]
+    # Full users, as the ORM loads them (their language and time zone render the push).
+    assert readers[0].preferred_language == "es"
+
+
+def test_a_withdrawn_reader_is_neither_notified_nor_pushed_to(world, outside):
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola")
+    delivered = delivery.message_deliver(message_id=message.pk, notify=False)
+    assert [reader.pk for reader in delivered.readers] == [world.parent.pk, world.teacher.pk]
+    assert delivered.notified == [world.teacher.pk]
+
+
+def test_the_muted_are_found_by_the_compiled_query(world):
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = thread.messages.get()
+    assert delivery._muted_user_ids(message) == set()
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(muted_at=timezone.now())
+    assert delivery._muted_user_ids(message) == {world.sendco.pk}
+
+
+def test_a_read_gets_its_conversation_with_the_message_in_one_query(world, django_assert_num_queries):
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = thread.messages.get()
+    with django_assert_num_queries(1):
+        found = services._message_if_anything_new(user=world.teacher, message_id=message.pk)
+        assert found.pk == message.pk
+    with django_assert_num_queries(0):
+        assert found.conversation.pk == thread.pk
+        assert found.body == "Hello from home"
+    assert _fields(found.conversation) == _fields(Conversation.objects.get(pk=thread.pk))
+
+
+@pytest.mark.parametrize("withdrawn", ["left", "rights"])
+def test_a_withdrawn_reader_cannot_mark_read(world, withdrawn):
+    thread = world.guardian_thread(recipients=[world.teacher])
+    message = thread.messages.get()
+    if withdrawn == "left":
+        Participant.objects.filter(conversation=thread, user=world.teacher).update(left_at=timezone.now())
+    else:
+        world.teacher.memberships.update(is_active=False)
+    with pytest.raises(Http404):
+        services.message_mark_read(user=world.teacher, message_id=message.pk)
+    assert services.message_mark_read(user=world.parent, message_id=message.pk) == 0
+    with pytest.raises(Http404):
+        services.message_mark_read(user=world.other_parent, message_id=message.pk)
