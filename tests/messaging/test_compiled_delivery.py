@@ -147,3 +147,48 @@ def test_a_withdrawn_reader_cannot_mark_read(world, withdrawn):
     assert services.message_mark_read(user=world.parent, message_id=message.pk) == 0
     with pytest.raises(Http404):
         services.message_mark_read(user=world.other_parent, message_id=message.pk)
+
+
+def test_an_email_batch_is_read_and_locked_as_the_orm_reads_it(world, django_assert_num_queries):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from messaging.models import Notification, QuietHours
+    from messaging.notifications import services as notification_services
+    from tests import factories
+
+    QuietHours.objects.create(user=world.teacher, start="20:00", end="06:30")
+    made = [
+        factories.NotificationFactory(user=world.teacher, pupil=world.child),
+        factories.NotificationFactory(user=world.parent),
+        factories.NotificationFactory(user=world.sendco, pupil=world.child),
+    ]
+    ids = [notification.pk for notification in reversed(made)]
+    with transaction.atomic():
+        fresh = list(
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user", "user__quiet_hours", "pupil")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+    for _twice in range(2):
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            compiled = notification_services._batch_locked(sorted(ids))
+            assert [_fields(item) for item in compiled] == [_fields(item) for item in fresh]
+            for item, expected in zip(compiled, fresh, strict=True):
+                assert _fields(item.user) == _fields(expected.user)
+                assert (expected.pupil is None) == (item.pupil is None)
+                if expected.pupil is not None:
+                    assert _fields(item.pupil) == _fields(expected.pupil)
+                # A missing one raises RelatedObjectDoesNotExist, an AttributeError, as the ORM's does.
+                expected_hours = getattr(expected.user, "quiet_hours", None)
+                found_hours = getattr(item.user, "quiet_hours", None)
+                assert (found_hours is None) == (expected_hours is None)
+                if found_hours is not None:
+                    assert _fields(found_hours) == _fields(expected_hours)
+                    assert found_hours.user is item.user
+        assert len(queries) == 1
+        assert 'FOR UPDATE OF "messaging_notification"' in queries[0]["sql"]
+    with transaction.atomic():
+        assert notification_services._batch_locked([]) == []
+        assert notification_services._batch_locked([-5]) == []
