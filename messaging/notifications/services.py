@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, Model, OuterRef
+from django.db.models import Exists, Model, OuterRef, PositiveBigIntegerField
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -269,17 +270,33 @@ def _fold_many(
     """`_fold_into_unread` for several people: each one's newest unread notification of `kind`
     about the target, locked and updated; keyed by user id (absent: nothing to fold into)."""
     newest: dict[int, Notification] = {}
-    for notification in (
-        Notification.objects.select_for_update()
-        .filter(
-            user__in=[user.pk for user in users],
+    user_ids = [user.pk for user in users]
+
+    def build(target_id: int, *user_ids: int):
+        # The target's id as a bare parameter: compared as a plain value with this positive
+        # integer field, the ORM would fold a stand-in (negative) id away, and wrap a real one.
+        return Notification.objects.filter(
+            user__in=list(user_ids),
             kind=kind,
             target_type=target_type,
-            target_id=target_id,
+            target_id=RawSQL("%s", (target_id,), output_field=PositiveBigIntegerField()),  # noqa: S611
             read_at__isnull=True,
+        ).order_by("user_id", "-created_at", "-pk")
+
+    if len(user_ids) > COMPILED_BATCH_MAX:
+        unread = list(build(target_id, *user_ids).select_for_update())
+    else:
+        # Compiled once per process for each kind, target type and number of people (a message's
+        # readers): the ORM built it anew for every message. Locked as before (one table).
+        unread = reused_graph(
+            Notification,
+            target_id,
+            *user_ids,
+            shape=("notifications.fold_many", kind, target_type, len(user_ids)),
+            build=build,
+            lock=True,
         )
-        .order_by("user_id", "-created_at", "-pk")
-    ):
+    for notification in unread:
         newest.setdefault(notification.user_id, notification)
     if not newest:
         return {}

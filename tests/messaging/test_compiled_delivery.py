@@ -192,3 +192,59 @@ def test_an_email_batch_is_read_and_locked_as_the_orm_reads_it(world, django_ass
     with transaction.atomic():
         assert notification_services._batch_locked([]) == []
         assert notification_services._batch_locked([-5]) == []
+
+
+def test_the_batch_preferences_are_every_choice_of_each_person(world):
+    from messaging.models import NotificationPreference
+    from messaging.notifications import delivery as notification_delivery
+
+    Frequency, Channel = NotificationPreference.Frequency, NotificationPreference.Channel
+    NotificationPreference.objects.create(
+        user=world.parent, kind="message", channel=Channel.EMAIL, frequency=Frequency.OFF
+    )
+    NotificationPreference.objects.create(
+        user=world.parent, kind="message", channel=Channel.EMAIL, pupil=world.child, frequency=Frequency.DAILY
+    )
+    NotificationPreference.objects.create(
+        user=world.teacher, kind="message", channel=Channel.EMAIL, frequency=Frequency.DAILY
+    )
+    people = [world.parent.pk, world.teacher.pk, world.sendco.pk]
+    for ids in (people, people[1:], [world.sendco.pk], [world.parent.pk, world.parent.pk]):
+        expected: dict = {}
+        for preference in NotificationPreference.objects.filter(user_id__in=ids):
+            expected.setdefault(preference.user_id, {})[(preference.kind, preference.channel, preference.pupil_id)] = (
+                preference.frequency
+            )
+        assert notification_delivery.preferences_of_users(ids) == expected
+        assert notification_delivery.preferences_of_users(iter(ids)) == expected
+    assert notification_delivery.preferences_of_users([]) == {}
+
+
+def test_a_message_to_readers_with_unread_notifications_folds_into_them(world, django_capture_on_commit_callbacks):
+    from messaging.models import Notification
+    from messaging.notifications import services as notification_services
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    readers = [world.teacher, world.sendco, world.leader]
+
+    def notify():
+        with django_capture_on_commit_callbacks():
+            return notification_services.notify_many(
+                users=readers,
+                kind="message",
+                title="New message",
+                target=thread,
+                pupil=world.child,
+                repeat_title=lambda count: f"{count} new messages",
+                audience_checked=True,
+            )
+
+    first = notify()
+    assert [notification.count for notification in first] == [1, 1, 1]
+    Notification.objects.filter(pk=first[2].pk).update(read_at=world.teacher.date_joined)  # the leader read it
+    second = notify()
+    assert [notification.count for notification in second] == [2, 2, 1]
+    assert [notification.pk for notification in second[:2]] == [notification.pk for notification in first[:2]]
+    stored = Notification.objects.get(pk=first[0].pk)
+    assert (stored.count, stored.title) == (2, "2 new messages")
+    assert Notification.objects.filter(user=world.leader).count() == 2
