@@ -175,7 +175,10 @@ def reused_graph(
     `shape` (a message delivered with its sender, conversation, pupil and school; ~5 ms of CPU to
     build through the ORM on every message). `lock`: `model`'s rows are locked for the transaction
     (FOR UPDATE OF its table alone, as `select_for_update(of=("self",))`; `build` must not lock:
-    the ORM cannot write OF for a values query)."""
+    the ORM cannot write OF for a values query). As everywhere here, the ids must reach the SQL as
+    bare parameters: compare them with keys, or with a plain integer field through `RawSQL("%s")`
+    (the ORM folds a negative stand-in for a positive field away, and wraps a plain integer
+    field's value so it is not recognised as a stand-in)."""
     groups = [("", model, [field.attname for field in model._meta.concrete_fields])]
     for path in related:
         parent_path, _sep, name = path.rpartition("__")
