@@ -17,9 +17,10 @@ are not in it):
 - ours as a form post: the composer's htmx POST to /messages/<id>/send/, the same service.
 
 In our two paths the reader's tab then says "read", as the page's script does, and the writer's
-tab gets the receipt, so their cost is in the figures too. Clients are paired into rooms (a
-parent and a teacher per conversation); every room sends closed-loop (the next message once the
-last arrived), all rooms at once. Printed: p50/p95 latency, messages per second, server CPU per
+tab gets the receipt, so their cost is in the figures too; both are then run again without the
+"read" (rows "no read"): the send path alone, comparable with the bare insert view, which has
+none. Clients are paired into rooms (a parent and a teacher per conversation); every room sends
+closed-loop (the next message once the last arrived), all rooms at once. Printed: p50/p95 latency, messages per second, server CPU per
 message, and each as a ratio of the echo floor (and the form post of the bare insert view).
 
 Uses REDIS_URL (default redis://127.0.0.1:6379/15) and DATABASE_URL (default: a fresh SQLite
@@ -511,11 +512,27 @@ def main() -> None:
                 reads=True,
             ),
         )
+        # The send path alone, as issue 8 states its target (the bare insert view has no "read"):
+        # the same two paths without the reader's "read" and the receipt pushed back to the writer.
+        socket_unread = measure(
+            pid, "Homeroom over the WebSocket, no read", run(send_socket, socket_path=user_path, reads=False)
+        )
+        form_unread = measure(
+            pid,
+            "Homeroom form post, no read",
+            run(
+                send_http(base, lambda room: f"/messages/{room['conversation']}/send/"),
+                socket_path=user_path,
+                reads=False,
+            ),
+        )
         print()
-        for figures in (push, insert, socket_send, form_post):
+        for figures in (push, insert, socket_send, form_post, socket_unread, form_unread):
             print(f"{figures['label'] + ' ÷ echo':<46} {ratios(figures, echo)}")
         print(f"{'Homeroom form post ÷ bare insert+render+push':<46} {ratios(form_post, insert)}")
         print(f"{'Homeroom over the WebSocket ÷ bare insert+…':<46} {ratios(socket_send, insert)}")
+        print(f"{'Form post, no read ÷ bare insert+render+push':<46} {ratios(form_unread, insert)}")
+        print(f"{'WebSocket, no read ÷ bare insert+render+push':<46} {ratios(socket_unread, insert)}")
     finally:
         for process in processes:
             process.terminate()

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hub import sms
+from messaging.compiled_sql import reused_values
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import kinds
 
@@ -53,11 +54,26 @@ def preferences_of(user: User) -> Preferences:
     return {(kind, channel, pupil_id): frequency for kind, channel, pupil_id, frequency in rows}
 
 
+# Up to this many people, their choices' query is compiled once per process and number (a
+# message's readers); more (a digest run, an announcement) is built by the ORM.
+COMPILED_PEOPLE_MAX = 16
+
+
 def preferences_of_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
     """Everything each of these people has chosen, in one query; no entry for someone with no choices."""
-    rows = NotificationPreference.objects.filter(user_id__in=set(user_ids)).values_list(
-        "user_id", "kind", "channel", "pupil_id", "frequency"
-    )
+    ids = sorted(set(user_ids))
+
+    def build(*ids: int):
+        return NotificationPreference.objects.filter(user_id__in=list(ids)).values_list(
+            "user_id", "kind", "channel", "pupil_id", "frequency"
+        )
+
+    if not ids:
+        return {}
+    if len(ids) > COMPILED_PEOPLE_MAX:
+        rows = build(*ids)
+    else:
+        rows = reused_values(*ids, shape=("notifications.preferences_of_users", len(ids)), build=build)
     chosen: dict[int, Preferences] = defaultdict(dict)
     for user_id, kind, channel, pupil_id, frequency in rows:
         chosen[user_id][(kind, channel, pupil_id)] = frequency

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, Model, OuterRef
+from django.db.models import Exists, Model, OuterRef, PositiveBigIntegerField
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from accounts import audit
 from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
 from hub import outbox
+from messaging.compiled_sql import reused_graph
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users
@@ -268,17 +270,33 @@ def _fold_many(
     """`_fold_into_unread` for several people: each one's newest unread notification of `kind`
     about the target, locked and updated; keyed by user id (absent: nothing to fold into)."""
     newest: dict[int, Notification] = {}
-    for notification in (
-        Notification.objects.select_for_update()
-        .filter(
-            user__in=[user.pk for user in users],
+    user_ids = [user.pk for user in users]
+
+    def build(target_id: int, *user_ids: int):
+        # The target's id as a bare parameter: compared as a plain value with this positive
+        # integer field, the ORM would fold a stand-in (negative) id away, and wrap a real one.
+        return Notification.objects.filter(
+            user__in=list(user_ids),
             kind=kind,
             target_type=target_type,
-            target_id=target_id,
+            target_id=RawSQL("%s", (target_id,), output_field=PositiveBigIntegerField()),  # noqa: S611
             read_at__isnull=True,
+        ).order_by("user_id", "-created_at", "-pk")
+
+    if len(user_ids) > COMPILED_BATCH_MAX:
+        unread = list(build(target_id, *user_ids).select_for_update())
+    else:
+        # Compiled once per process for each kind, target type and number of people (a message's
+        # readers): the ORM built it anew for every message. Locked as before (one table).
+        unread = reused_graph(
+            Notification,
+            target_id,
+            *user_ids,
+            shape=("notifications.fold_many", kind, target_type, len(user_ids)),
+            build=build,
+            lock=True,
         )
-        .order_by("user_id", "-created_at", "-pk")
-    ):
+    for notification in unread:
         newest.setdefault(notification.user_id, notification)
     if not newest:
         return {}
@@ -375,6 +393,38 @@ def notification_send(*, notification_id: int, channel: str = "") -> None:
             delivery_record(notification, channel=failed)
 
 
+# Up to this many notifications a batch's query is compiled once per process and size (a message's
+# readers); a bigger batch (an announcement to a school) is built by the ORM as before.
+COMPILED_BATCH_MAX = 16
+
+
+def _batch_locked(notification_ids: list[int]) -> list[Notification]:
+    """The notifications `notification_ids`, locked (FOR UPDATE OF the notifications), with their
+    recipient, the recipient's quiet hours and the child, in id order: one query, its SQL compiled
+    once per process for batches of a message's size (the ORM built it anew for every message's
+    emails). In a transaction."""
+
+    def build(*ids: int):
+        return Notification.objects.filter(pk__in=list(ids)).order_by("pk")
+
+    if not notification_ids:
+        return []
+    if len(notification_ids) > COMPILED_BATCH_MAX:
+        return list(
+            build(*notification_ids)
+            .select_for_update(of=("self",))
+            .select_related("user", "user__quiet_hours", "pupil")
+        )
+    return reused_graph(
+        Notification,
+        *notification_ids,
+        shape=("notifications.batch_locked", len(notification_ids)),
+        build=build,
+        related=("user", "user__quiet_hours", "pupil"),
+        lock=True,
+    )
+
+
 def notifications_send(*, notification_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
     """Deliver a batch of notifications written together (the handler of SEND_BATCH): for each,
     what `notification_deliver` does (send, hold for quiet hours, queue for the digest, or
@@ -388,12 +438,7 @@ def notifications_send(*, notification_ids: Iterable[int], now: datetime.datetim
     each email with the same Message-ID)."""
     now = now or timezone.now()
     with transaction.atomic():
-        batch = list(
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("user", "user__quiet_hours", "pupil")
-            .filter(pk__in=list(notification_ids))
-            .order_by("pk")
-        )
+        batch = _batch_locked(sorted(set(notification_ids)))
         if not batch:
             return 0
         deliverable = targets.still_deliverable(batch)

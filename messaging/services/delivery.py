@@ -17,14 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from hub import outbox
-from messaging import policies, selectors
-from messaging.models import Message, Participant
+from messaging import policies
+from messaging.compiled_sql import reused_graph, reused_objects, reused_rows
+from messaging.models import Attachment, Conversation, Message, MessagingSettings, Participant
 from messaging.services import notify_bridge
 from messaging.translation.languages import normalise
 
@@ -102,10 +105,10 @@ def message_deliver(
     commit with the entry's "written" stage, and a retry of the push passes `notify=False`. If
     the batch fails, each reader is notified on their own, and one reader's failure costs the
     others nothing: theirs is recorded as an entry of its own, retried later."""
-    message = selectors.message_for_readers(message_id=message_id)
+    message = _message_for_readers(message_id)
     if message is None or message.status != Message.Status.SENT:
         return None
-    readers = list(policies.readers_of_conversation(message.conversation))
+    readers = _readers(message.conversation)
     delivered = Delivered(message=message, readers=readers)
     if not notify:
         delivered.notified = [reader.pk for reader in readers if reader.pk != message.sender_id]
@@ -148,7 +151,7 @@ def _translation_wanted(message: Message, readers, scan_language: Callable[..., 
 def message_notify(*, message_id: int, user_id: int) -> None:
     """Notify one reader of a message (a retry after their notification failed), if they still read
     the conversation. Raises when it fails again: the outbox tries later."""
-    message = selectors.message_for_readers(message_id=message_id)
+    message = _message_for_readers(message_id)
     if message is None or message.status != Message.Status.SENT:
         return
     reader = policies.readers_of_conversation(message.conversation).filter(pk=user_id).first()
@@ -156,15 +159,57 @@ def message_notify(*, message_id: int, user_id: int) -> None:
         _notify(message, reader)
 
 
-def _muted_user_ids(message: Message) -> set[int]:
-    """Who muted the conversation: they get no notification for its messages (one query). The
-    conversation still counts as unread in their inbox; safeguarding alerts and urgent school
-    alerts are notified elsewhere and never muted."""
-    return set(
-        Participant.objects.filter(conversation_id=message.conversation_id, muted_at__isnull=False).values_list(
-            "user_id", flat=True
+def _message_for_readers(message_id: int) -> Message | None:
+    """`selectors.message_for_readers`, the same query and the same instances (its sender,
+    conversation, pupil and school cached, `retract_window_minutes` and `has_attachments` set),
+    its SQL compiled once per process (`messaging.compiled_sql`): the ORM built it anew for
+    every message delivered. Read from current rows at every call."""
+
+    def build(message_id: int):
+        window = MessagingSettings.objects.filter(school_id=OuterRef("conversation__school_id")).values(
+            "retract_window_minutes"
+        )[:1]
+        return Message.objects.filter(pk=message_id).annotate(
+            retract_window_minutes=Subquery(window),
+            has_attachments=Exists(Attachment.objects.filter(message=OuterRef("pk"))),
         )
+
+    found = reused_graph(
+        Message,
+        message_id,
+        shape=("delivery.message_for_readers",),
+        build=build,
+        related=("sender", "conversation", "conversation__pupil", "conversation__school"),
+        annotations=("retract_window_minutes", "has_attachments"),
     )
+    return found[0] if found else None
+
+
+def _readers(conversation: Conversation) -> list:
+    """`policies.readers_of_conversation(conversation)`, decided from current rows at every call,
+    the users' query compiled once per process around the rules' (which already are)."""
+    kind, about_a_pupil = conversation.kind, conversation.pupil_id is not None
+
+    def build(conversation_id: int, school_id: int, pupil_id: int | None = None):
+        stand_in = Conversation(pk=conversation_id, school_id=school_id, pupil_id=pupil_id, kind=kind)
+        return policies.readers_of_conversation(stand_in)
+
+    ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
+    return list(reused_objects(User, *ids, shape=("delivery.readers", kind, about_a_pupil), build=build))
+
+
+def _muted_user_ids(message: Message) -> set[int]:
+    """Who muted the conversation: they get no notification for its messages (one query, its SQL
+    compiled once per process). The conversation still counts as unread in their inbox;
+    safeguarding alerts and urgent school alerts are notified elsewhere and never muted."""
+    rows = reused_rows(
+        message.conversation_id,
+        shape=("delivery.muted",),
+        build=lambda conversation_id: Participant.objects.filter(
+            conversation_id=conversation_id, muted_at__isnull=False
+        ).values_list("user_id"),
+    )
+    return {user_id for (user_id,) in rows}
 
 
 def _notification_of(message: Message) -> dict:

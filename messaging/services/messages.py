@@ -21,7 +21,7 @@ from accounts import audit
 from accounts.models import User
 from hub import crypto, outbox
 from messaging import policies, selectors
-from messaging.compiled_sql import reused_instances, reused_rows, reused_values
+from messaging.compiled_sql import reused_graph, reused_rows, reused_values
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
 from messaging.notifications import services as notifications
 from messaging.services import (
@@ -428,16 +428,15 @@ def message_mark_read(*, user: User, message_id: int) -> int:
     message = _message_if_anything_new(user=user, message_id=message_id)
     if message is None:
         return 0
-    # Its conversation is read by id only now that something is new (one short query: the look-up
-    # above, compiled once per process, selects the message alone).
+    # Its conversation came with it (the look-up above selects both, one query).
     return conversation_mark_read(user=user, conversation=message.conversation, up_to=message)
 
 
 def _message_if_anything_new(*, user: User, message_id: int) -> Message | None:
-    """The sent message `message_id` when a sent message from someone else, up to it in its
-    conversation, has no receipt from `user` yet; None when nothing is new. One query (its SQL
-    compiled once per process: every open tab asks after each live fragment). Http404 when
-    `user` may not see that message."""
+    """The sent message `message_id`, with its conversation, when a sent message from someone
+    else, up to it in its conversation, has no receipt from `user` yet; None when nothing is new.
+    One query (its SQL compiled once per process: every open tab asks after each live fragment).
+    Http404 when `user` may not see that message."""
 
     def build(message_id: int, user_id: int):
         unread = (
@@ -452,9 +451,15 @@ def _message_if_anything_new(*, user: User, message_id: int) -> Message | None:
             conversation__in=policies.conversations_visible_to(User(pk=user_id)),
         ).annotate(anything_new=Exists(unread))
 
-    found = next(
-        iter(reused_instances(Message, message_id, user.pk, shape=("message.anything_new",), build=build)), None
+    found = reused_graph(
+        Message,
+        message_id,
+        user.pk,
+        shape=("message.anything_new",),
+        build=build,
+        related=("conversation",),
+        annotations=("anything_new",),
     )
-    if found is None:
+    if not found:
         raise Http404
-    return found if found.anything_new else None
+    return found[0] if found[0].anything_new else None

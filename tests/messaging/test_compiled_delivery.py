@@ -1,0 +1,250 @@
+"""The delivery's and the read's queries, compiled once per process (messaging.compiled_sql), give
+what the ORM built afresh gives: the same message with the same related rows and annotations, the
+same readers (a withdrawn participant or a lost right drops out at once), the same muted people,
+and the read's conversation without a query of its own."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.http import Http404
+from django.utils import timezone
+
+from messaging import policies, selectors
+from messaging.models import Attachment, Conversation, MessagingSettings, Participant
+from messaging.services import conversations as conversation_services
+from messaging.services import delivery
+from messaging.services import messages as services
+from tests.messaging import world as messaging_world
+
+outside = messaging_world.outside
+world = messaging_world.world
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def _same_message(compiled, fresh) -> None:
+    assert _fields(compiled) == _fields(fresh)
+    assert compiled.body == fresh.body  # decrypted as the ORM decrypts it
+    assert compiled.retract_window_minutes == fresh.retract_window_minutes
+    assert compiled.has_attachments == fresh.has_attachments
+    assert _fields(compiled.sender) == _fields(fresh.sender)
+    conversation, fresh_conversation = compiled.conversation, fresh.conversation
+    assert _fields(conversation) == _fields(fresh_conversation)
+    assert _fields(conversation.school) == _fields(fresh_conversation.school)
+    if fresh_conversation.pupil is None:
+        assert conversation.pupil is None
+    else:
+        assert _fields(conversation.pupil) == _fields(fresh_conversation.pupil)
+
+
+def _threads(world) -> list[Conversation]:
+    return [
+        world.guardian_thread(recipients=[world.teacher, world.sendco]),
+        world.far_thread(),
+        conversation_services.conversation_start(
+            starter=world.teacher,
+            kind=Conversation.Kind.STAFF_TEAM,
+            pupil=world.child,
+            subject="Staff only",
+            body="Between us",
+            recipient_ids=[world.sendco.pk],
+        ),
+        conversation_services.conversation_start(
+            starter=world.parent,
+            kind=Conversation.Kind.SUPPORT,
+            school=world.school,
+            subject="Office",
+            body="Hola",
+            recipient_ids=[],
+        ),
+    ]
+
+
+def test_the_delivered_message_is_what_the_selector_reads(world, django_assert_num_queries):
+    threads = _threads(world)
+    # One school with its own retract window, one without settings (the default applies).
+    MessagingSettings.objects.update_or_create(school=world.school, defaults={"retract_window_minutes": 3})
+    with_file = services.message_send(sender=world.parent, conversation=threads[0], body="Con archivo")
+    Attachment.objects.create(
+        message=with_file,
+        file=ContentFile(b"%PDF-1.4", name="note.pdf"),
+        original_name="note.pdf",
+        content_type="application/pdf",
+        size=8,
+    )
+    for message in [with_file, *(thread.messages.order_by("pk").first() for thread in threads)]:
+        fresh = selectors.message_for_readers(message_id=message.pk)
+        with django_assert_num_queries(1):
+            compiled = delivery._message_for_readers(message.pk)
+            _same_message(compiled, fresh)
+    assert delivery._message_for_readers(with_file.pk).has_attachments
+    assert delivery._message_for_readers(-1) is None
+    assert selectors.message_for_readers(message_id=-1) is None
+
+
+def test_the_delivery_readers_are_the_rules_readers_and_a_withdrawn_one_gets_nothing(world):
+    threads = _threads(world)
+    for thread in threads:
+        assert [reader.pk for reader in delivery._readers(thread)] == list(
+            policies.readers_of_conversation(thread).values_list("pk", flat=True)
+        ), thread.kind
+    thread = threads[0]
+    assert world.sendco in delivery._readers(thread)
+    # Withdrawn: the SENDCO left the conversation; the teacher lost their membership.
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    world.teacher.memberships.update(is_active=False)
+    readers = delivery._readers(thread)
+    assert world.sendco not in readers
+    assert world.teacher not in readers
+    assert [reader.pk for reader in readers] == sorted(
+        policies._readers_of_conversation(thread).values_list("pk", flat=True)
+    )
+    assert readers == [world.parent]
+    # Full users, as the ORM loads them (their language and time zone render the push).
+    assert readers[0].preferred_language == "es"
+
+
+def test_a_withdrawn_reader_is_neither_notified_nor_pushed_to(world, outside):
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola")
+    delivered = delivery.message_deliver(message_id=message.pk, notify=False)
+    assert [reader.pk for reader in delivered.readers] == [world.parent.pk, world.teacher.pk]
+    assert delivered.notified == [world.teacher.pk]
+
+
+def test_the_muted_are_found_by_the_compiled_query(world):
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = thread.messages.get()
+    assert delivery._muted_user_ids(message) == set()
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(muted_at=timezone.now())
+    assert delivery._muted_user_ids(message) == {world.sendco.pk}
+
+
+def test_a_read_gets_its_conversation_with_the_message_in_one_query(world, django_assert_num_queries):
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = thread.messages.get()
+    with django_assert_num_queries(1):
+        found = services._message_if_anything_new(user=world.teacher, message_id=message.pk)
+        assert found.pk == message.pk
+    with django_assert_num_queries(0):
+        assert found.conversation.pk == thread.pk
+        assert found.body == "Hello from home"
+    assert _fields(found.conversation) == _fields(Conversation.objects.get(pk=thread.pk))
+
+
+@pytest.mark.parametrize("withdrawn", ["left", "rights"])
+def test_a_withdrawn_reader_cannot_mark_read(world, withdrawn):
+    thread = world.guardian_thread(recipients=[world.teacher])
+    message = thread.messages.get()
+    if withdrawn == "left":
+        Participant.objects.filter(conversation=thread, user=world.teacher).update(left_at=timezone.now())
+    else:
+        world.teacher.memberships.update(is_active=False)
+    with pytest.raises(Http404):
+        services.message_mark_read(user=world.teacher, message_id=message.pk)
+    assert services.message_mark_read(user=world.parent, message_id=message.pk) == 0
+    with pytest.raises(Http404):
+        services.message_mark_read(user=world.other_parent, message_id=message.pk)
+
+
+def test_an_email_batch_is_read_and_locked_as_the_orm_reads_it(world, django_assert_num_queries):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from messaging.models import Notification, QuietHours
+    from messaging.notifications import services as notification_services
+    from tests import factories
+
+    QuietHours.objects.create(user=world.teacher, start="20:00", end="06:30")
+    made = [
+        factories.NotificationFactory(user=world.teacher, pupil=world.child),
+        factories.NotificationFactory(user=world.parent),
+        factories.NotificationFactory(user=world.sendco, pupil=world.child),
+    ]
+    ids = [notification.pk for notification in reversed(made)]
+    with transaction.atomic():
+        fresh = list(
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user", "user__quiet_hours", "pupil")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+    for _twice in range(2):
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            compiled = notification_services._batch_locked(sorted(ids))
+            assert [_fields(item) for item in compiled] == [_fields(item) for item in fresh]
+            for item, expected in zip(compiled, fresh, strict=True):
+                assert _fields(item.user) == _fields(expected.user)
+                assert (expected.pupil is None) == (item.pupil is None)
+                if expected.pupil is not None:
+                    assert _fields(item.pupil) == _fields(expected.pupil)
+                # A missing one raises RelatedObjectDoesNotExist, an AttributeError, as the ORM's does.
+                expected_hours = getattr(expected.user, "quiet_hours", None)
+                found_hours = getattr(item.user, "quiet_hours", None)
+                assert (found_hours is None) == (expected_hours is None)
+                if found_hours is not None:
+                    assert _fields(found_hours) == _fields(expected_hours)
+                    assert found_hours.user is item.user
+        assert len(queries) == 1
+        assert 'FOR UPDATE OF "messaging_notification"' in queries[0]["sql"]
+    with transaction.atomic():
+        assert notification_services._batch_locked([]) == []
+        assert notification_services._batch_locked([-5]) == []
+
+
+def test_the_batch_preferences_are_every_choice_of_each_person(world):
+    from messaging.models import NotificationPreference
+    from messaging.notifications import delivery as notification_delivery
+
+    Frequency, Channel = NotificationPreference.Frequency, NotificationPreference.Channel
+    NotificationPreference.objects.create(
+        user=world.parent, kind="message", channel=Channel.EMAIL, frequency=Frequency.OFF
+    )
+    NotificationPreference.objects.create(
+        user=world.parent, kind="message", channel=Channel.EMAIL, pupil=world.child, frequency=Frequency.DAILY
+    )
+    NotificationPreference.objects.create(
+        user=world.teacher, kind="message", channel=Channel.EMAIL, frequency=Frequency.DAILY
+    )
+    people = [world.parent.pk, world.teacher.pk, world.sendco.pk]
+    for ids in (people, people[1:], [world.sendco.pk], [world.parent.pk, world.parent.pk]):
+        expected: dict = {}
+        for preference in NotificationPreference.objects.filter(user_id__in=ids):
+            expected.setdefault(preference.user_id, {})[(preference.kind, preference.channel, preference.pupil_id)] = (
+                preference.frequency
+            )
+        assert notification_delivery.preferences_of_users(ids) == expected
+        assert notification_delivery.preferences_of_users(iter(ids)) == expected
+    assert notification_delivery.preferences_of_users([]) == {}
+
+
+def test_a_message_to_readers_with_unread_notifications_folds_into_them(world, django_capture_on_commit_callbacks):
+    from messaging.models import Notification
+    from messaging.notifications import services as notification_services
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    readers = [world.teacher, world.sendco, world.leader]
+
+    def notify():
+        with django_capture_on_commit_callbacks():
+            return notification_services.notify_many(
+                users=readers,
+                kind="message",
+                title="New message",
+                target=thread,
+                pupil=world.child,
+                repeat_title=lambda count: f"{count} new messages",
+                audience_checked=True,
+            )
+
+    first = notify()
+    assert [notification.count for notification in first] == [1, 1, 1]
+    Notification.objects.filter(pk=first[2].pk).update(read_at=world.teacher.date_joined)  # the leader read it
+    second = notify()
+    assert [notification.count for notification in second] == [2, 2, 1]
+    assert [notification.pk for notification in second[:2]] == [notification.pk for notification in first[:2]]
+    stored = Notification.objects.get(pk=first[0].pk)
+    assert (stored.count, stored.title) == (2, "2 new messages")
+    assert Notification.objects.filter(user=world.leader).count() == 2
