@@ -455,7 +455,7 @@ def _update(entry: OutboxEntry, fields: tuple[str, ...], *, if_pending: bool = F
     params.append(entry.pk)
     if if_pending:
         params.append(OutboxEntry.Status.PENDING)
-    with connection.cursor() as cursor:
+    with planned_cursor(connection) as cursor:  # twice per entry: planned once per connection
         cursor.execute(sql, params)
         return cursor.rowcount
 
