@@ -104,7 +104,7 @@ def reused_values(
     (a list of people: `shape` then says how many). `suffix` (SQL without values) is appended to
     the compiled SQL (a row lock the ORM writes only for model instances)."""
     stand_ins = _stand_ins(len(ids))
-    compiled = _compiled_values.get(shape)
+    compiled = _compiled_values.get((shape, suffix))  # a locking read is its own statement
     if compiled is None:
         queryset = build(*stand_ins)
         compiler = queryset.query.get_compiler(using=queryset.db)
@@ -118,7 +118,7 @@ def reused_values(
             for position, (functions, column) in compiler.get_converters(columns).items()
             if position not in stored
         ]
-        compiled = _compiled_values[shape] = (sql + suffix, tuple(params), converters)
+        compiled = _compiled_values[(shape, suffix)] = (sql + suffix, tuple(params), converters)
     sql, params, converters = compiled
     real = dict(zip(stand_ins, ids, strict=True))
     with planned_cursor() as cursor:
