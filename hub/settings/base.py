@@ -129,6 +129,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The SQL compiled once per process (badge, access rules) is prepared on its connection at its
     # first run, so PostgreSQL plans it once (hub/db.py: 20 ms -> 2.4 ms for the badge's count).
     # Only hub.db.planned_cursor's statements are: Django's own cursors bind on the client.
+    # No JIT compilation: PostgreSQL compiles a query to machine code when its estimated cost
+    # passes jit_above_cost, and the access rules checked for a batch of people (a dozen
+    # subqueries each) pass it easily while running in milliseconds: compiling them took 23 s of
+    # a 24 s query releasing 30 people's quiet-hours holds. Short OLTP queries never repay it.
+    options = DATABASES["default"]["OPTIONS"].get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c jit=off".strip()
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 0
         # PostgreSQL plans a prepared statement afresh for its first five runs on a connection
