@@ -156,6 +156,9 @@ def test_a_phone_that_has_no_mpesa_is_refused(daraja):
 
 
 def test_a_second_prompt_while_one_is_waiting_is_unavailable_not_refused(daraja):
+    # The first prompt waits long enough on the phone that a loaded machine cannot let it be
+    # answered (0.2 s by default) before the second push arrives.
+    daraja.callback_delay = 30
     push()
     with pytest.raises(DarajaUnavailable) as busy:
         push()
