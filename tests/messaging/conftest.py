@@ -10,10 +10,20 @@ import pytest
 from django.utils import timezone
 
 from messaging.models import Conversation, Message
+from messaging.templatetags import messaging_fragments
 from messaging.translation.engines import clear_caches
 from messaging.translation.engines.apertium import ApertiumEngine
 from messaging.translation.engines.argos import argos_installed
 from tests.conftest import require
+
+
+@pytest.fixture
+def nothing_kept():
+    """No inbox card, notification item or thread message kept from an earlier test (they are kept
+    per process, messaging.templatetags.messaging_fragments), before and after the test."""
+    messaging_fragments.forget_all()
+    yield
+    messaging_fragments.forget_all()
 
 
 @pytest.fixture

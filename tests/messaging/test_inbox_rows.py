@@ -17,18 +17,11 @@ from messaging.templatetags import messaging_fragments
 from tests import factories
 from tests.messaging import world as messaging_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nothing_kept")]
 
 outside = messaging_world.outside
 world = messaging_world.world
 sign_in = messaging_world.sign_in
-
-
-@pytest.fixture(autouse=True)
-def _nothing_kept():
-    messaging_fragments.forget_all()
-    yield
-    messaging_fragments.forget_all()
 
 
 def translate(target, field, language, words, source):
