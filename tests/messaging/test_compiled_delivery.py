@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, MessagingSettings, Participant
-from messaging.services import conversations as conversation_services
 from messaging.services import delivery
 from messaging.services import messages as services
 from tests.messaging import world as messaging_world
@@ -38,31 +37,8 @@ def _same_message(compiled, fresh) -> None:
         assert _fields(conversation.pupil) == _fields(fresh_conversation.pupil)
 
 
-def _threads(world) -> list[Conversation]:
-    return [
-        world.guardian_thread(recipients=[world.teacher, world.sendco]),
-        world.far_thread(),
-        conversation_services.conversation_start(
-            starter=world.teacher,
-            kind=Conversation.Kind.STAFF_TEAM,
-            pupil=world.child,
-            subject="Staff only",
-            body="Between us",
-            recipient_ids=[world.sendco.pk],
-        ),
-        conversation_services.conversation_start(
-            starter=world.parent,
-            kind=Conversation.Kind.SUPPORT,
-            school=world.school,
-            subject="Office",
-            body="Hola",
-            recipient_ids=[],
-        ),
-    ]
-
-
 def test_the_delivered_message_is_what_the_selector_reads(world, django_assert_num_queries):
-    threads = _threads(world)
+    threads = world.thread_of_every_kind()
     # One school with its own retract window, one without settings (the default applies).
     MessagingSettings.objects.update_or_create(school=world.school, defaults={"retract_window_minutes": 3})
     with_file = services.message_send(sender=world.parent, conversation=threads[0], body="Con archivo")
@@ -84,7 +60,7 @@ def test_the_delivered_message_is_what_the_selector_reads(world, django_assert_n
 
 
 def test_the_delivery_readers_are_the_rules_readers_and_a_withdrawn_one_gets_nothing(world):
-    threads = _threads(world)
+    threads = world.thread_of_every_kind()
     for thread in threads:
         assert [reader.pk for reader in delivery._readers(thread)] == list(
             policies.readers_of_conversation(thread).values_list("pk", flat=True)

@@ -247,39 +247,11 @@ def test_visibility_rules_answer_the_same_with_their_sql_reused(world):
     """The access rules' SQL is compiled once and reused with other ids (messaging.policies): each
     person and conversation gets exactly what the rules built afresh would give them."""
     from messaging import policies
-    from messaging.models import Conversation, Notification
+    from messaging.models import Notification
     from messaging.notifications import selectors as notification_selectors
     from messaging.notifications import targets
-    from messaging.services import conversations as conversation_services
 
-    threads = [
-        world.guardian_thread(recipients=[world.teacher, world.sendco]),
-        world.far_thread(),
-        conversation_services.conversation_start(
-            starter=world.teacher,
-            kind=Conversation.Kind.STAFF_TEAM,
-            pupil=world.child,
-            subject="Staff only",
-            body="Between us",
-            recipient_ids=[world.sendco.pk],
-        ),
-        conversation_services.conversation_start(
-            starter=world.parent,
-            kind=Conversation.Kind.FAMILY,
-            pupil=world.child,
-            subject="Family",
-            body="Hola",
-            recipient_ids=[world.co_parent.pk],
-        ),
-        conversation_services.conversation_start(
-            starter=world.parent,
-            kind=Conversation.Kind.SUPPORT,
-            school=world.school,
-            subject="Office",
-            body="Hola",
-            recipient_ids=[],
-        ),
-    ]
+    threads = world.thread_of_every_kind()
     people = [
         world.parent,
         world.co_parent,

@@ -81,6 +81,38 @@ class World:
             recipient_ids=[self.far_teacher.pk],
         )
 
+    def thread_of_every_kind(self) -> list[Conversation]:
+        """One conversation of each kind whose access rule differs: guardian and staff (here and at
+        the other school), staff only, the family's own, and the school office."""
+        return [
+            self.guardian_thread(recipients=[self.teacher, self.sendco]),
+            self.far_thread(),
+            conversation_services.conversation_start(
+                starter=self.teacher,
+                kind=Conversation.Kind.STAFF_TEAM,
+                pupil=self.child,
+                subject="Staff only",
+                body="Between us",
+                recipient_ids=[self.sendco.pk],
+            ),
+            conversation_services.conversation_start(
+                starter=self.parent,
+                kind=Conversation.Kind.FAMILY,
+                pupil=self.child,
+                subject="Family",
+                body="Hola",
+                recipient_ids=[self.co_parent.pk],
+            ),
+            conversation_services.conversation_start(
+                starter=self.parent,
+                kind=Conversation.Kind.SUPPORT,
+                school=self.school,
+                subject="Office",
+                body="Hola",
+                recipient_ids=[],
+            ),
+        ]
+
 
 @dataclass
 class Outside:
