@@ -6,6 +6,7 @@ report's language. The body is the page's own template (`reports/_report_body.ht
 
 import base64
 import functools
+import gc
 import logging
 
 from django.template.loader import render_to_string
@@ -108,12 +109,27 @@ def font_configuration():
     return FontConfiguration()
 
 
+@functools.cache
+def set_aside_long_lived_objects() -> None:
+    """Once per process, before its first report: what is alive then (Django, the project,
+    WeasyPrint's modules and stylesheets, the font configuration: about 160,000 objects) is left
+    out of Python's cyclic garbage collection from then on (`gc.freeze`). A report makes and drops
+    a few hundred thousand objects, enough to set off a full collection every few reports, which
+    walked all of those again: 21-28 ms of a report's CPU on average, the slowest tenth of reports
+    twice the median; 6-8 ms with them set aside. Collected first, so no garbage is kept; a frozen
+    object is still freed when its last reference goes."""
+    gc.collect()
+    gc.freeze()
+
+
 def render_report_pdf(report: Report) -> tuple[bytes, int]:
     """(PDF bytes, number of pages) of `report` from its stored content and summary."""
     html = report_html(report)
     # Imported here, not at start-up: WeasyPrint takes a while to load, and only this needs it.
     from weasyprint import DEFAULT_OPTIONS, HTML
 
+    font_config = font_configuration()
+    set_aside_long_lived_objects()
     options = {**DEFAULT_OPTIONS, "pdf_variant": PDF_VARIANT}
-    document = HTML(string=html).render(font_config=font_configuration(), **options)
+    document = HTML(string=html).render(font_config=font_config, **options)
     return document.write_pdf(**options), len(document.pages)
