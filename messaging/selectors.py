@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     BooleanField,
     CharField,
@@ -29,7 +30,7 @@ from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
 from hub.crypto import decrypt
 from messaging import policies
-from messaging.compiled_sql import reused_objects, reused_values
+from messaging.compiled_sql import padded, reused_objects, reused_values
 from messaging.models import (
     Attachment,
     Conversation,
@@ -467,24 +468,55 @@ def message_for_reader(*, message_id: int, reader: User) -> Message:
     return describe_for_reader(message, reader, retract_after=retract_after)
 
 
-def receipts_for(*, message_ids, reader: User) -> list[Message]:
-    """The messages whose "read by" line `reader` (their sender) is shown again, each with
-    `receipts` (others' reads, oldest first) and `is_own`: two queries however many messages."""
-    messages = list(
-        Message.objects.filter(pk__in=list(message_ids))
-        .only("pk", "sender_id", "retracted_at")
-        .prefetch_related(
-            Prefetch(
-                "reads",
-                queryset=MessageRead.objects.exclude(user=reader).select_related("user").order_by("read_at"),
-                to_attr="receipts",
+def receipts_of(*, message_ids) -> list[Message]:
+    """The messages `message_ids`, oldest first, each with the "read by" line its sender is shown:
+    `receipts`, everyone else's reads (with their `user`), oldest first, and `is_own` (set for its
+    sender). One query however many messages and senders, its SQL compiled once per process
+    (every read pushes receipts), without an instance per read but the reader's name."""
+    message_ids = sorted(set(message_ids))
+    if not message_ids:
+        return []
+    among = padded(message_ids)
+    rows = reused_values(
+        *among,
+        shape=("receipts_of", len(among)),
+        # A message without reads comes once, its read's columns empty ("Not read yet").
+        build=lambda *ids: (
+            Message.objects.filter(pk__in=ids)
+            .order_by("sent_at", "pk", "reads__read_at", "reads__pk")
+            .values_list(
+                "pk",
+                "sender_id",
+                "retracted_at",
+                "reads__pk",
+                "reads__user_id",
+                "reads__read_at",
+                "reads__user__display_name",
+                "reads__user__email",
             )
-        )
-        .order_by("sent_at", "pk")
+        ),
     )
-    for message in messages:
-        message.is_own = message.sender_id == reader.pk
-    return messages
+    messages: dict[int, Message] = {}
+    people: dict[int, User] = {}
+    for message_id, sender_id, retracted_at, read_id, user_id, read_at, name, email in rows:
+        message = messages.get(message_id)
+        if message is None:
+            # As `.only("pk", "sender_id", "retracted_at")` would load it.
+            message = messages[message_id] = Message.from_db(
+                DEFAULT_DB_ALIAS, ["id", "sender_id", "retracted_at"], (message_id, sender_id, retracted_at)
+            )
+            message.is_own = True  # only its sender is shown its receipts
+            message.receipts = []
+        if user_id is None or user_id == sender_id:
+            continue
+        if user_id not in people:
+            people[user_id] = User(id=user_id, display_name=name, email=email)
+        read = MessageRead.from_db(
+            DEFAULT_DB_ALIAS, ["id", "message_id", "user_id", "read_at"], (read_id, message_id, user_id, read_at)
+        )
+        read.user = people[user_id]
+        message.receipts.append(read)
+    return list(messages.values())
 
 
 def _for_readers() -> tuple:
