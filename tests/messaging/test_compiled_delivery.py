@@ -322,3 +322,49 @@ def test_readers_among_are_the_rules_readers_among_them(world):
     assert [reader.pk for reader in policies.readers_among(thread, ids)] == [world.parent.pk, world.sendco.pk]
     # Full users, as the ORM loads them (their language and time zone render the push).
     assert policies.readers_among(thread, [world.parent.pk])[0].preferred_language == "es"
+
+
+def test_the_pushed_message_has_the_reads_and_translations_the_orm_prefetched(world, django_assert_num_queries):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Prefetch
+
+    from messaging.models import Message, MessageRead, StoredTranslation
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola, gracias")
+    other = services.message_send(sender=world.parent, conversation=thread, body="Otro")
+    services.conversation_mark_read(user=world.sendco, conversation=thread, up_to=message)
+    services.conversation_mark_read(user=world.teacher, conversation=thread, up_to=other)
+    message_type = ContentType.objects.get_for_model(Message)
+    for language, body in (("en", "Hello, thanks"), ("pl", "Cześć")):
+        StoredTranslation.objects.create(
+            content_type=message_type, object_id=message.pk, field="body", language=language, body=body, engine="test"
+        )
+    StoredTranslation.objects.create(
+        content_type=message_type, object_id=other.pk, field="body", language="en", body="Other", engine="test"
+    )
+    fresh = Message.objects.get(pk=message.pk)
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(
+        [fresh],
+        Prefetch(
+            "translations",
+            queryset=StoredTranslation.objects.filter(field="body").order_by("pk"),
+            to_attr="all_translations",
+        ),
+        Prefetch("reads", queryset=MessageRead.objects.select_related("user").order_by("read_at"), to_attr="all_reads"),
+    )
+    compiled = delivery._message_for_readers(message.pk)
+    assert compiled.has_attachments is False
+    with django_assert_num_queries(2):
+        selectors.prefetch_for_readers(compiled)
+    assert [_fields(item) for item in compiled.all_translations] == [_fields(item) for item in fresh.all_translations]
+    assert [item.body for item in compiled.all_translations] == ["Hello, thanks", "Cześć"]  # decrypted
+    assert [_fields(item) for item in compiled.all_reads] == [_fields(item) for item in fresh.all_reads]
+    assert [_fields(item.user) for item in compiled.all_reads] == [_fields(item.user) for item in fresh.all_reads]
+    with django_assert_num_queries(0):
+        selectors.prefetch_for_readers(compiled)  # idempotent
+        seen = selectors.message_as_seen_by(compiled, world.teacher, now=timezone.now())
+    assert seen.shown_body == "Hello, thanks"
+    assert [str(read.user) for read in seen.receipts] == ["Sid Sendco"]
