@@ -368,3 +368,48 @@ def test_the_pushed_message_has_the_reads_and_translations_the_orm_prefetched(wo
         seen = selectors.message_as_seen_by(compiled, world.teacher, now=timezone.now())
     assert seen.shown_body == "Hello, thanks"
     assert [str(read.user) for read in seen.receipts] == ["Sid Sendco"]
+
+
+def test_a_batch_about_a_conversation_goes_to_those_who_may_still_read_it(world):
+    """`still_deliverable` through the conversation's compiled audience gives what the rules give
+    one by one (`still_visible`), a withdrawn guardian and a member of staff who left included."""
+    from messaging.models import Notification
+    from messaging.notifications import targets
+    from messaging.services import conversations as conversation_services
+    from tests import factories
+
+    thread = conversation_services.conversation_start(
+        starter=world.teacher,
+        kind=Conversation.Kind.GUARDIAN_STAFF,
+        pupil=world.child,
+        subject="Both parents",
+        body="Hello both",
+        recipient_ids=[world.parent.pk, world.co_parent.pk, world.sendco.pk, world.leader.pk],
+    )
+    staff_only = world.thread_of_every_kind()[2]
+    made = [
+        factories.NotificationFactory(
+            user=person, pupil=world.child, target_type="messaging.conversation", target_id=about.pk
+        )
+        for about in (thread, staff_only)
+        for person in (world.parent, world.teacher, world.sendco, world.co_parent, world.leader, world.other_parent)
+    ]
+    world.co_parent.guardianships.update(can_view=False)
+    world.leader.memberships.update(is_active=False)
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    batch = list(Notification.objects.filter(pk__in=[item.pk for item in made]).select_related("user"))
+    expected = {
+        item.pk
+        for item in batch
+        if Notification.objects.filter(pk=item.pk).filter(targets.still_visible(item.user)).exists()
+    }
+    assert targets.still_deliverable(batch) == expected
+    assert {(item.user_id, item.target_id) for item in batch if item.pk in expected} == {
+        (world.parent.pk, thread.pk),
+        (world.teacher.pk, thread.pk),
+        (world.teacher.pk, staff_only.pk),
+        (world.sendco.pk, staff_only.pk),
+    }
+    # A conversation gone: nobody is told.
+    gone = factories.NotificationFactory(user=world.parent, target_type="messaging.conversation", target_id=10**12)
+    assert targets.still_deliverable([gone]) == set()
