@@ -21,6 +21,7 @@ from accounts.models import User
 from messaging import policies, realtime, selectors
 from messaging.compiled_sql import reused_objects
 from messaging.models import Conversation, Message
+from messaging.services import delivery
 from messaging.translation.languages import normalise
 
 THREAD = "messaging/thread.html"
@@ -135,20 +136,18 @@ def push_built(readers, build) -> None:
 
 def message_appended(*, message_id: int) -> None:
     """Show a sent message on its readers' open threads (each in their language and time zone)."""
-    message = selectors.message_for_readers(message_id=message_id)
-    if message is None or message.status != Message.Status.SENT:
-        return
-    readers = list(policies.readers_of_conversation(message.conversation))
-    push_message(message=message, readers=readers, partial="message_appended")
+    found = delivery.message_to_push(message_id=message_id)
+    if found is not None:
+        push_message(message=found.message, readers=found.readers, partial="message_appended")
 
 
 def message_replaced(*, message_id: int, language: str = "") -> None:
     """Re-render a message in place on its readers' open pages (a retraction, or a translation into
     `language` arriving: then only the readers who read that language, not the sender)."""
-    message = selectors.message_for_readers(message_id=message_id)
-    if message is None or message.status != Message.Status.SENT:
+    found = delivery.message_to_push(message_id=message_id)
+    if found is None:
         return
-    readers = list(policies.readers_of_conversation(message.conversation))
+    message, readers = found.message, found.readers
     if language:
         language = normalise(language)
         readers = [

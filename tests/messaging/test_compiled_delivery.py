@@ -413,3 +413,25 @@ def test_a_batch_about_a_conversation_goes_to_those_who_may_still_read_it(world)
     # A conversation gone: nobody is told.
     gone = factories.NotificationFactory(user=world.parent, target_type="messaging.conversation", target_id=10**12)
     assert targets.still_deliverable([gone]) == set()
+
+
+def test_a_later_push_reads_the_message_and_its_readers_as_the_orm_did(world, django_assert_num_queries):
+    """A push that is not the message's first (a retry, a retraction, a translation arriving)
+    reads what `selectors.message_for_readers` and the readers' rules give, by compiled queries."""
+    from messaging.models import Message
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola")
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    with django_assert_num_queries(2):
+        found = delivery.message_to_push(message_id=message.pk)
+    _same_message(found.message, selectors.message_for_readers(message_id=message.pk))
+    assert [reader.pk for reader in found.readers] == list(
+        policies.readers_of_conversation(thread).values_list("pk", flat=True)
+    )
+    assert [reader.pk for reader in found.readers] == [world.parent.pk, world.teacher.pk]
+    Message.objects.filter(pk=message.pk).update(retracted_at=timezone.now())
+    assert delivery.message_to_push(message_id=message.pk).message.is_retracted  # still pushed, as retracted
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.SCHEDULED)
+    assert delivery.message_to_push(message_id=message.pk) is None
+    assert delivery.message_to_push(message_id=-1) is None
