@@ -473,7 +473,7 @@ def receipts_of(*, message_ids) -> list[Message]:
     """The messages `message_ids`, oldest first, each with the "read by" line its sender is shown:
     `receipts`, everyone else's reads (with their `user`), oldest first, and `is_own` (set for its
     sender). One query however many messages and senders, its SQL compiled once per process
-    (every read pushes receipts), without an instance per read but the reader's name."""
+    (every read pushes receipts); each reader is a User with only their name (all a line shows)."""
     message_ids = sorted(set(message_ids))
     if not message_ids:
         return []
