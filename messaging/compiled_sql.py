@@ -221,3 +221,12 @@ def reused_graph(
             setattr(instance, name, value)
         found.append(instance)
     return found
+
+
+def padded(ids) -> tuple[int, ...]:
+    """`ids` (at least one), the last repeated up to the next power of two: a list of ids whose
+    length is part of a shape then makes a handful of statements (1, 2, 4... ids), not one per
+    length. A repeated id changes nothing an `IN` selects."""
+    ids = tuple(ids)
+    size = 1 << (len(ids) - 1).bit_length()
+    return ids + (ids[-1],) * (size - len(ids))

@@ -19,7 +19,9 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from messaging import policies, realtime, selectors
+from messaging.compiled_sql import reused_objects
 from messaging.models import Conversation, Message
+from messaging.services import delivery
 from messaging.translation.languages import normalise
 
 THREAD = "messaging/thread.html"
@@ -134,20 +136,18 @@ def push_built(readers, build) -> None:
 
 def message_appended(*, message_id: int) -> None:
     """Show a sent message on its readers' open threads (each in their language and time zone)."""
-    message = selectors.message_for_readers(message_id=message_id)
-    if message is None or message.status != Message.Status.SENT:
-        return
-    readers = list(policies.readers_of_conversation(message.conversation))
-    push_message(message=message, readers=readers, partial="message_appended")
+    found = delivery.message_to_push(message_id=message_id)
+    if found is not None:
+        push_message(message=found.message, readers=found.readers, partial="message_appended")
 
 
 def message_replaced(*, message_id: int, language: str = "") -> None:
     """Re-render a message in place on its readers' open pages (a retraction, or a translation into
     `language` arriving: then only the readers who read that language, not the sender)."""
-    message = selectors.message_for_readers(message_id=message_id)
-    if message is None or message.status != Message.Status.SENT:
+    found = delivery.message_to_push(message_id=message_id)
+    if found is None:
         return
-    readers = list(policies.readers_of_conversation(message.conversation))
+    message, readers = found.message, found.readers
     if language:
         language = normalise(language)
         readers = [
@@ -162,21 +162,36 @@ def message_replaced(*, message_id: int, language: str = "") -> None:
 def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
     """Push the updated "read by" line of each (message id, sender id) to its sender, if they still
     read the conversation."""
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    conversation = _conversation(conversation_id)
     if conversation is None:
         return
-    by_sender: dict[int, list[int]] = {}
-    for message_id, sender_id in pushes:
-        by_sender.setdefault(sender_id, []).append(message_id)
-    senders = list(policies.readers_of_conversation(conversation).filter(pk__in=by_sender))
-    # Two queries per sender however many messages were read at once (a thread opened at 50 unread).
+    wanted = {tuple(push) for push in pushes}
+    senders = policies.readers_among(conversation, {sender_id for _message_id, sender_id in wanted})
+    if not senders:
+        return
+    # Three queries however many messages were read at once (a thread opened at 50 unread) and
+    # however many wrote them.
+    lines: dict[int, list[Message]] = {}
+    for message in selectors.receipts_of(message_ids=[message_id for message_id, _sender_id in wanted]):
+        if (message.pk, message.sender_id) in wanted:
+            lines.setdefault(message.sender_id, []).append(message)
     push_built(
         senders,
         lambda reader: "".join(
-            _render("receipt_oob", {"message": message}, reader)
-            for message in selectors.receipts_for(message_ids=by_sender.get(reader.pk, []), reader=reader)
+            _render("receipt_oob", {"message": message}, reader) for message in lines.get(reader.pk, [])
         ),
     )
+
+
+def _conversation(conversation_id: int) -> Conversation | None:
+    """The conversation as it is now (None when gone): its SQL compiled once per process."""
+    found = reused_objects(
+        Conversation,
+        conversation_id,
+        shape=("live.conversation",),
+        build=lambda conversation_id: Conversation.objects.filter(pk=conversation_id).order_by(),
+    )
+    return found[0] if found else None
 
 
 def closed(*, conversation_id: int) -> None:

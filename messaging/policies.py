@@ -12,7 +12,7 @@ from django.http import Http404
 
 from accounts import policies as people
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
-from messaging.compiled_sql import reused_objects, reused_sql, reused_values
+from messaging.compiled_sql import padded, reused_objects, reused_sql, reused_values
 from messaging.models import Attachment, Conversation, Message, Participant, SafeguardingAlert
 
 Kind = Conversation.Kind
@@ -87,6 +87,27 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
     ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
     readers = reused_sql(*ids, shape=("readers", kind, about_a_pupil), build=build)
     return User.objects.filter(pk__in=readers).order_by("pk")
+
+
+def readers_among(conversation: Conversation, user_ids) -> list[User]:
+    """Those of `user_ids` who may read `conversation` now (`readers_of_conversation`), by id: one
+    query, decided from current rows, its SQL compiled once per process (after every read, the
+    senders its receipts go to; at every notification sent, who may still be told)."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return []
+    kind, about_a_pupil = conversation.kind, conversation.pupil_id is not None
+    conversation_ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
+    among = padded(user_ids)
+
+    def build(*ids: int) -> QuerySet[User]:
+        conversation_id, school_id, pupil_id = ids[0], ids[1], ids[2] if about_a_pupil else None
+        stand_in = Conversation(pk=conversation_id, school_id=school_id, pupil_id=pupil_id, kind=kind)
+        return readers_of_conversation(stand_in).filter(pk__in=ids[len(conversation_ids) :])
+
+    return reused_objects(
+        User, *conversation_ids, *among, shape=("readers.among", kind, about_a_pupil, len(among)), build=build
+    )
 
 
 def _readers_of_conversation(conversation: Conversation) -> QuerySet[User]:

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     BooleanField,
     CharField,
@@ -21,6 +22,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +31,7 @@ from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
 from hub.crypto import decrypt
 from messaging import policies
-from messaging.compiled_sql import reused_objects, reused_values
+from messaging.compiled_sql import padded, reused_objects, reused_values
 from messaging.models import (
     Attachment,
     Conversation,
@@ -467,32 +469,55 @@ def message_for_reader(*, message_id: int, reader: User) -> Message:
     return describe_for_reader(message, reader, retract_after=retract_after)
 
 
-def receipts_for(*, message_ids, reader: User) -> list[Message]:
-    """The messages whose "read by" line `reader` (their sender) is shown again, each with
-    `receipts` (others' reads, oldest first) and `is_own`: two queries however many messages."""
-    messages = list(
-        Message.objects.filter(pk__in=list(message_ids))
-        .only("pk", "sender_id", "retracted_at")
-        .prefetch_related(
-            Prefetch(
-                "reads",
-                queryset=MessageRead.objects.exclude(user=reader).select_related("user").order_by("read_at"),
-                to_attr="receipts",
+def receipts_of(*, message_ids) -> list[Message]:
+    """The messages `message_ids`, oldest first, each with the "read by" line its sender is shown:
+    `receipts`, everyone else's reads (with their `user`), oldest first, and `is_own` (set for its
+    sender). One query however many messages and senders, its SQL compiled once per process
+    (every read pushes receipts); each reader is a User with only their name (all a line shows)."""
+    message_ids = sorted(set(message_ids))
+    if not message_ids:
+        return []
+    among = padded(message_ids)
+    rows = reused_values(
+        *among,
+        shape=("receipts_of", len(among)),
+        # A message without reads comes once, its read's columns empty ("Not read yet").
+        build=lambda *ids: (
+            Message.objects.filter(pk__in=ids)
+            .order_by("sent_at", "pk", "reads__read_at", "reads__pk")
+            .values_list(
+                "pk",
+                "sender_id",
+                "retracted_at",
+                "reads__pk",
+                "reads__user_id",
+                "reads__read_at",
+                "reads__user__display_name",
+                "reads__user__email",
             )
+        ),
+    )
+    messages: dict[int, Message] = {}
+    people: dict[int, User] = {}
+    for message_id, sender_id, retracted_at, read_id, user_id, read_at, name, email in rows:
+        message = messages.get(message_id)
+        if message is None:
+            # As `.only("pk", "sender_id", "retracted_at")` would load it.
+            message = messages[message_id] = Message.from_db(
+                DEFAULT_DB_ALIAS, ["id", "sender_id", "retracted_at"], (message_id, sender_id, retracted_at)
+            )
+            message.is_own = True  # only its sender is shown its receipts
+            message.receipts = []
+        if user_id is None or user_id == sender_id:
+            continue
+        if user_id not in people:
+            people[user_id] = User(id=user_id, display_name=name, email=email)
+        read = MessageRead.from_db(
+            DEFAULT_DB_ALIAS, ["id", "message_id", "user_id", "read_at"], (read_id, message_id, user_id, read_at)
         )
-        .order_by("sent_at", "pk")
-    )
-    for message in messages:
-        message.is_own = message.sender_id == reader.pk
-    return messages
-
-
-def _for_readers() -> tuple:
-    return (
-        "attachments",
-        Prefetch("translations", queryset=_translations("body"), to_attr="all_translations"),
-        Prefetch("reads", queryset=MessageRead.objects.select_related("user").order_by("read_at"), to_attr="all_reads"),
-    )
+        read.user = people[user_id]
+        message.receipts.append(read)
+    return list(messages.values())
 
 
 def message_for_readers(*, message_id: int) -> Message | None:
@@ -521,15 +546,34 @@ def message_for_readers(*, message_id: int) -> Message | None:
 
 def prefetch_for_readers(message: Message) -> Message:
     """Load every attachment, translation (`all_translations`) and receipt (`all_reads`, oldest
-    first) of `message`: three queries however many readers, two when `message_for_readers`
-    found it has no files. Idempotent."""
+    first, with their `user`) of `message`: three queries however many readers, two when
+    `message_for_readers` found it has no files, those two compiled once per process (every
+    message pushed asks). Idempotent."""
     if not hasattr(message, "all_translations"):
-        attachments, *others = _for_readers()
         if getattr(message, "has_attachments", True):
-            others.insert(0, attachments)
+            prefetch_related_objects([message], "attachments")
         else:
             _no_attachments(message)
-        prefetch_related_objects([message], *others)
+        message_type = ContentType.objects.get_for_model(Message).pk
+        message.all_translations = reused_objects(
+            StoredTranslation,
+            message.pk,
+            shape=("readers.translations", message_type),
+            # The id through RawSQL: the ORM would fold a negative stand-in for this unsigned
+            # column away (compiled_sql.reused_graph).
+            build=lambda message_id: (
+                _translations("body")
+                .filter(content_type_id=message_type, object_id=RawSQL("%s", (message_id,)))  # noqa: S611
+                .order_by("pk")
+            ),
+        )
+        message.all_reads = reused_objects(
+            MessageRead,
+            message.pk,
+            shape=("readers.reads",),
+            build=lambda message_id: MessageRead.objects.filter(message_id=message_id).order_by("read_at", "pk"),
+            related=("user",),
+        )
     if not hasattr(message, "retract_window_minutes"):
         message.retract_window_minutes = _retract_window_minutes(message.conversation.school_id)
     return message

@@ -138,6 +138,16 @@ def message_deliver(
     return delivered
 
 
+def message_to_push(*, message_id: int) -> Delivered | None:
+    """A sent message and its readers now, for a push that is not its first (a retry, a
+    retraction, a translation arriving): what `message_deliver` reads, without notifying anyone.
+    Two queries, their SQL compiled once per process; None when it is not (or no longer) sent."""
+    message = _message_for_readers(message_id)
+    if message is None or message.status != Message.Status.SENT:
+        return None
+    return Delivered(message=message, readers=_readers(message.conversation))
+
+
 def _translation_wanted(message: Message, readers, scan_language: Callable[..., str]) -> bool:
     """Whether a reader reads another language than the message's, or the safeguarding scan needs
     its school's: otherwise no translation entry is recorded at all (which languages is decided

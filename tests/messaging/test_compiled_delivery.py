@@ -224,3 +224,214 @@ def test_a_message_to_readers_with_unread_notifications_folds_into_them(world, d
     stored = Notification.objects.get(pk=first[0].pk)
     assert (stored.count, stored.title) == (2, "2 new messages")
     assert Notification.objects.filter(user=world.leader).count() == 2
+
+
+# --- the receipts pushed after a read, the message's reads and translations at its push, and the
+# notification batch's audience: compiled queries that give what the ORM gave ---------------------
+
+
+def _receipts_as_the_orm_gave(message_ids, reader):
+    """What the receipts push showed `reader` before its query was compiled (the ORM, two queries)."""
+    from django.db.models import Prefetch
+
+    from messaging.models import Message, MessageRead
+
+    messages = list(
+        Message.objects.filter(pk__in=list(message_ids))
+        .only("pk", "sender_id", "retracted_at")
+        .prefetch_related(
+            Prefetch(
+                "reads",
+                queryset=MessageRead.objects.exclude(user=reader).select_related("user").order_by("read_at", "pk"),
+                to_attr="receipts",
+            )
+        )
+        .order_by("sent_at", "pk")
+    )
+    for message in messages:
+        message.is_own = message.sender_id == reader.pk
+    return messages
+
+
+def _read_lines(messages) -> list:
+    return [
+        (
+            message.pk,
+            message.is_own,
+            message.is_retracted,
+            [(str(read.user), read.read_at) for read in message.receipts],
+        )
+        for message in messages
+    ]
+
+
+def test_the_receipts_a_writer_is_pushed_are_those_the_orm_gave(world, monkeypatch):
+    """Several writers and readers, one message unread, one retracted, one reader whose rights were
+    withdrawn after reading (their read stays on the line) and one writer who lost the thread (they
+    are pushed nothing)."""
+    from messaging import live, realtime
+    from messaging.models import Message, Participant
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco, world.leader])
+    from_parent = [services.message_send(sender=world.parent, conversation=thread, body=f"Hola {n}") for n in range(3)]
+    from_sendco = services.message_send(sender=world.sendco, conversation=thread, body="Noted")
+    from_leader = services.message_send(sender=world.leader, conversation=thread, body="Thanks")
+    never_read = services.message_send(sender=world.parent, conversation=thread, body="Nadie")
+    services.conversation_mark_read(user=world.teacher, conversation=thread, up_to=from_leader)
+    services.conversation_mark_read(user=world.leader, conversation=thread, up_to=from_parent[1])
+    services.conversation_mark_read(user=world.parent, conversation=thread, up_to=from_leader)
+    Message.objects.filter(pk=from_parent[2].pk).update(retracted_at=timezone.now())
+    world.leader.memberships.update(is_active=False)  # read, then lost the thread
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    mine = [*from_parent, never_read]
+    pushes = [(message.pk, message.sender_id) for message in [*mine, from_sendco, from_leader]]
+
+    found = selectors.receipts_of(message_ids=[message_id for message_id, _sender in pushes])
+    expected = _receipts_as_the_orm_gave([message.pk for message in mine], world.parent)
+    assert _read_lines([message for message in found if message.sender_id == world.parent.pk]) == _read_lines(expected)
+    lines = dict((line[0], line[3]) for line in _read_lines(found))
+    assert [name for name, _at in lines[from_parent[0].pk]] == ["Tess Teacher", "Lee Leader"]
+    assert lines[never_read.pk] == []
+    assert [name for name, _at in lines[from_sendco.pk]] == ["Tess Teacher", "Pat Parent"]
+    assert selectors.receipts_of(message_ids=[]) == []
+
+    pushed = []
+    monkeypatch.setattr(realtime, "push_to_users", lambda user_ids, html="", **kwargs: pushed.append((user_ids, html)))
+    live.receipts(conversation_id=thread.pk, pushes=pushes)
+    # The SENDCO left and the leader lost their rights: only the parent is pushed their lines.
+    assert [user_ids for user_ids, _html in pushed] == [[world.parent.pk]]
+    with live.reader_locale(world.parent):
+        html = "".join(live._render("receipt_oob", {"message": message}, world.parent) for message in expected)
+    assert pushed[0][1] == html
+    assert html.count('id="receipt-') == 3  # the retracted message shows no line
+    live.receipts(conversation_id=-1, pushes=pushes)
+    assert len(pushed) == 1
+
+
+def test_readers_among_are_the_rules_readers_among_them(world):
+    threads = world.thread_of_every_kind()
+    people = [world.parent, world.teacher, world.sendco, world.other_parent, world.co_parent, world.far_teacher]
+    ids = [person.pk for person in people]
+    for thread in threads:
+        for among in (ids, ids[:1], ids[1:4], [ids[1], ids[1]], []):
+            expected = list(policies.readers_of_conversation(thread).filter(pk__in=among).values_list("pk", flat=True))
+            found = policies.readers_among(thread, among)
+            assert [reader.pk for reader in found] == expected, (thread.kind, among)
+    thread = threads[0]
+    world.teacher.memberships.update(is_active=False)
+    assert [reader.pk for reader in policies.readers_among(thread, ids)] == [world.parent.pk, world.sendco.pk]
+    # Full users, as the ORM loads them (their language and time zone render the push).
+    assert policies.readers_among(thread, [world.parent.pk])[0].preferred_language == "es"
+
+
+def test_the_pushed_message_has_the_reads_and_translations_the_orm_prefetched(world, django_assert_num_queries):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Prefetch
+
+    from messaging.models import Message, MessageRead, StoredTranslation
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola, gracias")
+    other = services.message_send(sender=world.parent, conversation=thread, body="Otro")
+    services.conversation_mark_read(user=world.sendco, conversation=thread, up_to=message)
+    services.conversation_mark_read(user=world.teacher, conversation=thread, up_to=other)
+    message_type = ContentType.objects.get_for_model(Message)
+    for language, body in (("en", "Hello, thanks"), ("pl", "Cześć")):
+        StoredTranslation.objects.create(
+            content_type=message_type, object_id=message.pk, field="body", language=language, body=body, engine="test"
+        )
+    StoredTranslation.objects.create(
+        content_type=message_type, object_id=other.pk, field="body", language="en", body="Other", engine="test"
+    )
+    fresh = Message.objects.get(pk=message.pk)
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(
+        [fresh],
+        Prefetch(
+            "translations",
+            queryset=StoredTranslation.objects.filter(field="body").order_by("pk"),
+            to_attr="all_translations",
+        ),
+        Prefetch("reads", queryset=MessageRead.objects.select_related("user").order_by("read_at"), to_attr="all_reads"),
+    )
+    compiled = delivery._message_for_readers(message.pk)
+    assert compiled.has_attachments is False
+    with django_assert_num_queries(2):
+        selectors.prefetch_for_readers(compiled)
+    assert [_fields(item) for item in compiled.all_translations] == [_fields(item) for item in fresh.all_translations]
+    assert [item.body for item in compiled.all_translations] == ["Hello, thanks", "Cześć"]  # decrypted
+    assert [_fields(item) for item in compiled.all_reads] == [_fields(item) for item in fresh.all_reads]
+    assert [_fields(item.user) for item in compiled.all_reads] == [_fields(item.user) for item in fresh.all_reads]
+    with django_assert_num_queries(0):
+        selectors.prefetch_for_readers(compiled)  # idempotent
+        seen = selectors.message_as_seen_by(compiled, world.teacher, now=timezone.now())
+    assert seen.shown_body == "Hello, thanks"
+    assert [str(read.user) for read in seen.receipts] == ["Sid Sendco"]
+
+
+def test_a_batch_about_a_conversation_goes_to_those_who_may_still_read_it(world):
+    """`still_deliverable` through the conversation's compiled audience gives what the rules give
+    one by one (`still_visible`), a withdrawn guardian and a member of staff who left included."""
+    from messaging.models import Notification
+    from messaging.notifications import targets
+    from messaging.services import conversations as conversation_services
+    from tests import factories
+
+    thread = conversation_services.conversation_start(
+        starter=world.teacher,
+        kind=Conversation.Kind.GUARDIAN_STAFF,
+        pupil=world.child,
+        subject="Both parents",
+        body="Hello both",
+        recipient_ids=[world.parent.pk, world.co_parent.pk, world.sendco.pk, world.leader.pk],
+    )
+    staff_only = world.thread_of_every_kind()[2]
+    made = [
+        factories.NotificationFactory(
+            user=person, pupil=world.child, target_type="messaging.conversation", target_id=about.pk
+        )
+        for about in (thread, staff_only)
+        for person in (world.parent, world.teacher, world.sendco, world.co_parent, world.leader, world.other_parent)
+    ]
+    world.co_parent.guardianships.update(can_view=False)
+    world.leader.memberships.update(is_active=False)
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    batch = list(Notification.objects.filter(pk__in=[item.pk for item in made]).select_related("user"))
+    expected = {
+        item.pk
+        for item in batch
+        if Notification.objects.filter(pk=item.pk).filter(targets.still_visible(item.user)).exists()
+    }
+    assert targets.still_deliverable(batch) == expected
+    assert {(item.user_id, item.target_id) for item in batch if item.pk in expected} == {
+        (world.parent.pk, thread.pk),
+        (world.teacher.pk, thread.pk),
+        (world.teacher.pk, staff_only.pk),
+        (world.sendco.pk, staff_only.pk),
+    }
+    # A conversation gone: nobody is told.
+    gone = factories.NotificationFactory(user=world.parent, target_type="messaging.conversation", target_id=10**12)
+    assert targets.still_deliverable([gone]) == set()
+
+
+def test_a_later_push_reads_the_message_and_its_readers_as_the_orm_did(world, django_assert_num_queries):
+    """A push that is not the message's first (a retry, a retraction, a translation arriving)
+    reads what `selectors.message_for_readers` and the readers' rules give, by compiled queries."""
+    from messaging.models import Message
+
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola")
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(left_at=timezone.now())
+    with django_assert_num_queries(2):
+        found = delivery.message_to_push(message_id=message.pk)
+    _same_message(found.message, selectors.message_for_readers(message_id=message.pk))
+    assert [reader.pk for reader in found.readers] == list(
+        policies.readers_of_conversation(thread).values_list("pk", flat=True)
+    )
+    assert [reader.pk for reader in found.readers] == [world.parent.pk, world.teacher.pk]
+    Message.objects.filter(pk=message.pk).update(retracted_at=timezone.now())
+    assert delivery.message_to_push(message_id=message.pk).message.is_retracted  # still pushed, as retracted
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.SCHEDULED)
+    assert delivery.message_to_push(message_id=message.pk) is None
+    assert delivery.message_to_push(message_id=-1) is None
