@@ -2,7 +2,7 @@
 
 Django's psycopg cursors bind parameters on the client (the values are merged into the text), so
 PostgreSQL parses and plans every statement afresh. That is cheap for most, not for the few the
-project compiles once per process and runs all the time (`messaging.compiled_sql`): the unread
+project compiles once per process and runs all the time (`hub.compiled_sql`): the unread
 badge's count over every notification rule (19 KB of SQL, 191 parameters) took 10-25 ms of
 planning on every page, the conversation access rules a few ms at every read. Those go through a
 server-binding cursor instead, and psycopg prepares them on the connection at their first run

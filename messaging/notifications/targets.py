@@ -10,7 +10,7 @@ same way (`accounts.policies.pupils_visible_to`).
 
 The rule is a `Q` over notifications, one per recipient, so a check is one query however many
 notifications it covers; its SQL is compiled once per process and reused with the recipient's id
-(`messaging.compiled_sql`).
+(`hub.compiled_sql`).
 
 A model may also register its `audience`: the same rule read the other way (who may see this
 object now, one query). Many people are then checked at once (`who_may_see`, `still_deliverable`:
@@ -27,7 +27,7 @@ from django.db.models import Model, Q, QuerySet
 
 from accounts.models import User
 from accounts.policies import can_view_pupil, people_who_see_pupil, pupils_visible_to
-from messaging.compiled_sql import reused_objects, reused_sql
+from hub.compiled_sql import reused_objects, reused_sql
 
 VisibleTo = Callable[[User], QuerySet]
 Audience = Callable[[Model], QuerySet]
@@ -91,7 +91,7 @@ def _rules(user: User) -> Q:
 
 def rules_shape() -> tuple:
     """What decides how the visibility rules' SQL is written: the registered targets and their rules
-    (a key for SQL compiled once per process, `messaging.compiled_sql`)."""
+    (a key for SQL compiled once per process, `hub.compiled_sql`)."""
     return tuple((label, id(rule)) for label, rule in sorted(_registry.items()))
 
 

@@ -10,7 +10,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from accounts.models import School
-from messaging.compiled_sql import reused_objects
+from hub.compiled_sql import reused_objects
 from messaging.models import MessagingSettings
 
 

@@ -25,8 +25,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from hub import outbox
+from hub.compiled_sql import reused_graph, reused_objects, reused_rows
 from messaging import policies
-from messaging.compiled_sql import reused_graph, reused_objects, reused_rows
 from messaging.models import Attachment, Conversation, Message, MessagingSettings, Participant
 from messaging.services import notify_bridge
 from messaging.translation.languages import normalise
@@ -172,7 +172,7 @@ def message_notify(*, message_id: int, user_id: int) -> None:
 def _message_for_readers(message_id: int) -> Message | None:
     """`selectors.message_for_readers`, the same query and the same instances (its sender,
     conversation, pupil and school cached, `retract_window_minutes` and `has_attachments` set),
-    its SQL compiled once per process (`messaging.compiled_sql`): the ORM built it anew for
+    its SQL compiled once per process (`hub.compiled_sql`): the ORM built it anew for
     every message delivered. Read from current rows at every call."""
 
     def build(message_id: int):

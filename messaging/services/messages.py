@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from hub import crypto, outbox
+from hub.compiled_sql import reused_graph, reused_rows, reused_values
 from messaging import policies, selectors
-from messaging.compiled_sql import reused_graph, reused_rows, reused_values
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
 from messaging.notifications import services as notifications
 from messaging.services import (

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.models import ClassGroup, School, User
-from messaging.compiled_sql import reused_values
+from hub.compiled_sql import reused_values
 from messaging.models import Conversation, MessageTemplate, StoredTranslation
 from messaging.translation.languages import normalise
 

@@ -123,6 +123,23 @@ def test_has_confirmed_device_is_one_query(parent, django_assert_num_queries):
         assert selectors.has_confirmed_device(parent) is True
 
 
+@pytest.mark.parametrize("model", selectors.DEVICE_MODELS, ids=lambda model: model.__name__)
+def test_any_confirmed_device_of_any_kind_counts_and_only_its_owners(parent, model):
+    """The check's SQL is compiled once and reused with each person's id: each kind of device
+    counts once confirmed, for its owner only, read afresh at every call."""
+    other = factories.UserFactory()
+    fields = {"SMSDevice": {"phone_number": "+447700900123"}, "EmailDevice": {"email": "someone@example.org"}}
+    fields = fields.get(model.__name__, {})
+    device = model.objects.create(user=parent, name="Mine", confirmed=False, **fields)
+    assert selectors.has_confirmed_device(parent) is False
+    device.confirmed = True
+    device.save()
+    assert selectors.has_confirmed_device(parent) is True
+    assert selectors.has_confirmed_device(other) is False
+    model.objects.filter(pk=device.pk).delete()
+    assert selectors.has_confirmed_device(parent) is False
+
+
 def _request(user):
     request = RequestFactory().get("/")
     request.user = user

@@ -1,4 +1,4 @@
-"""The delivery's and the read's queries, compiled once per process (messaging.compiled_sql), give
+"""The delivery's and the read's queries, compiled once per process (hub.compiled_sql), give
 what the ORM built afresh gives: the same message with the same related rows and annotations, the
 same readers (a withdrawn participant or a lost right drops out at once), the same muted people,
 and the read's conversation without a query of its own."""

@@ -7,6 +7,9 @@ badge. Their SQL differs between people and objects only in the ids, so it is co
 process and shape, for stand-in ids, and reused with the real ones as parameters; the database
 still answers from current rows on every call. What runs here directly (not as a subquery of an
 ORM query) is also planned by PostgreSQL once per connection (`hub.db.planned_cursor`).
+
+It lives in hub so that every app may use it: messaging's access rules and delivery first, the
+two-factor check on every request (accounts.twofactor.selectors) since.
 """
 
 from collections.abc import Callable
