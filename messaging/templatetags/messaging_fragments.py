@@ -119,8 +119,29 @@ def message_fragments(context, entries) -> str:
 # The composer of a page, blank: the same for every page of a conversation in one language but for
 # the CSRF token and the idempotency key, which are put in afresh for each page.
 _KEY_MARK = "keymarkKept0composer0clientkey"
+# Kept with the notice's place marked: a composer given back after a send shows the school's
+# reply expectation there, a page's shows nothing. The element as thread.html#composer writes it.
+_NOTICE_MARK = "noticemarkKept0composer0notice"
+_NOTICE_HTML = '<div class="govuk-inset-text" role="status">{}</div>'
 _composers: OrderedDict[tuple, str] = OrderedDict()
 COMPOSERS = 500
+
+
+def _blank_composer(conversation, *, csrf_token: str, sent_notice: str = "") -> str:
+    key = (translation.get_language(), conversation.pk, conversation.is_closed)
+    with _lock:
+        html = _composers.get(key)
+    if html is None:
+        blank = MessageForm(initial={"client_key": _KEY_MARK}, conversation_id=conversation.pk)
+        values = {"conversation": conversation, "form": blank, "csrf_token": _CSRF_MARK, "sent_notice": _NOTICE_MARK}
+        html = render_to_string(COMPOSER, values)
+        with _lock:
+            _composers[key] = html
+            while len(_composers) > COMPOSERS:
+                _composers.popitem(last=False)
+    notice = _NOTICE_HTML.format(escape(sent_notice)) if sent_notice else ""
+    html = html.replace(_NOTICE_HTML.format(_NOTICE_MARK), notice)
+    return mark_safe(html.replace(_CSRF_MARK, escape(csrf_token)).replace(_KEY_MARK, new_client_key()))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
@@ -132,18 +153,14 @@ def page_composer(context) -> str:
     conversation, form = context.get("conversation"), context.get("form")
     if form is None or form.is_bound or form.errors or context.get("sent_notice") or context.get("oob"):
         return ""
-    key = (translation.get_language(), conversation.pk, conversation.is_closed)
-    with _lock:
-        html = _composers.get(key)
-    if html is None:
-        blank = MessageForm(initial={"client_key": _KEY_MARK}, conversation_id=conversation.pk)
-        html = render_to_string(COMPOSER, {"conversation": conversation, "form": blank, "csrf_token": _CSRF_MARK})
-        with _lock:
-            _composers[key] = html
-            while len(_composers) > COMPOSERS:
-                _composers.popitem(last=False)
-    token = str(context.get("csrf_token", ""))
-    return mark_safe(html.replace(_CSRF_MARK, escape(token)).replace(_KEY_MARK, new_client_key()))  # noqa: S308
+    return _blank_composer(conversation, csrf_token=str(context.get("csrf_token", "")))
+
+
+def sent_composer(conversation, *, csrf_token: str, sent_notice: str = "") -> str:
+    """The composer given back after a message was sent (htmx): blank, with `sent_notice` (when
+    the school will not answer before a time) above the form; the kept blank composer with the
+    response's CSRF token, a fresh idempotency key and the notice put in, as the page's."""
+    return _blank_composer(conversation, csrf_token=csrf_token, sent_notice=sent_notice)
 
 
 def forget_all() -> None:

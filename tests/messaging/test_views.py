@@ -85,6 +85,64 @@ def test_htmx_post_returns_a_fresh_composer(client, world, thread):
     assert "govuk-error-summary" in bad.content.decode()
 
 
+@pytest.mark.parametrize("when", ["saturday night", "monday morning"])
+def test_the_composer_given_back_after_a_send_is_the_one_rendered_afresh(world, thread, monkeypatch, when):
+    """The blank composer is kept per conversation and language; the one given back after an
+    htmx send is it, with a working CSRF token, a fresh key and (outside contact hours, to a
+    family) the notice of when to expect a reply, as thread.html#composer renders it."""
+    from django.template.loader import render_to_string
+    from django.test import Client
+    from django.utils import translation
+
+    from messaging.forms import MessageForm
+    from messaging.services import boundaries
+    from messaging.templatetags import messaging_fragments
+
+    at = {
+        "saturday night": datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC),
+        "monday morning": datetime.datetime(2026, 3, 9, 9, 0, tzinfo=datetime.UTC),
+    }[when]
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    reads_english(world.parent)
+    messaging_fragments.forget_all()
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, world.parent)
+
+    def value(name: str, html: str) -> str:
+        return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
+
+    def blanked(html: str) -> str:
+        html = re.sub(r'name="client_key" value="[^"]+"', 'name="client_key" value=""', html)
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', html)
+
+    composer = client.get(url("thread", thread.pk)).content.decode()
+    given = []
+    for body in ("First", "Second"):
+        # Each post carries the token of the composer given back before it: it must be accepted.
+        fields = {"body": body, "csrfmiddlewaretoken": value("csrfmiddlewaretoken", composer)}
+        response = client.post(url("send", thread.pk), fields, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        composer = response.content.decode()
+        given.append(composer)
+    assert list(thread.messages.order_by("pk").values_list("body", flat=True))[-2:] == ["First", "Second"]
+    notice = boundaries.reply_expectation_for(user=world.parent, conversation=thread, at=at)
+    assert bool(notice) is (when == "saturday night")
+    with translation.override("en"):
+        fresh = render_to_string(
+            "messaging/thread.html#composer",
+            {
+                "conversation": thread,
+                "form": MessageForm(conversation_id=thread.pk),
+                "sent_notice": notice,
+                "csrf_token": "t",
+            },
+        )
+    assert value("client_key", given[0]) != value("client_key", given[1])
+    for html in given:
+        assert blanked(html) == blanked(fresh)
+        assert "mark" not in html.lower()
+
+
 def test_parent_writing_outside_contact_hours_is_told_when_to_expect_a_reply(client, world, thread, monkeypatch):
     saturday_night = datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC)
     monkeypatch.setattr(timezone, "now", lambda: saturday_night)
