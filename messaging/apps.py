@@ -27,7 +27,9 @@ class MessagingConfig(AppConfig):
             policies.conversations_visible_to,
             audience=policies.readers_of_conversation,
             audience_sees_pupil=True,  # its readers are among those who see its pupil
-            audience_among=policies.readers_among,
+            audience_among=lambda conversation, user_ids: policies.readers_among(
+                conversation=conversation, user_ids=user_ids
+            ),
         )
         # A safeguarding alert reaches only who is DSL of its school when it is sent.
         targets.register(SafeguardingAlert, policies.alerts_visible_to)

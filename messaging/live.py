@@ -166,7 +166,9 @@ def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
     if conversation is None:
         return
     wanted = {tuple(push) for push in pushes}
-    senders = policies.readers_among(conversation, {sender_id for _message_id, sender_id in wanted})
+    senders = policies.readers_among(
+        conversation=conversation, user_ids={sender_id for _message_id, sender_id in wanted}
+    )
     if not senders:
         return
     # Three queries however many messages were read at once (a thread opened at 50 unread) and

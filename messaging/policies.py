@@ -89,7 +89,7 @@ def readers_of_conversation(conversation: Conversation) -> QuerySet[User]:
     return User.objects.filter(pk__in=readers).order_by("pk")
 
 
-def readers_among(conversation: Conversation, user_ids) -> list[User]:
+def readers_among(*, conversation: Conversation, user_ids) -> list[User]:
     """Those of `user_ids` who may read `conversation` now (`readers_of_conversation`), by id: one
     query, decided from current rows, its SQL compiled once per process (after every read, the
     senders its receipts go to; at every notification sent, who may still be told)."""

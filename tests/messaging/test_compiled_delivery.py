@@ -315,13 +315,16 @@ def test_readers_among_are_the_rules_readers_among_them(world):
     for thread in threads:
         for among in (ids, ids[:1], ids[1:4], [ids[1], ids[1]], []):
             expected = list(policies.readers_of_conversation(thread).filter(pk__in=among).values_list("pk", flat=True))
-            found = policies.readers_among(thread, among)
+            found = policies.readers_among(conversation=thread, user_ids=among)
             assert [reader.pk for reader in found] == expected, (thread.kind, among)
     thread = threads[0]
     world.teacher.memberships.update(is_active=False)
-    assert [reader.pk for reader in policies.readers_among(thread, ids)] == [world.parent.pk, world.sendco.pk]
+    assert [reader.pk for reader in policies.readers_among(conversation=thread, user_ids=ids)] == [
+        world.parent.pk,
+        world.sendco.pk,
+    ]
     # Full users, as the ORM loads them (their language and time zone render the push).
-    assert policies.readers_among(thread, [world.parent.pk])[0].preferred_language == "es"
+    assert policies.readers_among(conversation=thread, user_ids=[world.parent.pk])[0].preferred_language == "es"
 
 
 def test_the_pushed_message_has_the_reads_and_translations_the_orm_prefetched(world, django_assert_num_queries):
