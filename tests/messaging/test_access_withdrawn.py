@@ -9,7 +9,6 @@ change and session expiry.
 """
 
 import asyncio
-import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -26,7 +25,6 @@ from messaging.notifications import selectors as notification_selectors
 from messaging.notifications import services as notification_services
 from messaging.services import conversations as conversation_services
 from tests import factories
-from tests.conftest import require
 from tests.messaging.notification_helpers import (
     KENYAN_MOBILE,
     MONDAY_NIGHT,
@@ -34,7 +32,7 @@ from tests.messaging.notification_helpers import (
     Kind,
     clean_sms_outbox,  # noqa: F401 - autouse
 )
-from tests.messaging.test_consumers import APP, REDIS_URL, redis_reachable, run, signed_in_session, verified_session
+from tests.messaging.test_consumers import APP, run, signed_in_session, verified_session
 from tests.messaging.world import URLCONF, World
 
 Channel = NotificationPreference.Channel
@@ -44,14 +42,8 @@ NEW_PASSWORD = "N3w-long-passphrase!"
 
 
 @pytest.fixture
-def redis_layer(settings):
-    require(redis_reachable(), f"Redis is not reachable at {REDIS_URL}")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
-        }
-    }
+def redis_layer(redis_layer, settings):
+    """The Redis channel layer (tests/messaging/conftest.py) with the project's URLs."""
     settings.ROOT_URLCONF = URLCONF
 
 

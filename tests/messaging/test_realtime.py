@@ -4,26 +4,12 @@ under a server's loop by that loop, as before."""
 
 import asyncio
 import threading
-import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from messaging import realtime
-from tests.conftest import require
-from tests.messaging.test_consumers import REDIS_URL, redis_reachable
-
-
-@pytest.fixture
-def redis_layer(settings):
-    require(redis_reachable(), f"Redis is not reachable at {REDIS_URL}")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
-        }
-    }
 
 
 def _listening(user_id: int):
