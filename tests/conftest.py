@@ -2,6 +2,7 @@
 except under CI=true, where the absence fails the run (CI must test everything)."""
 
 import os
+import uuid
 
 import pyotp
 import pytest
@@ -75,3 +76,17 @@ def force_verified_login(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+@pytest.fixture
+def redis_layer(settings):
+    """The Redis channel layer (as in production), under a prefix of its own for this test."""
+    from tests.messaging.test_consumers import REDIS_URL, redis_reachable  # noqa: PLC0415 - a test module
+
+    require(redis_reachable(), f"Redis is not reachable at {REDIS_URL}")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
+        }
+    }

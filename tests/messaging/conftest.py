@@ -3,7 +3,6 @@ server on 127.0.0.1, tiny real Argos packages, and a conversation between home a
 
 import json
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,20 +15,6 @@ from messaging.translation.engines import clear_caches
 from messaging.translation.engines.apertium import ApertiumEngine
 from messaging.translation.engines.argos import argos_installed
 from tests.conftest import require
-
-
-@pytest.fixture
-def redis_layer(settings):
-    """The Redis channel layer (as in production), under a prefix of its own for this test."""
-    from tests.messaging.test_consumers import REDIS_URL, redis_reachable
-
-    require(redis_reachable(), f"Redis is not reachable at {REDIS_URL}")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
-        }
-    }
 
 
 @pytest.fixture
