@@ -164,6 +164,18 @@ def reused_objects(
     return found
 
 
+def reused_one(model: type[Model], pk: int, *, shape: tuple) -> Model | None:
+    """`model`'s row `pk` as it is now (None when gone), every field loaded as `reused_objects`
+    loads it: one query, its SQL compiled once per `shape` and model."""
+    found = reused_objects(
+        model,
+        pk,
+        shape=(*shape, model._meta.label_lower),
+        build=lambda pk: model._default_manager.filter(pk=pk).order_by(),
+    )
+    return found[0] if found else None
+
+
 def reused_graph(
     model: type[Model],
     *ids: int,

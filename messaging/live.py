@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
-from hub.compiled_sql import reused_objects
+from hub.compiled_sql import reused_one
 from messaging import policies, realtime, selectors
 from messaging.models import Conversation, Message
 from messaging.services import delivery
@@ -162,7 +162,7 @@ def message_replaced(*, message_id: int, language: str = "") -> None:
 def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
     """Push the updated "read by" line of each (message id, sender id) to its sender, if they still
     read the conversation."""
-    conversation = _conversation(conversation_id)
+    conversation = reused_one(Conversation, conversation_id, shape=("live.conversation",))
     if conversation is None:
         return
     wanted = {tuple(push) for push in pushes}
@@ -183,17 +183,6 @@ def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
             _render("receipt_oob", {"message": message}, reader) for message in lines.get(reader.pk, [])
         ),
     )
-
-
-def _conversation(conversation_id: int) -> Conversation | None:
-    """The conversation as it is now (None when gone): its SQL compiled once per process."""
-    found = reused_objects(
-        Conversation,
-        conversation_id,
-        shape=("live.conversation",),
-        build=lambda conversation_id: Conversation.objects.filter(pk=conversation_id).order_by(),
-    )
-    return found[0] if found else None
 
 
 def closed(*, conversation_id: int) -> None:

@@ -27,7 +27,7 @@ from django.db.models import Model, Q, QuerySet
 
 from accounts.models import User
 from accounts.policies import can_view_pupil, people_who_see_pupil, pupils_visible_to
-from hub.compiled_sql import reused_objects, reused_sql
+from hub.compiled_sql import reused_one, reused_sql
 
 VisibleTo = Callable[[User], QuerySet]
 Audience = Callable[[Model], QuerySet]
@@ -169,7 +169,8 @@ def still_deliverable(notifications: Iterable) -> set[int]:
             if target_type not in _audiences or target_type not in _models:
                 rest.extend(group)
                 continue
-            target = _target(target_type, target_id)
+            # As it is now, one query compiled once per model (asked at every batch sent).
+            target = reused_one(_models[target_type], target_id, shape=("notifications.target",))
             if target is None:
                 continue  # gone: nobody sees it
         if target is None and pupil_id is None:
@@ -195,16 +196,3 @@ def still_deliverable(notifications: Iterable) -> set[int]:
             .values_list("pk", flat=True)
         )
     return deliverable
-
-
-def _target(target_type: str, target_id: int) -> Model | None:
-    """The registered model's object `target_id` as it is now (None when gone): one query, its SQL
-    compiled once per process and model (asked at every batch of notifications sent)."""
-    model = _models[target_type]
-    found = reused_objects(
-        model,
-        target_id,
-        shape=("notifications.target", target_type),
-        build=lambda target_id: model._default_manager.filter(pk=target_id).order_by(),
-    )
-    return found[0] if found else None
