@@ -239,7 +239,7 @@ def _sent(request, conversation, message):
     scheduled = message.status == message.Status.SCHEDULED
     if request.htmx:
         # The message itself arrives over the WebSocket like everyone else's; reset the composer
-        # (the kept blank one, as the page's: rendering it afresh was a fifth of the post's CPU).
+        # (the kept blank one, as the page's: rendering it afresh was about a tenth of its CPU).
         html = messaging_fragments.sent_composer(conversation, csrf_token=get_token(request), sent_notice=notice)
         response = HttpResponse(html)
         if scheduled:
