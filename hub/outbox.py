@@ -150,10 +150,15 @@ def record(
     target: models.Model | None = None,
     payload: dict | None = None,
     key: str | None = None,
+    delay: timedelta | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> OutboxEntry:
     """Record that `effect` must happen for `target` (a saved model instance, optional) with
     `payload` (JSON), as part of the current transaction; returns the entry.
+
+    With `delay`, not before that long after now: nothing is published at commit, and the sweeper
+    publishes it once it is due (within OUTBOX_SWEEP_SECONDS of that). The handler decides then
+    whether it still has anything to do (an email about something read meanwhile).
 
     Deduplication: the entry is unique per (effect, target, key). Without `key`, one target has
     the effect once (recording it again returns the existing entry, whatever its status); pass
@@ -187,6 +192,7 @@ def record(
     if len(dedupe_key) > 255:
         raise ValueError("outbox dedupe key is longer than 255 characters")
     now = timezone.now()
+    waits = bool(delay) and delay > timedelta(0)
     entry = OutboxEntry(
         effect=effect,
         dedupe_key=dedupe_key,
@@ -194,14 +200,17 @@ def record(
         object_id=object_id,
         payload=payload or {},
         queue=registration.queue,
-        next_attempt_at=now,
+        next_attempt_at=now + delay if waits else now,
         # Counted as published now; if publishing fails the sweeper republishes after its grace.
-        enqueued_at=now,
+        # A waiting entry is left to the sweeper: a countdown as long as its wait could outlast the
+        # broker's visibility timeout and be delivered twice (see OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS).
+        enqueued_at=None if waits else now,
         created_at=now,
     )
     if not _insert_unless_recorded(entry, using=using):
         return OutboxEntry.objects.using(using).get(effect=effect, dedupe_key=dedupe_key)
-    transaction.on_commit(partial(publish, entry.pk, entry.queue), using=using, robust=True)
+    if not waits:
+        transaction.on_commit(partial(publish, entry.pk, entry.queue), using=using, robust=True)
     return entry
 
 

@@ -49,7 +49,12 @@ class MessagingConfig(AppConfig):
         from messaging.notifications.kinds import BREAKS_THROUGH, DAILY, INSTANT, OFF, NotificationKind
 
         return [
-            NotificationKind(name="message", label=_("New messages"), defaults={"email": INSTANT, "sms": OFF}),
+            NotificationKind(
+                name="message",
+                label=_("New messages"),
+                defaults={"email": INSTANT, "sms": OFF},
+                waits_unread=True,
+            ),
             NotificationKind(
                 name="safeguarding",
                 label=_("Safeguarding alerts"),

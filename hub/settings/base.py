@@ -267,6 +267,12 @@ MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", defau
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Daily digests go out at this hour on each person's own clock.
 NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=17)
+# An instant email or text about a new message waits this long and goes only if it is still
+# unread (kinds with `waits_unread`). Without a broker (the demo) there is no sweeper to send it
+# later, so it goes at once there.
+NOTIFICATIONS_UNREAD_WAIT_SECONDS = env.float(
+    "NOTIFICATIONS_UNREAD_WAIT_SECONDS", default=0.0 if CELERY_TASK_ALWAYS_EAGER else 120.0
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -31,6 +31,8 @@ from hub.settings.base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+# Emails about new messages go at once, as most tests expect; the tests of the wait set it.
+NOTIFICATIONS_UNREAD_WAIT_SECONDS = 0.0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "console"
 ACCOUNT_EMAIL_VERIFICATION = "optional"

@@ -64,6 +64,11 @@ class NotificationKind:
     per_child: bool = True
     # Who is offered a choice for it on the preferences page (None: everyone).
     offered_to: Callable[[User], bool] | None = None
+    # True: an instant email or text about it waits settings.NOTIFICATIONS_UNREAD_WAIT_SECONDS
+    # (never when urgent), and goes only if the notification is still unread then. Someone in the
+    # conversation at that moment is not emailed what they have just read on screen, and messages
+    # arriving meanwhile fold into one email ("3 new messages"), as Slack and Discourse do.
+    waits_unread: bool = False
     # The app that declared it (filled in by `collect`).
     app_label: str = ""
 

@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, PositiveBigIntegerField
@@ -259,6 +260,7 @@ def notify_many(
             target=first,
             key="batch",
             payload={"notifications": [n.pk for n in created]},
+            delay=_unread_wait(kind, urgent=urgent),
         )
     by_user = {notification.user_id: notification for notification in created} | folded
     return [by_user[user.pk] for user in users]
@@ -367,13 +369,30 @@ BADGES = "notifications.badges"
 
 def delivery_record(notification: Notification, *, channel: str = "") -> None:
     """Record the outside delivery of `notification` (every channel, or only `channel`: a retry
-    of the one that failed), in the current transaction."""
+    of the one that failed), in the current transaction. A first delivery of a kind that waits
+    for reading waits (`_unread_wait`); a retry goes at once."""
     outbox.record(
         SEND_URGENT if notification.urgent else SEND,
         target=notification,
         key=f"{channel}:retry" if channel else None,
         payload={"channel": channel} if channel else {},
+        delay=None if channel else _unread_wait(notification.kind, urgent=notification.urgent),
     )
+
+
+def _read_while_waiting(notification: Notification) -> bool:
+    """Whether `notification` is of a kind that waits for reading and was read in Homeroom
+    already: its email and text have nothing left to tell."""
+    return notification.read_at is not None and not notification.urgent and kinds.get(notification.kind).waits_unread
+
+
+def _unread_wait(kind: str, *, urgent: bool) -> datetime.timedelta | None:
+    """How long a first email or text about a new notification of `kind` waits for the person to
+    read it in Homeroom first (None: it goes at once). Urgent ones never wait."""
+    seconds = settings.NOTIFICATIONS_UNREAD_WAIT_SECONDS
+    if urgent or seconds <= 0 or not kinds.get(kind).waits_unread:
+        return None
+    return datetime.timedelta(seconds=seconds)
 
 
 def notification_send(*, notification_id: int, channel: str = "") -> None:
@@ -438,7 +457,8 @@ def notifications_send(*, notification_ids: Iterable[int], now: datetime.datetim
     each email with the same Message-ID)."""
     now = now or timezone.now()
     with transaction.atomic():
-        batch = _batch_locked(sorted(set(notification_ids)))
+        # Those read while their email waited have nothing left to tell (and need no more checks).
+        batch = [n for n in _batch_locked(sorted(set(notification_ids))) if not _read_while_waiting(n)]
         if not batch:
             return 0
         deliverable = targets.still_deliverable(batch)
@@ -632,7 +652,7 @@ def notification_deliver(
         if notification is None:
             return {}
         user = notification.user
-        if not _still_deliverable(notification):
+        if not _still_deliverable(notification) or _read_while_waiting(notification):
             return {}
         quiet_hours = delivery.quiet_hours_of(user)
         decisions = delivery.decisions_for(

@@ -178,6 +178,23 @@ def test_the_sweeper_runs_an_entry_whose_task_was_never_picked_up():
     assert outbox.sweep() == 0
 
 
+def test_an_effect_recorded_with_a_delay_waits_for_the_sweeper_once_it_is_due(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    person = factories.UserFactory(display_name="Cy")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        outbox.record(EFFECT, target=person, delay=timedelta(minutes=2))
+    assert callbacks == []  # nothing published at commit
+    assert mail.outbox == []
+    assert outbox.sweep() == 0  # not due yet
+
+    two_minutes_on = timezone.now() + timedelta(minutes=2, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: two_minutes_on)
+    assert outbox.sweep() == 1
+    assert [m.subject for m in mail.outbox] == ["Welcome Cy"]
+    assert outbox.sweep() == 0
+
+
 def test_only_superusers_see_the_outbox_in_admin(client):
     staff = factories.UserFactory(is_staff=True)
     force_verified_login(client, staff)
