@@ -10,16 +10,33 @@ from django.db.models import CharField, Model, Q, QuerySet, Subquery, Value
 from django.http import Http404
 
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
+from hub.compiled_sql import reused_rows
 
 # Roles that see every pupil of their school, not only those in their classes.
 WHOLE_SCHOOL_ROLES = frozenset({Role.SENDCO, Role.DSL, Role.LEADER, Role.SCHOOL_ADMIN})
 
 
 def roles_at(*, user: User, school: School | int) -> set[str]:
+    """The roles `user` holds now (active memberships) at `school`; none for someone signed out."""
     if not user.is_authenticated:
         return set()
     school_id = getattr(school, "pk", school)
-    return set(Membership.objects.filter(user=user, school_id=school_id, is_active=True).values_list("role", flat=True))
+
+    def active_roles(user_id: int, school_id: int) -> QuerySet[Membership]:
+        return (
+            Membership.objects.filter(user_id=user_id, school_id=school_id, is_active=True)
+            .order_by()
+            .values_list("role")
+        )
+
+    if type(school_id) is not int:
+        # Anything but a plain id (None, a string from a form) goes through the ORM, which
+        # converts it as it always has; the reused SQL would hand it to the database as it is.
+        return {role for (role,) in active_roles(user.pk, school_id)}
+    # Asked by every app's policies, several times a request (a message's post asks whether its
+    # sender is staff at the school): its SQL is compiled once per process (hub.compiled_sql),
+    # and read from current rows at every call.
+    return {role for (role,) in reused_rows(user.pk, school_id, shape=("accounts.roles_at",), build=active_roles)}
 
 
 def has_role(*roles: str, user: User, school: School | int) -> bool:
@@ -258,11 +275,25 @@ def access_pupil(*, user: User, pupil_id: int, for_update: bool = False, scope: 
 
 
 def requires_two_factor(user: User) -> bool:
-    """Staff whose roles reach sensitive data must enrol a second factor before using any page."""
+    """Staff whose roles reach sensitive data must enrol a second factor before using any page.
+    Read now (an active membership in one of settings.TWO_FACTOR_REQUIRED_ROLES, at any school)."""
     from django.conf import settings
 
     if not user.is_authenticated:
         return False
     if user.is_superuser or user.is_staff:
         return True  # Django admin reaches every family's records
-    return Membership.objects.filter(user=user, is_active=True, role__in=settings.TWO_FACTOR_REQUIRED_ROLES).exists()
+    roles = tuple(settings.TWO_FACTOR_REQUIRED_ROLES)
+    if not roles:
+        return False  # as the ORM answers `role__in=[]`, without a query
+    # Asked on every request of someone signed in without a second factor (the middleware): its
+    # SQL is compiled once per process and list of roles. The roles are part of the shape, so SQL
+    # written for one value of the setting (tests change it) never answers for another.
+    found = reused_rows(
+        user.pk,
+        shape=("accounts.requires_two_factor", roles),
+        build=lambda user_id: (
+            Membership.objects.filter(user_id=user_id, is_active=True, role__in=roles).order_by().values_list("pk")[:1]
+        ),
+    )
+    return bool(found)

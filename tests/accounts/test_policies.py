@@ -1,10 +1,12 @@
 import inspect
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from accounts import policies
-from accounts.models import Role
+from accounts.models import Membership, Role
 from messaging import policies as messaging_policies
 from messaging.notifications import policies as notification_policies
 from tests import factories
@@ -155,6 +157,99 @@ def test_role_holders_and_dsls_are_of_one_school_and_active_now(school, other_sc
     assert list(policies.dsls_at(school.pk)) == [dsl]
     assert set(policies.role_holders(Role.DSL, Role.SCHOOL_ADMIN, school=school)) == {dsl, office}
     assert not policies.role_holders(school=school).exists()
+
+
+# Roles, read now: the SQL is compiled once per process, the answer read at every call ----------------
+
+
+def _roles_through_the_orm(*, user, school) -> set[str]:
+    """What `roles_at` answered before its SQL was compiled once per process."""
+    if not user.is_authenticated:
+        return set()
+    memberships = Membership.objects.filter(user=user, school_id=getattr(school, "pk", school), is_active=True)
+    return set(memberships.values_list("role", flat=True))
+
+
+def _two_factor_through_the_orm(user) -> bool:
+    """What `requires_two_factor` answered before its SQL was compiled once per process."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    required = django_settings.TWO_FACTOR_REQUIRED_ROLES
+    return Membership.objects.filter(user=user, is_active=True, role__in=required).exists()
+
+
+@pytest.fixture
+def staff_of_every_kind(teacher, parent, school, other_school):
+    """Signed out, a parent, a teacher, someone who left, someone with several roles at two
+    schools (one of them ended), Django admin users without a membership."""
+    left = factories.MembershipFactory(school=school, role=Role.DSL, is_active=False).user
+    several = factories.MembershipFactory(school=school, role=Role.TEACHER).user
+    factories.MembershipFactory(user=several, school=school, role=Role.SENDCO)
+    factories.MembershipFactory(user=several, school=other_school, role=Role.LEADER)
+    factories.MembershipFactory(user=several, school=other_school, role=Role.DSL, is_active=False)
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+    admin_user = factories.UserFactory(is_staff=True)
+    return [AnonymousUser(), parent, teacher, left, several, superuser, admin_user]
+
+
+@pytest.mark.django_db
+def test_roles_are_those_the_orm_reads_for_everyone_at_every_school(staff_of_every_kind, school, other_school):
+    for person in staff_of_every_kind:
+        for place in (school, school.pk, str(school.pk), other_school, other_school.pk, None):
+            expected = _roles_through_the_orm(user=person, school=place)
+            assert policies.roles_at(user=person, school=place) == expected, (person, place)
+            assert policies.is_staff_at(user=person, school=place) is bool(expected), (person, place)
+            for role in (Role.TEACHER, Role.SENDCO, Role.LEADER, Role.DSL):
+                assert policies.has_role(role, user=person, school=place) is (role in expected), (person, place)
+    several = staff_of_every_kind[4]
+    assert policies.roles_at(user=several, school=school) == {Role.TEACHER, Role.SENDCO}
+    assert policies.roles_at(user=several, school=other_school.pk) == {Role.LEADER}
+
+
+@pytest.mark.django_db
+def test_a_role_ended_between_two_questions_counts_no_more_at_the_next(
+    teacher, school, other_school, django_assert_num_queries
+):
+    """The SQL is reused, the answer is not: one query at every call, from the rows as they are."""
+    factories.MembershipFactory(user=teacher, school=school, role=Role.DSL)
+    with django_assert_num_queries(1):
+        assert policies.roles_at(user=teacher, school=school) == {Role.TEACHER, Role.DSL}
+    teacher.memberships.filter(role=Role.DSL).update(is_active=False)
+    with django_assert_num_queries(1):
+        assert policies.roles_at(user=teacher, school=school.pk) == {Role.TEACHER}
+    assert not policies.has_role(Role.DSL, user=teacher, school=school)
+    teacher.memberships.update(is_active=False)
+    assert not policies.is_staff_at(user=teacher, school=school)
+    teacher.memberships.filter(role=Role.DSL).update(is_active=True)  # taken on again
+    assert policies.roles_at(user=teacher, school=school) == {Role.DSL}
+    assert policies.roles_at(user=teacher, school=other_school) == set()
+
+
+@pytest.mark.django_db
+def test_two_factor_is_required_as_the_orm_reads_it_for_everyone(staff_of_every_kind, settings):
+    for required in (settings.TWO_FACTOR_REQUIRED_ROLES, [Role.TEACHER], [Role.LEADER, Role.DSL], []):
+        settings.TWO_FACTOR_REQUIRED_ROLES = required
+        for person in staff_of_every_kind:
+            expected = _two_factor_through_the_orm(person)
+            assert policies.requires_two_factor(person) is expected, (required, person)
+
+
+@pytest.mark.django_db
+def test_two_factor_follows_the_setting_and_the_role_at_every_call(teacher, school, settings):
+    """SQL written for one list of roles never answers for another, and a role ended a moment
+    ago no longer asks for a second factor."""
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["sendco", "dsl"]
+    assert not policies.requires_two_factor(teacher)
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["teacher"]
+    assert policies.requires_two_factor(teacher)
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["sendco", "dsl"]
+    assert not policies.requires_two_factor(teacher)
+    factories.MembershipFactory(user=teacher, school=school, role=Role.DSL)
+    assert policies.requires_two_factor(teacher)
+    teacher.memberships.filter(role=Role.DSL).update(is_active=False)
+    assert not policies.requires_two_factor(teacher)
 
 
 # Signatures ---------------------------------------------------------------------------------------

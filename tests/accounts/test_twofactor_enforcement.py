@@ -56,6 +56,17 @@ def test_inactive_sensitive_role_is_not_forced(client, school):
     assert client.get(HOME).status_code == 200
 
 
+def test_a_change_of_the_required_roles_applies_from_the_next_request(client, teacher, settings):
+    client.force_login(teacher)
+    assert client.get(HOME).status_code == 200
+    settings.TWO_FACTOR_REQUIRED_ROLES = [*settings.TWO_FACTOR_REQUIRED_ROLES, "teacher"]
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"] == OVERVIEW
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["dsl"]
+    assert client.get(HOME).status_code == 200
+
+
 @pytest.mark.parametrize("flags", [{"is_superuser": True, "is_staff": True}, {"is_staff": True}])
 def test_admin_users_must_enrol(client, flags):
     user = factories.UserFactory(**flags)
