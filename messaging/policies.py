@@ -12,7 +12,7 @@ from django.http import Http404
 
 from accounts import policies as people
 from accounts.models import Guardianship, Membership, Pupil, Role, School, User
-from hub.compiled_sql import padded, reused_objects, reused_sql, reused_values
+from hub.compiled_sql import padded, reused_objects, reused_sql
 from messaging.models import Attachment, Conversation, Message, Participant, SafeguardingAlert
 
 Kind = Conversation.Kind
@@ -169,22 +169,9 @@ def can_post_in(*, user: User, conversation: Conversation) -> bool:
 
 
 def is_staff_side(*, user: User, conversation: Conversation) -> bool:
-    """Whether `user` is active staff at the conversation's school (`people.is_staff_at`; one
-    query, its SQL compiled once per process: every thread page asks)."""
-    if not user.is_authenticated:
-        return False
-    return bool(
-        reused_values(
-            user.pk,
-            conversation.school_id,
-            shape=("is_staff_side",),
-            build=lambda user_id, school_id: (
-                Membership.objects.filter(user_id=user_id, school_id=school_id, is_active=True)
-                .order_by()
-                .values_list("pk")[:1]
-            ),
-        )
-    )
+    """Whether `user` is active staff at the conversation's school (`people.is_staff_at`: one
+    query, its SQL compiled once per process; every thread page asks)."""
+    return people.is_staff_at(user=user, school=conversation.school_id)
 
 
 def can_close_conversation(*, user: User, conversation: Conversation) -> bool:
