@@ -69,7 +69,10 @@ def _lock_chain_head(chain: int) -> AuditChainHead:
         return heads.get(chain=chain)
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction (two queries on every audited write): an entry never
+# fails alone, and no caller carries on after an audit error, so the caller's transaction fails
+# with it. Called outside one, it is its own transaction as before.
+@transaction.atomic(savepoint=False)
 def record(*, actor, action: str, target: Model | None = None, school=None, **details) -> AuditEntry:
     """Append one entry. `actor` is a user or None (the system); `details` must be JSON-able.
 
