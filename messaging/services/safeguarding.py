@@ -24,6 +24,7 @@ from accounts import audit
 from accounts import policies as people
 from accounts.models import School, User
 from hub import outbox
+from hub.compiled_sql import reused_values
 from messaging import policies
 from messaging.models import Message, SafeguardingAlert, SafeguardingPhrase, StoredTranslation
 from messaging.services import delivery, notify_bridge
@@ -78,7 +79,16 @@ def phrases_matching(text: str, phrases: list[str]) -> list[str]:
 
 
 def _phrases(school_id: int) -> list[str]:
-    return list(SafeguardingPhrase.objects.filter(school_id=school_id).values_list("phrase", flat=True))
+    """The school's phrases as they are now, in the order they were added. Asked for every message
+    sent: its SQL is compiled once per process (hub.compiled_sql)."""
+    rows = reused_values(
+        school_id,
+        shape=("safeguarding.phrases",),
+        build=lambda school_id: (
+            SafeguardingPhrase.objects.filter(school_id=school_id).order_by("pk").values_list("phrase")
+        ),
+    )
+    return [phrase for (phrase,) in rows]
 
 
 def matched_phrase(match: str | dict) -> str:
