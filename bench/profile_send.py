@@ -352,7 +352,10 @@ def main() -> None:
         if not pages and not args.thread:
             # Emails about new messages wait for reading (NOTIFICATIONS_UNREAD_WAIT_SECONDS): what
             # the messages left waiting runs now, as if its time had come, inside the measurement.
-            waited = run_waiting()
+            # (bench.messaging is the measured checkout's: one from before the wait has none.)
+            from bench import messaging as bench_messaging
+
+            waited = getattr(bench_messaging, "run_waiting_now", lambda: 0)()
         if args.no_profile:
             pass
         elif args.pyinstrument:
@@ -377,25 +380,6 @@ def main() -> None:
             profiler.dump_stats(args.dump)
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(*([args.only] if args.only else []), args.top)
-
-
-def run_waiting() -> int:
-    """Run the outbox entries that wait (as the sweeper does once they are due); how many."""
-    from django.utils import timezone
-
-    from hub import outbox
-    from hub.models import OutboxEntry
-
-    OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING, next_attempt_at__gt=timezone.now()).update(
-        next_attempt_at=timezone.now()
-    )
-    ran = 0
-    for _batch in range(100):
-        swept = outbox.sweep()
-        ran += swept
-        if not swept:
-            break
-    return ran
 
 
 if __name__ == "__main__":
