@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from finance import ledger
+from finance.billing import renewals
 from finance.models import LedgerEntry, Payment, PaymentStatus, Subscription, SubscriptionStatus
 from tests.browser.axe import assert_accessible
 from tests.finance.world import finance_world
@@ -36,7 +36,8 @@ def simulator(settings, live_url):
 @pytest.fixture
 def family(transactional_db):
     world = finance_world()
-    today = timezone.localdate()
+    # The school's day, as the page counts the days left (Nairobi's date differs from UTC's late at night).
+    today = renewals.school_today(world.account.school)
     Subscription.objects.create(
         account=world.account,
         plan=world.standard,
