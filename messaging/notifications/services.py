@@ -653,7 +653,7 @@ def notification_deliver(
         if notification is None:
             return {}
         user = notification.user
-        if not _still_deliverable(notification) or _read_while_waiting(notification):
+        if _read_while_waiting(notification) or not _still_deliverable(notification):
             return {}
         quiet_hours = delivery.quiet_hours_of(user)
         decisions = delivery.decisions_for(
