@@ -29,9 +29,12 @@ demo: install
 	  simulator=$$!; trap 'kill $$simulator 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=true $(BIN)/uvicorn hub.asgi:application --host 127.0.0.1 --port 8000
 
-# One test process per core (pytest-xdist); an idle one takes tests queued for a busy one
-# (worksteal: the long browser walks do not pile up on one core). TEST_WORKERS=0: one process.
-TEST_WORKERS ?= auto
+# One test process per core plus one (pytest-xdist): many tests spend their time waiting (on
+# Chromium, a socket, a worker's redelivery timeout), and the extra process fills those waits
+# (2 cores: 16 min 09 s with two, 13 min 22 s with three, the same tests). An idle process takes
+# tests queued for a busy one (worksteal: the long browser walks do not pile up on one core).
+# TEST_WORKERS=0: one process.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
