@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Pupil, User
 from accounts.policies import children_of
-from hub.compiled_sql import reused_count, reused_objects
+from hub.compiled_sql import reused_count, reused_objects, reused_rows
 from messaging.models import Notification, QuietHours
 from messaging.notifications import delivery, targets
 from messaging.notifications.kinds import NotificationKind, all_kinds
@@ -24,8 +24,20 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def unread_count_for(user: User) -> int:
-    """How many of the person's visible notifications are unread: one COUNT query (0 for anonymous)."""
+    """How many of the person's visible notifications are unread (0 for anonymous).
+
+    Most of the time nothing is: one look-up on the (user, read_at) index says so, and the rules
+    deciding what is still visible (19 KB of SQL) are asked only when something is unread. Their
+    plan is prepared, but PostgreSQL still sets up its few hundred nodes at every run, even when
+    no row reaches them (3 ms a count here), and this runs on every page and after every read."""
     if not user.is_authenticated:
+        return 0
+    anything_unread = reused_rows(
+        user.pk,
+        shape=("notifications.any_unread",),
+        build=lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True).values_list("pk")[:1],
+    )
+    if not anything_unread:
         return 0
     return reused_count(
         user.pk,
