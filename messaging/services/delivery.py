@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from hub import outbox
-from hub.compiled_sql import reused_graph, reused_objects, reused_rows
+from hub.compiled_sql import reused_graph, reused_rows
 from messaging import policies
 from messaging.models import Attachment, Conversation, Message, MessagingSettings, Participant
 from messaging.services import notify_bridge
@@ -115,8 +115,7 @@ def message_deliver(
         return delivered
     if message.language and _translation_wanted(message, readers, scan_language):
         translation_request(message)
-    muted = _muted_user_ids(message)
-    to_tell = [reader for reader in readers if reader.pk != message.sender_id and reader.pk not in muted]
+    to_tell = [reader for reader in readers if reader.pk != message.sender_id and not reader.muted_conversation]
     if not to_tell:
         return delivered
     try:
@@ -197,20 +196,32 @@ def _message_for_readers(message_id: int) -> Message | None:
 
 def _readers(conversation: Conversation) -> list:
     """`policies.readers_of_conversation(conversation)`, decided from current rows at every call,
-    the users' query compiled once per process around the rules' (which already are)."""
+    the users' query compiled once per process around the rules' (which already are). Each reader
+    says whether they muted the conversation (`muted_conversation`), in the same query: a muted
+    reader gets no notification of its messages (`message_deliver`)."""
     kind, about_a_pupil = conversation.kind, conversation.pupil_id is not None
 
     def build(conversation_id: int, school_id: int, pupil_id: int | None = None):
         stand_in = Conversation(pk=conversation_id, school_id=school_id, pupil_id=pupil_id, kind=kind)
-        return policies.readers_of_conversation(stand_in)
+        muted = Participant.objects.filter(
+            conversation_id=conversation_id, user_id=OuterRef("pk"), muted_at__isnull=False
+        )
+        return policies.readers_of_conversation(stand_in).annotate(muted_conversation=Exists(muted))
 
     ids = [conversation.pk, conversation.school_id] + ([conversation.pupil_id] if about_a_pupil else [])
-    return list(reused_objects(User, *ids, shape=("delivery.readers", kind, about_a_pupil), build=build))
+    return reused_graph(
+        User,
+        *ids,
+        shape=("delivery.readers", kind, about_a_pupil),
+        build=build,
+        annotations=("muted_conversation",),
+    )
 
 
 def _muted_user_ids(message: Message) -> set[int]:
-    """Who muted the conversation: they get no notification for its messages (one query, its SQL
-    compiled once per process). The conversation still counts as unread in their inbox;
+    """Who muted the conversation, for the retry of one reader's notification (`message_notify`;
+    the first delivery reads it with the readers): they get no notification for its messages (one
+    query, its SQL compiled once per process). The conversation still counts as unread in their inbox;
     safeguarding alerts and urgent school alerts are notified elsewhere and never muted."""
     rows = reused_rows(
         message.conversation_id,

@@ -94,8 +94,16 @@ def test_the_muted_are_found_by_the_compiled_query(world):
     thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
     message = thread.messages.get()
     assert delivery._muted_user_ids(message) == set()
+    assert not any(reader.muted_conversation for reader in delivery._readers(thread))
     Participant.objects.filter(conversation=thread, user=world.sendco).update(muted_at=timezone.now())
     assert delivery._muted_user_ids(message) == {world.sendco.pk}
+    # The first delivery reads it with the readers, in the same query.
+    muted = {reader.pk for reader in delivery._readers(thread) if reader.muted_conversation}
+    assert muted == {world.sendco.pk}
+    # Muting another conversation mutes nothing here.
+    other = world.guardian_thread(recipients=[world.teacher])
+    Participant.objects.filter(conversation=other, user=world.teacher).update(muted_at=timezone.now())
+    assert {reader.pk for reader in delivery._readers(thread) if reader.muted_conversation} == {world.sendco.pk}
 
 
 def test_a_read_gets_its_conversation_with_the_message_in_one_query(world, django_assert_num_queries):
