@@ -47,3 +47,28 @@ def planned_cursor(connection=None):
     # What `connection.cursor()` wraps its own in: query logging (tests' query counts) and
     # execute_wrapper hooks apply alike.
     return _DebugWrapper(cursor, connection) if connection.queries_logged else CursorWrapper(cursor, connection)
+
+
+# psycopg turns each statement's %s placeholders into PostgreSQL's $n at every execution, and
+# remembers the result (128 statements, least recently used first out) only for statements under
+# 4 KB with at most 50 parameters: it guards against ORMs writing a new long INSERT for every
+# batch size. Ours are few and fixed (the statements `hub.compiled_sql` compiles once per
+# process), and several are longer: the unread badge's count is 19 KB with 191 parameters,
+# re-read at 0.4-0.5 ms of CPU every time, and the message, access and read look-ups 4-5 KB each.
+# Remembering statements up to 32 KB and 256 parameters keeps the same 128-statement bound
+# (a few MB at most). If a psycopg release drops these settings, this does nothing.
+LONGEST_REMEMBERED_STATEMENT = 32 * 1024
+MOST_REMEMBERED_PARAMETERS = 256
+
+
+def remember_long_statements() -> None:
+    """Let psycopg remember the conversion of statements up to the sizes above (called once, when
+    the apps are ready)."""
+    from psycopg import _queries
+
+    for name, value in (
+        ("MAX_CACHED_STATEMENT_LENGTH", LONGEST_REMEMBERED_STATEMENT),
+        ("MAX_CACHED_STATEMENT_PARAMS", MOST_REMEMBERED_PARAMETERS),
+    ):
+        if isinstance(getattr(_queries, name, None), int):
+            setattr(_queries, name, max(getattr(_queries, name), value))

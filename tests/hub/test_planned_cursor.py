@@ -73,3 +73,24 @@ def test_a_batch_of_access_rules_is_never_jit_compiled():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statement conversion")
+def test_the_badge_counts_long_statement_is_converted_once_not_at_every_count():
+    """psycopg remembers converting %s to $n only for short statements unless told otherwise
+    (hub.db.remember_long_statements): the badge's count, 19 KB with 191 parameters, was converted
+    again at every count. A psycopg upgrade that drops the setting fails here."""
+    from psycopg import _queries
+
+    parent = factories.UserFactory()
+    factories.NotificationFactory(user=parent)
+    with CaptureQueriesContext(connection) as first:
+        assert selectors.unread_count_for(parent) == 1
+    longest = max(first.captured_queries, key=lambda query: len(query["sql"]))["sql"]
+    assert len(longest) > 4096  # longer than psycopg remembers by default
+    remembered = _queries._query2pg.cache_info()
+    for _ in range(3):
+        assert selectors.unread_count_for(parent) == 1
+    after = _queries._query2pg.cache_info()
+    assert after.misses == remembered.misses  # nothing converted again
+    assert after.hits >= remembered.hits + 6  # both statements of each count, from memory
