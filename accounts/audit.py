@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, School
 from accounts.models.audit import PLATFORM_CHAIN, AuditChainHead
+from hub.compiled_sql import reused_graph
 
 GENESIS_HASH = "0" * 64
 # The chain of entries written before chains were per school: kept exactly as written.
@@ -59,14 +60,27 @@ def _lock_chain_head(chain: int) -> AuditChainHead:
     for each other on the row instead of failing. (SQLite locks the whole database for a write
     anyway, so there the lock is implied.)
     """
-    heads = AuditChainHead.objects.select_for_update()
-    try:
-        return heads.get(chain=chain)
-    except AuditChainHead.DoesNotExist:
-        AuditChainHead.objects.bulk_create(
-            [AuditChainHead(chain=chain, entry_id=None, entry_hash=GENESIS_HASH)], ignore_conflicts=True
-        )
-        return heads.get(chain=chain)
+    found = _locked_head(chain)
+    if found is not None:
+        return found
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(chain=chain, entry_id=None, entry_hash=GENESIS_HASH)], ignore_conflicts=True
+    )
+    return AuditChainHead.objects.select_for_update().get(chain=chain)
+
+
+def _locked_head(chain: int) -> AuditChainHead | None:
+    """The chain's head row locked for the transaction (None before its first entry): one
+    SELECT ... FOR UPDATE whose SQL is compiled once per process, as every audited write asks
+    (the ORM built it anew each time)."""
+    found = reused_graph(
+        AuditChainHead,
+        chain,
+        shape=("audit.chain_head",),
+        build=lambda chain: AuditChainHead.objects.filter(pk=chain).order_by(),
+        lock=True,
+    )
+    return found[0] if found else None
 
 
 # No savepoint inside a caller's transaction (two queries on every audited write): an entry never

@@ -43,8 +43,18 @@ def _reused(ids: tuple[int, ...], shape: tuple, build: Callable[..., QuerySet]) 
             return None  # do not cache what we cannot fill
         compiled = _compiled_sql[shape] = (sql, tuple(params))
     sql, params = compiled
-    real = dict(zip(stand_ins, ids, strict=True))
-    return sql, tuple(real.get(param, param) if type(param) is int else param for param in params)
+    return sql, _filled(params, dict(zip(stand_ins, ids, strict=True)))
+
+
+def _filled(params: tuple, real: dict[int, int]) -> tuple:
+    """`params` with each stand-in replaced by its real id. A stand-in reaches the parameters as a
+    bare int, or wrapped by the ORM in psycopg's Int8 for a big integer field (a primary key that
+    is one, say): either is replaced, keeping its wrapper. (Checking for a bare int only, as this
+    once did, left a wrapped stand-in in place: the query then silently found nothing.)"""
+    return tuple(
+        type(param)(real[param]) if isinstance(param, int) and not isinstance(param, bool) and param in real else param
+        for param in params
+    )
 
 
 def reused_sql(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> RawSQL | QuerySet:
@@ -123,10 +133,9 @@ def reused_values(
         ]
         compiled = _compiled_values[(shape, suffix)] = (sql + suffix, tuple(params), converters)
     sql, params, converters = compiled
-    real = dict(zip(stand_ins, ids, strict=True))
     with planned_cursor() as cursor:
         # The ORM wrote `sql`; the ids are parameters.
-        cursor.execute(sql, tuple(real.get(param, param) if type(param) is int else param for param in params))
+        cursor.execute(sql, _filled(params, dict(zip(stand_ins, ids, strict=True))))
         rows = cursor.fetchall()
     if not converters:
         return [tuple(row) for row in rows]
@@ -194,9 +203,9 @@ def reused_graph(
     build through the ORM on every message). `lock`: `model`'s rows are locked for the transaction
     (FOR UPDATE OF its table alone, as `select_for_update(of=("self",))`; `build` must not lock:
     the ORM cannot write OF for a values query). As everywhere here, the ids must reach the SQL as
-    bare parameters: compare them with keys, or with a plain integer field through `RawSQL("%s")`
-    (the ORM folds a negative stand-in for a positive field away, and wraps a plain integer
-    field's value so it is not recognised as a stand-in)."""
+    parameters: compare them with keys or integer fields (a big integer's value, which the ORM
+    wraps in psycopg's Int8, is recognised), or with a positive integer field through
+    `RawSQL("%s")` (the ORM folds a negative stand-in for a positive field away)."""
     groups = [("", model, [field.attname for field in model._meta.concrete_fields])]
     for path in related:
         parent_path, _sep, name = path.rpartition("__")

@@ -339,3 +339,25 @@ def test_audited_writes_at_one_school_do_not_wait_for_another_school():
     held, after = AuditEntry.objects.get(pk=finished["held"]), AuditEntry.objects.get(pk=finished["oakfield"])
     assert after.previous_hash == held.entry_hash
     assert audit.verify() == []
+
+
+def test_an_append_finds_its_chains_head_in_one_compiled_query(db, django_assert_num_queries):
+    """The head is a big-integer key (the school's id, or 0 for the platform): the look-up
+    compiled once per process must find it by that key, not create it again. (Its stand-in once
+    stayed in the SQL, wrapped as psycopg's Int8: the look-up found nothing at every append.)"""
+    school = factories.SchoolFactory()
+    first = audit.record(actor=None, action="pupil.viewed", school=school)
+    platform = audit.record(actor=None, action="setting.changed")
+    # Locked read of the head, the entry, the head moved on: three queries with the head there.
+    with django_assert_num_queries(3):
+        second = audit.record(actor=None, action="pupil.viewed", school=school)
+    with django_assert_num_queries(3):
+        audit.record(actor=None, action="setting.changed")
+    with transaction.atomic():
+        head = audit._locked_head(school.pk)
+        assert (head.chain, head.entry_id) == (school.pk, second.pk)
+        assert audit._locked_head(PLATFORM_CHAIN).chain == PLATFORM_CHAIN
+        assert audit._locked_head(school.pk + 10_000) is None
+    assert second.previous_hash == first.entry_hash
+    assert platform.chain == PLATFORM_CHAIN
+    assert audit.verify() == []
