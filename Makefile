@@ -34,7 +34,7 @@ demo: install
 # (2 cores: 16 min 09 s with two, 13 min 22 s with three, the same tests). An idle process takes
 # tests queued for a busy one (worksteal: the long browser walks do not pile up on one core).
 # TEST_WORKERS=0: one process.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 

@@ -66,7 +66,7 @@ def _lock_chain_head(chain: int) -> AuditChainHead:
     AuditChainHead.objects.bulk_create(
         [AuditChainHead(chain=chain, entry_id=None, entry_hash=GENESIS_HASH)], ignore_conflicts=True
     )
-    return AuditChainHead.objects.select_for_update().get(chain=chain)
+    return _locked_head(chain)
 
 
 def _locked_head(chain: int) -> AuditChainHead | None:

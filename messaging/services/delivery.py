@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from hub import outbox
-from hub.compiled_sql import reused_graph, reused_rows
+from hub.compiled_sql import reused_graph
 from messaging import policies
 from messaging.models import Attachment, Conversation, Message, MessagingSettings, Participant
 from messaging.services import notify_bridge
@@ -163,8 +163,8 @@ def message_notify(*, message_id: int, user_id: int) -> None:
     message = _message_for_readers(message_id)
     if message is None or message.status != Message.Status.SENT:
         return
-    reader = policies.readers_of_conversation(message.conversation).filter(pk=user_id).first()
-    if reader is not None and reader.pk not in _muted_user_ids(message):
+    reader = next((reader for reader in _readers(message.conversation) if reader.pk == user_id), None)
+    if reader is not None and not reader.muted_conversation:
         _notify(message, reader)
 
 
@@ -198,7 +198,9 @@ def _readers(conversation: Conversation) -> list:
     """`policies.readers_of_conversation(conversation)`, decided from current rows at every call,
     the users' query compiled once per process around the rules' (which already are). Each reader
     says whether they muted the conversation (`muted_conversation`), in the same query: a muted
-    reader gets no notification of its messages (`message_deliver`)."""
+    reader gets no notification of its messages (`message_deliver`, `message_notify`). The
+    conversation still counts as unread in their inbox; safeguarding alerts and urgent school
+    alerts are notified elsewhere and never muted."""
     kind, about_a_pupil = conversation.kind, conversation.pupil_id is not None
 
     def build(conversation_id: int, school_id: int, pupil_id: int | None = None):
@@ -216,21 +218,6 @@ def _readers(conversation: Conversation) -> list:
         build=build,
         annotations=("muted_conversation",),
     )
-
-
-def _muted_user_ids(message: Message) -> set[int]:
-    """Who muted the conversation, for the retry of one reader's notification (`message_notify`;
-    the first delivery reads it with the readers): they get no notification for its messages (one
-    query, its SQL compiled once per process). The conversation still counts as unread in their inbox;
-    safeguarding alerts and urgent school alerts are notified elsewhere and never muted."""
-    rows = reused_rows(
-        message.conversation_id,
-        shape=("delivery.muted",),
-        build=lambda conversation_id: Participant.objects.filter(
-            conversation_id=conversation_id, muted_at__isnull=False
-        ).values_list("user_id"),
-    )
-    return {user_id for (user_id,) in rows}
 
 
 def _notification_of(message: Message) -> dict:

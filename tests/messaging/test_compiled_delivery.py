@@ -92,18 +92,31 @@ def test_a_withdrawn_reader_is_neither_notified_nor_pushed_to(world, outside):
 
 def test_the_muted_are_found_by_the_compiled_query(world):
     thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
-    message = thread.messages.get()
-    assert delivery._muted_user_ids(message) == set()
     assert not any(reader.muted_conversation for reader in delivery._readers(thread))
     Participant.objects.filter(conversation=thread, user=world.sendco).update(muted_at=timezone.now())
-    assert delivery._muted_user_ids(message) == {world.sendco.pk}
-    # The first delivery reads it with the readers, in the same query.
+    # Delivery (and a retry of one reader's notification) reads it with the readers, in one query.
     muted = {reader.pk for reader in delivery._readers(thread) if reader.muted_conversation}
     assert muted == {world.sendco.pk}
     # Muting another conversation mutes nothing here.
     other = world.guardian_thread(recipients=[world.teacher])
     Participant.objects.filter(conversation=other, user=world.teacher).update(muted_at=timezone.now())
     assert {reader.pk for reader in delivery._readers(thread) if reader.muted_conversation} == {world.sendco.pk}
+
+
+def test_a_retried_notification_goes_only_to_a_reader_who_still_reads_and_has_not_muted(world, outside):
+    """`message_notify`, the retry of one reader's failed notification, decides again: a reader
+    who muted the conversation or left it meanwhile is not notified."""
+    thread = world.guardian_thread(recipients=[world.teacher, world.sendco])
+    message = services.message_send(sender=world.parent, conversation=thread, body="Hola")
+    outside.notifications.clear()
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(muted_at=timezone.now())
+    Participant.objects.filter(conversation=thread, user=world.teacher).update(left_at=timezone.now())
+    delivery.message_notify(message_id=message.pk, user_id=world.sendco.pk)
+    delivery.message_notify(message_id=message.pk, user_id=world.teacher.pk)
+    assert outside.notifications == []
+    Participant.objects.filter(conversation=thread, user=world.sendco).update(muted_at=None)
+    delivery.message_notify(message_id=message.pk, user_id=world.sendco.pk)
+    assert [notification["user"].pk for notification in outside.notifications] == [world.sendco.pk]
 
 
 def test_a_read_gets_its_conversation_with_the_message_in_one_query(world, django_assert_num_queries):
