@@ -456,7 +456,7 @@ def notifications_send(*, notification_ids: Iterable[int], now: datetime.datetim
     waits, then finds it stamped. A worker killed mid-batch sends the batch again (at least once,
     each email with the same Message-ID)."""
     now = now or timezone.now()
-    # No savepoint in the outbox handler's transaction (which has its own): nothing here is caught.
+    # No savepoint inside the outbox handler's transaction (a failure rolls it all back): nothing here is caught.
     with transaction.atomic(savepoint=False):
         # Those read while their email waited have nothing left to tell (and need no more checks).
         batch = [n for n in _batch_locked(sorted(set(notification_ids))) if not _read_while_waiting(n)]

@@ -126,6 +126,48 @@ def test_a_failing_handler_backs_off_then_succeeds_once(effects, django_capture_
     assert len(mail.outbox) == 1
 
 
+HALFWAY = "test.halfway"
+
+
+@pytest.mark.django_db(transaction=True)  # the handler's transaction is the outermost: it really rolls back
+def test_a_handler_failing_halfway_leaves_none_of_its_writes_and_its_attempt_is_counted(
+    django_capture_on_commit_callbacks,
+):
+    person = factories.UserFactory(display_name="Before")
+    tries = []
+
+    def halfway(entry):
+        # Writes, records a follow-up effect, then fails on the first attempt.
+        type(person).objects.filter(pk=person.pk).update(display_name=f"After {len(tries) + 1}")
+        outbox.record(EFFECT, target=person, payload={"text": "follow-up"})
+        tries.append(entry.attempts)
+        if len(tries) == 1:
+            raise ConnectionRefusedError("SMTP server not answering")
+
+    outbox.register(HALFWAY, halfway)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            entry = outbox.record(HALFWAY, key="once")
+        entry.refresh_from_db()
+        person.refresh_from_db()
+        assert (entry.status, entry.attempts) == (OutboxEntry.Status.PENDING, 1)
+        assert "SMTP server not answering" in entry.last_error
+        assert person.display_name == "Before"  # its write rolled back with the failure...
+        assert not OutboxEntry.objects.filter(effect=EFFECT).exists()  # ...and so did its follow-up
+        assert mail.outbox == []
+
+        OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+        assert outbox.run(entry.pk) == "done"
+        entry.refresh_from_db()
+        person.refresh_from_db()
+        assert (entry.status, entry.attempts, entry.last_error) == (OutboxEntry.Status.DONE, 2, "")
+        assert person.display_name == "After 2"
+        assert [mail_sent.body for mail_sent in mail.outbox] == ["follow-up"]  # the follow-up, once
+        assert tries == [1, 2]
+    finally:
+        outbox.unregister(HALFWAY)
+
+
 def test_after_its_last_attempt_an_entry_fails_for_operators_to_retry(effects, django_capture_on_commit_callbacks):
     effects["left"] = 3
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
