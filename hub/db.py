@@ -72,3 +72,54 @@ def remember_long_statements() -> None:
     ):
         if isinstance(getattr(_queries, name, None), int):
             setattr(_queries, name, max(getattr(_queries, name), value))
+
+
+_insert_sql: dict[tuple, str] = {}
+
+
+def insert_unless_conflict(instance, *, conflict_on: tuple[str, ...] = (), using: str | None = None) -> bool:
+    """Insert the unsaved model `instance` unless a unique constraint already holds its values;
+    returns whether it was inserted (its primary key then set, as `save()` would).
+
+    One statement, INSERT … ON CONFLICT DO NOTHING RETURNING the key, in place of a savepoint, the
+    insert and the savepoint's release around an IntegrityError: a message and each of the outbox
+    entries it leads to are written this way. The constraint decides as it would for the insert
+    alone: a second writer of the same values waits for the first to commit, then inserts nothing.
+    `conflict_on` names the fields of the one constraint that may conflict (any, without it).
+    The SQL is written once per process from the model's metadata; every value is a parameter,
+    prepared for the database as `save()` prepares it (`pre_save`, then `get_db_prep_save`)."""
+    from django.db import IntegrityError, connections, router, transaction
+
+    model = type(instance)
+    using = using or router.db_for_write(model, instance=instance)
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite"):  # both know ON CONFLICT … RETURNING
+        try:
+            with transaction.atomic(using=using):
+                instance.save(using=using, force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    key = (connection.vendor, meta.label, conflict_on)
+    sql = _insert_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        target = f"({', '.join(quote(meta.get_field(name).column) for name in conflict_on)}) " if conflict_on else ""
+        placeholders = ", ".join(["%s"] * len(fields))
+        # Names from the model's own metadata; every value is a parameter.
+        sql = _insert_sql[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
+            f"VALUES ({placeholders}) ON CONFLICT {target}DO NOTHING RETURNING {quote(meta.pk.column)}"
+        )
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with planned_cursor(connection) as cursor:  # written all the time: planned once per connection
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = using
+    return True

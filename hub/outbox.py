@@ -57,12 +57,12 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
-from hub.db import planned_cursor
+from hub.db import insert_unless_conflict, planned_cursor
 from hub.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -217,43 +217,11 @@ def record(
 def _insert_unless_recorded(entry: OutboxEntry, *, using: str) -> bool:
     """Insert `entry` unless its (effect, dedupe key) is already recorded; returns whether it was.
 
-    One statement (INSERT … ON CONFLICT DO NOTHING RETURNING id) instead of get_or_create's look-up,
-    savepoint, insert and release: a message records two or three entries, each in the request or
-    a job. The unique constraint decides, as it did under get_or_create's IntegrityError retry: a
-    second writer of the same key waits for the first to commit and then finds its row."""
-    connection = transaction.get_connection(using)
-    if connection.vendor not in ("postgresql", "sqlite"):  # both know ON CONFLICT … RETURNING
-        try:
-            with transaction.atomic(using=using):
-                entry.save(using=using, force_insert=True)
-        except IntegrityError:
-            return False
-        return True
-    fields = [field for field in OutboxEntry._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    sql = _insert_sql.get(connection.vendor)
-    if sql is None:
-        # Names from the model's own metadata; every value is a parameter.
-        table, columns = quote(OutboxEntry._meta.db_table), ", ".join(quote(field.column) for field in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = _insert_sql[connection.vendor] = (
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            f"ON CONFLICT ({quote('effect')}, {quote('dedupe_key')}) DO NOTHING "
-            f"RETURNING {quote(OutboxEntry._meta.pk.column)}"
-        )
-    params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
-    with planned_cursor(connection) as cursor:  # one per effect recorded: planned once per connection
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    entry.pk = row[0]
-    entry._state.adding = False
-    entry._state.db = using
-    return True
-
-
-_insert_sql: dict[str, str] = {}
+    One statement (`hub.db.insert_unless_conflict`) instead of get_or_create's look-up, savepoint,
+    insert and release: a message records two or three entries, each in the request or a job. The
+    unique constraint decides, as it did under get_or_create's IntegrityError retry: a second
+    writer of the same key waits for the first to commit and then finds its row."""
+    return insert_unless_conflict(entry, conflict_on=("effect", "dedupe_key"), using=using)
 
 
 # After a failed publish, this process does not try again for a few seconds: a write recording

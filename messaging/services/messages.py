@@ -21,6 +21,7 @@ from accounts import audit
 from accounts.models import User
 from hub import crypto, outbox
 from hub.compiled_sql import reused_graph, reused_rows, reused_values
+from hub.db import insert_unless_conflict
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
 from messaging.notifications import services as notifications
@@ -169,15 +170,14 @@ def message_send(
     )
     if client_key:
         # The key is unique per sender (a constraint): a second copy of the form, posted at the
-        # same moment, waits here for the first to commit, then fails and returns what it saved.
-        # A copy posted later fails at once. Nothing else is looked up or locked on the way.
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(**fields)
-        except IntegrityError:
+        # same moment, waits here for the first to commit, then inserts nothing and returns what
+        # the first saved. A copy posted later inserts nothing at once. Nothing else is looked up
+        # or locked on the way, and no savepoint is needed (one INSERT … ON CONFLICT DO NOTHING).
+        message = Message(**fields)
+        if not insert_unless_conflict(message):
             earlier = _sent_with_key(sender=sender, client_key=client_key)
             if earlier is None:
-                raise
+                raise IntegrityError(f"message key {client_key!r} of user {sender.pk} is taken, yet no message has it")
             return earlier
     else:
         message = Message.objects.create(**fields)
