@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import AuditEntry, School
 from accounts.models.audit import PLATFORM_CHAIN, AuditChainHead
 from hub.compiled_sql import reused_graph
+from hub.db import update_where
 
 GENESIS_HASH = "0" * 64
 # The chain of entries written before chains were per school: kept exactly as written.
@@ -104,7 +105,10 @@ def record(*, actor, action: str, target: Model | None = None, school=None, **de
         head=head, previous_hash=head.entry_hash, actor=actor, action=action, target=target, details=details
     )
     entry.save()
-    AuditChainHead.objects.filter(chain=head.chain).update(entry_id=entry.pk, entry_hash=entry.entry_hash)
+    # Compiled once per process, like the head's lock (every audited write makes this update).
+    update_where(
+        AuditChainHead, where={"chain": head.chain}, values={"entry_id": entry.pk, "entry_hash": entry.entry_hash}
+    )
     return entry
 
 

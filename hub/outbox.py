@@ -62,7 +62,7 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
-from hub.db import insert_unless_conflict, planned_cursor
+from hub.db import insert_unless_conflict, update_where
 from hub.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -445,33 +445,17 @@ def _after_commit_run(
     return "done", None
 
 
-_update_sql: dict[tuple, str] = {}
-
-
 def _update(entry: OutboxEntry, fields: tuple[str, ...], *, if_pending: bool = False) -> int:
     """Write `entry`'s `fields` to its row (only while it is still pending, with `if_pending`);
-    returns the rows changed. One UPDATE whose SQL is written once per process from the model's
-    metadata (every value a parameter): the ORM built it anew for each of the entries every
-    message leads to, to mark it written or done."""
-    connection = transaction.get_connection()
-    key = (connection.vendor, fields, if_pending)
-    sql = _update_sql.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        meta = OutboxEntry._meta
-        assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields)
-        condition = f"{quote(meta.pk.column)} = %s"
-        if if_pending:
-            condition += f" AND {quote(meta.get_field('status').column)} = %s"
-        # Names from the model's own metadata; every value is a parameter.
-        sql = _update_sql[key] = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {condition}"  # noqa: S608
-    params = [OutboxEntry._meta.get_field(name).get_db_prep_save(getattr(entry, name), connection) for name in fields]
-    params.append(entry.pk)
-    if if_pending:
-        params.append(OutboxEntry.Status.PENDING)
-    with planned_cursor(connection) as cursor:  # twice per entry: planned once per connection
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    returns the rows changed. One UPDATE written once per process (`hub.db.update_where`): the
+    ORM built it anew for each of the entries every message leads to, to mark it written or done."""
+    where = {"id": entry.pk, "status": OutboxEntry.Status.PENDING} if if_pending else {"id": entry.pk}
+    return update_where(
+        OutboxEntry,
+        where=where,
+        values={name: getattr(entry, name) for name in fields},
+        using=entry._state.db or DEFAULT_DB_ALIAS,
+    )
 
 
 def sweep(*, batch_size: int | None = None) -> int:
