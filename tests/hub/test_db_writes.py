@@ -1,0 +1,66 @@
+"""hub.db's two writers of SQL compiled once per process: an insert that yields to a unique
+constraint, and a single-row update. What they store must read back through the ORM exactly as
+`save()` and `update()` would have stored it (an encrypted body, a foreign key, a time zone)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from hub.db import insert_unless_conflict, update_where
+from messaging.models import Conversation, Message, Participant
+from tests.messaging import world as messaging_world
+
+outside = messaging_world.outside
+world = messaging_world.world
+
+
+@pytest.fixture
+def thread(world):
+    return world.guardian_thread(body="Hola", recipients=[world.teacher])
+
+
+def test_an_insert_stores_what_save_would_and_yields_to_a_taken_key(world, thread):
+    sent_at = timezone.now()
+    first = Message(
+        conversation=thread, sender=world.parent, body="¿Mañana hay excursión?", sent_at=sent_at, client_key="k1"
+    )
+    assert insert_unless_conflict(first) is True
+    assert first.pk is not None
+    assert not first._state.adding
+    stored = Message.objects.get(pk=first.pk)
+    assert (stored.body, stored.sender_id, stored.sent_at, stored.client_key) == (
+        "¿Mañana hay excursión?",
+        world.parent.pk,
+        sent_at,
+        "k1",
+    )
+    with connection.cursor() as cursor:  # encrypted at rest, as the field's own save stores it
+        cursor.execute("SELECT body FROM messaging_message WHERE id = %s", [first.pk])
+        assert "excursión" not in cursor.fetchone()[0]
+
+    again = Message(conversation=thread, sender=world.parent, body="Sent twice", client_key="k1")
+    assert insert_unless_conflict(again) is False
+    assert again.pk is None
+    assert Message.objects.get(pk=first.pk).body == "¿Mañana hay excursión?"  # the first is untouched
+    other_sender = Message(conversation=thread, sender=world.teacher, body="Same key, other person", client_key="k1")
+    assert insert_unless_conflict(other_sender) is True  # the key is unique per sender only
+
+
+def test_an_update_changes_only_the_rows_it_names_and_says_how_many(world, thread):
+    other = world.guardian_thread(subject="Another", body="Hello", recipients=[world.teacher])
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    assert update_where(Conversation, where={"id": thread.pk}, values={"last_message_at": later}) == 1
+    assert Conversation.objects.get(pk=thread.pk).last_message_at == later
+    assert Conversation.objects.get(pk=other.pk).last_message_at != later
+
+    message = thread.messages.latest("pk")
+    changed = update_where(
+        Participant,
+        where={"conversation_id": thread.pk, "user_id": world.teacher.pk},
+        values={"last_read_message_id": message.pk},
+    )
+    assert changed == 1
+    assert Participant.objects.get(conversation=thread, user=world.teacher).last_read_message == message
+    assert update_where(Conversation, where={"id": -1}, values={"last_message_at": later}) == 0
