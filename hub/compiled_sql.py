@@ -29,7 +29,7 @@ def _stand_ins(count: int) -> tuple[int, ...]:
     return tuple(_STAND_IN - number for number in range(count))
 
 
-_compiled_sql: dict[tuple, tuple[str, tuple]] = {}
+_compiled_sql: dict[tuple, tuple[str, tuple, tuple]] = {}
 
 
 def _reused(ids: tuple[int, ...], shape: tuple, build: Callable[..., QuerySet]) -> tuple[str, tuple] | None:
@@ -41,20 +41,32 @@ def _reused(ids: tuple[int, ...], shape: tuple, build: Callable[..., QuerySet]) 
         sql, params = build(*stand_ins).query.sql_with_params()
         if any(stand_in not in params and str(stand_in) in sql for stand_in in stand_ins):
             return None  # do not cache what we cannot fill
-        compiled = _compiled_sql[shape] = (sql, tuple(params))
-    sql, params = compiled
-    return sql, _filled(params, dict(zip(stand_ins, ids, strict=True)))
+        compiled = _compiled_sql[shape] = (sql, tuple(params), _positions(params, stand_ins))
+    sql, params, positions = compiled
+    return sql, _filled(params, positions, ids)
 
 
-def _filled(params: tuple, real: dict[int, int]) -> tuple:
-    """`params` with each stand-in replaced by its real id. A stand-in reaches the parameters as a
-    bare int, or wrapped by the ORM in psycopg's Int8 for a big integer field (a primary key that
-    is one, say): either is replaced, keeping its wrapper. (Checking for a bare int only, as this
-    once did, left a wrapped stand-in in place: the query then silently found nothing.)"""
+def _positions(params, stand_ins: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """Where each stand-in id is among `params`: (parameter index, id index) pairs, found once
+    when the SQL is compiled (the badge's count has 191 parameters, read at every call before).
+    A stand-in reaches the parameters as a bare int, or wrapped by the ORM in psycopg's Int8 for
+    a big integer field (a primary key that is one, say): either is found. (Looking for a bare
+    int only, as this once did, left a wrapped stand-in in place: the query then silently found
+    nothing.)"""
+    index_of = {stand_in: number for number, stand_in in enumerate(stand_ins)}
     return tuple(
-        type(param)(real[param]) if isinstance(param, int) and not isinstance(param, bool) and param in real else param
-        for param in params
+        (position, index_of[param])
+        for position, param in enumerate(params)
+        if isinstance(param, int) and not isinstance(param, bool) and param in index_of
     )
+
+
+def _filled(params: tuple, positions: tuple[tuple[int, int], ...], ids: tuple[int, ...]) -> tuple:
+    """`params` with each stand-in (at `positions`) replaced by its real id, keeping its wrapper."""
+    filled = list(params)
+    for position, number in positions:
+        filled[position] = type(params[position])(ids[number])
+    return tuple(filled)
 
 
 def reused_sql(*ids: int, shape: tuple, build: Callable[..., QuerySet]) -> RawSQL | QuerySet:
@@ -104,7 +116,7 @@ def reused_instances(
     return model.objects.raw(*reused)  # noqa: S611 - the ORM wrote this SQL; ids are parameters
 
 
-_compiled_values: dict[tuple, tuple[str, tuple, list]] = {}
+_compiled_values: dict[tuple, tuple[str, tuple, list, tuple]] = {}
 
 
 def reused_values(
@@ -131,11 +143,12 @@ def reused_values(
             for position, (functions, column) in compiler.get_converters(columns).items()
             if position not in stored
         ]
-        compiled = _compiled_values[(shape, suffix)] = (sql + suffix, tuple(params), converters)
-    sql, params, converters = compiled
+        positions = _positions(params, stand_ins)
+        compiled = _compiled_values[(shape, suffix)] = (sql + suffix, tuple(params), converters, positions)
+    sql, params, converters, positions = compiled
     with planned_cursor() as cursor:
         # The ORM wrote `sql`; the ids are parameters.
-        cursor.execute(sql, _filled(params, dict(zip(stand_ins, ids, strict=True))))
+        cursor.execute(sql, _filled(params, positions, ids))
         rows = cursor.fetchall()
     if not converters:
         return [tuple(row) for row in rows]
