@@ -14,7 +14,7 @@ two-factor check on every request (accounts.twofactor.selectors) since.
 
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import RawQuerySet
@@ -152,6 +152,7 @@ def reused_values(
         rows = cursor.fetchall()
     if not converters:
         return [tuple(row) for row in rows]
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper, read once (not the proxy, per value)
     converted = []
     for row in rows:
         row = list(row)
@@ -177,11 +178,11 @@ def reused_objects(
     found = []
     for row in reused_values(*ids, shape=shape, build=lambda *ids: build(*ids).values_list(*columns)):
         start = len(groups[0][1])
-        instance = model.from_db(connection.alias, groups[0][1], row[:start])
+        instance = model.from_db(DEFAULT_DB_ALIAS, groups[0][1], row[:start])
         for other, names, name in groups[1:]:
             values = row[start : start + len(names)]
             start += len(names)
-            setattr(instance, name, None if values[0] is None else other.from_db(connection.alias, names, values))
+            setattr(instance, name, None if values[0] is None else other.from_db(DEFAULT_DB_ALIAS, names, values))
         found.append(instance)
     return found
 
@@ -227,6 +228,7 @@ def reused_graph(
         groups.append((path, other, [field.attname for field in other._meta.concrete_fields]))
     columns = [f"{path}__{attname}" if path else attname for path, _model, names in groups for attname in names]
     suffix = ""
+    connection = connections[DEFAULT_DB_ALIAS]
     if lock and connection.features.has_select_for_update_of:
         suffix = f" FOR UPDATE OF {connection.ops.quote_name(model._meta.db_table)}"
     elif lock and connection.features.has_select_for_update:
@@ -241,12 +243,12 @@ def reused_graph(
             values = row[start : start + len(names)]
             start += len(names)
             if not path:
-                made[path] = instance = other.from_db(connection.alias, names, values)
+                made[path] = instance = other.from_db(DEFAULT_DB_ALIAS, names, values)
                 continue
             parent_path, _sep, name = path.rpartition("__")
             parent = made[parent_path]
             missing = parent is None or values[names.index(other._meta.pk.attname)] is None
-            made[path] = child = None if missing else other.from_db(connection.alias, names, values)
+            made[path] = child = None if missing else other.from_db(DEFAULT_DB_ALIAS, names, values)
             if parent is None:
                 continue
             field = parent._meta.get_field(name)
