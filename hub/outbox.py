@@ -354,6 +354,8 @@ def _failed(entry_id: int, error: Exception, *, now) -> str:
         entry = _claim(entry_id, now=now)
         registration = _handlers.get(entry.effect) if entry is not None else None
         if entry is None or registration is None:
+            # Another worker claimed it in between (its run counts): the error is only logged.
+            logger.warning("outbox: entry %s failed, and is being run elsewhere now: %s", entry_id, error)
             return "skipped"
         entry.attempts += 1
         entry.last_error = "".join(traceback.format_exception_only(error)).strip()[:2000]

@@ -220,7 +220,7 @@ def _readers(conversation: Conversation) -> list:
     )
 
 
-# Made lazy once: `lazy()` builds a proxy class at every call (1-2 ms of CPU on every message
+# Made lazy once: `lazy()` builds a proxy class at every call (0.08-0.1 ms of CPU on every message
 # when it was called here for each one); calling the lazy function only makes an instance.
 _new_message_title = lazy(
     lambda sender, subject: _("New message from %(sender)s: %(subject)s") % {"sender": sender, "subject": subject},
