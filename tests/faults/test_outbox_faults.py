@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 
@@ -130,6 +131,44 @@ def test_database_connections_terminated_mid_handler_are_retried_and_done_once(
     # ...the attempt was recorded on a fresh connection, and the entry tried again after its backoff.
     assert OutboxEntry.objects.get(pk=ids[0]).attempts == 2
     print(f"\nPostgreSQL connections terminated: done {time.monotonic() - began:.1f} s later")
+
+
+def test_a_database_refusing_connections_after_a_handler_failed_is_retried_by_the_task_and_done_once(
+    workers, greet_effect, smtp_server, tmp_path
+):
+    # A pool that gives up on a refused connection after 2 s instead of 30.
+    worker = workers("w1", env={"DB_POOL_TIMEOUT": "2"})
+    pause_dir = tmp_path / "pause"
+    pause_dir.mkdir()
+    ids = record_greetings(greet_effect, 1, pause_dir=str(pause_dir))
+    wait_until(lambda: started_files(pause_dir), timeout=30, what="the handler to start")
+
+    database = connection.ops.quote_name(connection.settings_dict["NAME"])
+    # PostgreSQL refuses this from a connection to the database itself: say it from the server's
+    # maintenance database.
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname="postgres", autocommit=True
+    ) as maintenance:
+        # The worker's connection dies mid-handler, and no new one is let in: the failed attempt
+        # cannot be recorded, so the task itself must come back (this test's connection stays).
+        maintenance.execute(f"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            (pause_dir / "go").touch()
+            wait_until(lambda: "Retry in" in worker.output(), timeout=60, what="the task's own retry")
+            assert OutboxEntry.objects.get(pk=ids[0]).status == OutboxEntry.Status.PENDING
+            assert smtp_server.received == []  # it failed before its email
+        finally:
+            maintenance.execute(f"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true")
+    began = time.monotonic()
+    wait_done(ids, timeout=90)
+    assert_exactly_once(greet_effect, smtp_server, ids)
+    print(f"\nDatabase refusing connections: done {time.monotonic() - began:.1f} s after it let them in")
 
 
 def test_a_rolled_back_write_records_and_runs_nothing(workers, greet_effect, smtp_server):
