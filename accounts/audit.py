@@ -105,11 +105,16 @@ def record(*, actor, action: str, target: Model | None = None, school=None, **de
         head=head, previous_hash=head.entry_hash, actor=actor, action=action, target=target, details=details
     )
     entry.save()
-    # Compiled once per process, like the head's lock (every audited write makes this update).
-    update_where(
-        AuditChainHead, where={"chain": head.chain}, values={"entry_id": entry.pk, "entry_hash": entry.entry_hash}
-    )
+    _move_head(head.chain, entry)
     return entry
+
+
+def _move_head(chain: int, newest: AuditEntry) -> None:
+    """Make `newest` the chain's head (its row locked by `_lock_chain_head`): one UPDATE compiled
+    once per process, like the lock (every audited write makes it)."""
+    update_where(
+        AuditChainHead, where={"chain": chain}, values={"entry_id": newest.pk, "entry_hash": newest.entry_hash}
+    )
 
 
 def _chained(*, head: AuditChainHead, previous_hash: str, actor, action: str, target, details: dict) -> AuditEntry:
@@ -148,7 +153,7 @@ def record_many(*, actor, action: str, targets: list[Model], school, **details) 
     last = entries[-1]
     if last.pk is None:  # a database that does not return ids from a bulk insert
         last.pk = AuditEntry.objects.only("pk").get(entry_hash=last.entry_hash).pk
-    AuditChainHead.objects.filter(chain=head.chain).update(entry_id=last.pk, entry_hash=last.entry_hash)
+    _move_head(head.chain, last)
     return entries
 
 

@@ -102,7 +102,9 @@ def insert_unless_conflict(instance, *, conflict_on: tuple[str, ...] = (), using
             return False
         return True
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    # The database gives the key only to a model whose key it generates (an AutoField); a key of
+    # another kind (an audit chain's number) is inserted like any other value.
+    fields = [field for field in meta.concrete_fields if not (field.primary_key and field.db_returning)]
     key = (connection.vendor, meta.label, conflict_on)
     sql = _insert_sql.get(key)
     if sql is None:

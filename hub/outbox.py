@@ -349,7 +349,6 @@ def _failed(entry_id: int, error: Exception, *, now) -> str:
     rolled back): the entry is claimed again, its attempts counted, and it is given its next
     attempt (or marked failed after the handler's last). Returns "retry" or "failed", or
     "skipped" when another worker claimed the entry in between (its own run records its outcome)."""
-    retry_in = None
     with transaction.atomic():
         entry = _claim(entry_id, now=now)
         registration = _handlers.get(entry.effect) if entry is not None else None
@@ -358,29 +357,44 @@ def _failed(entry_id: int, error: Exception, *, now) -> str:
             logger.warning("outbox: entry %s failed, and is being run elsewhere now: %s", entry_id, error)
             return "skipped"
         entry.attempts += 1
-        entry.last_error = "".join(traceback.format_exception_only(error)).strip()[:2000]
-        if entry.attempts >= registration.max_attempts:
-            entry.status = OutboxEntry.Status.FAILED
-            outcome = "failed"
-            logger.error(
-                "outbox: %s gave up after %s attempts: %s", entry, entry.attempts, entry.last_error, exc_info=error
-            )
-        else:
-            delay = backoff_seconds(entry.attempts)
-            entry.next_attempt_at = now + timedelta(seconds=delay)
-            if delay <= settings.OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS and not _eager():
-                # Short waits are published with a countdown; longer ones are left to the
-                # sweeper (a countdown longer than the visibility timeout is redelivered early).
-                retry_in = delay
-                entry.enqueued_at = entry.next_attempt_at
-            else:
-                entry.enqueued_at = None
-            outcome = "retry"
-            logger.warning("outbox: %s failed (attempt %s), retrying: %s", entry, entry.attempts, entry.last_error)
-        entry.save(update_fields=["attempts", "last_error", "next_attempt_at", "enqueued_at", "status"])
+        outcome, retry_in = _attempt_failed(entry, registration, error, now=now)
+        _update(entry, FAILURE_FIELDS)
     if retry_in is not None:
         publish(entry_id, entry.queue, countdown=retry_in)
     return outcome
+
+
+# What a failed attempt changes on its entry (`_attempt_failed`).
+FAILURE_FIELDS = ("attempts", "status", "last_error", "next_attempt_at", "enqueued_at")
+
+
+def _attempt_failed(
+    entry: OutboxEntry, registration: Registered, error: Exception, *, now, after_writes: bool = False
+) -> tuple[str, float | None]:
+    """Set on `entry` what its failed attempt (already counted) leaves: the error, and its next
+    attempt with backoff, or "failed" after the handler's last; logs it. Returns the outcome and
+    the countdown to publish again with, if any (the caller writes FAILURE_FIELDS and publishes)."""
+    entry.last_error = "".join(traceback.format_exception_only(error)).strip()[:2000]
+    if entry.attempts >= registration.max_attempts:
+        entry.status = OutboxEntry.Status.FAILED
+        logger.error(
+            "outbox: %s gave up after %s attempts: %s", entry, entry.attempts, entry.last_error, exc_info=error
+        )
+        return "failed", None
+    delay = backoff_seconds(entry.attempts)
+    entry.next_attempt_at = now + timedelta(seconds=delay)
+    # Short waits are published with a countdown; longer ones are left to the sweeper (a
+    # countdown longer than the broker's visibility timeout is redelivered early).
+    retry_in = delay if delay <= settings.OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS and not _eager() else None
+    entry.enqueued_at = entry.next_attempt_at if retry_in is not None else None
+    logger.warning(
+        "outbox: %s failed%s (attempt %s), retrying: %s",
+        entry,
+        " after its writes" if after_writes else "",
+        entry.attempts,
+        entry.last_error,
+    )
+    return "retry", retry_in
 
 
 # A stand-in id and time: the claim's SQL is compiled with them once per process and database
@@ -421,27 +435,12 @@ def _after_commit_run(
     """Run a handler's after-commit step, then mark the entry done (one UPDATE); on failure, set its
     next attempt as run() does (the handler then sees `written(entry)`). Returns the outcome and
     the countdown to publish again with, if any."""
-    pending = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxEntry.Status.PENDING)
     try:
         step()
     except Exception as error:
-        last_error = "".join(traceback.format_exception_only(error)).strip()[:2000]
-        if entry.attempts >= registration.max_attempts:
-            pending.update(status=OutboxEntry.Status.FAILED, last_error=last_error)
-            logger.error("outbox: %s gave up after %s attempts: %s", entry, entry.attempts, last_error, exc_info=error)
-            return "failed", None
-        delay = backoff_seconds(entry.attempts)
-        next_attempt_at = now + timedelta(seconds=delay)
-        retry_in = delay if delay <= settings.OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS and not _eager() else None
-        pending.update(
-            last_error=last_error,
-            next_attempt_at=next_attempt_at,
-            enqueued_at=next_attempt_at if retry_in is not None else None,
-        )
-        logger.warning(
-            "outbox: %s failed after its writes (attempt %s), retrying: %s", entry, entry.attempts, last_error
-        )
-        return "retry", retry_in
+        outcome, retry_in = _attempt_failed(entry, registration, error, now=now, after_writes=True)
+        _update(entry, FAILURE_FIELDS, if_pending=True)
+        return outcome, retry_in
     entry.status, entry.done_at, entry.last_error = OutboxEntry.Status.DONE, timezone.now(), ""
     _update(entry, ("status", "done_at", "last_error"), if_pending=True)
     return "done", None

@@ -64,3 +64,14 @@ def test_an_update_changes_only_the_rows_it_names_and_says_how_many(world, threa
     assert changed == 1
     assert Participant.objects.get(conversation=thread, user=world.teacher).last_read_message == message
     assert update_where(Conversation, where={"id": -1}, values={"last_message_at": later}) == 0
+
+
+def test_an_insert_keeps_a_key_the_database_does_not_generate(db):
+    from accounts.models.audit import AuditChainHead
+
+    head = AuditChainHead(chain=987_654, entry_id=None, entry_hash="0" * 64)
+    assert insert_unless_conflict(head) is True
+    assert head.pk == 987_654
+    assert AuditChainHead.objects.get(chain=987_654).entry_hash == "0" * 64
+    assert insert_unless_conflict(AuditChainHead(chain=987_654, entry_id=None, entry_hash="1" * 64)) is False
+    assert AuditChainHead.objects.get(chain=987_654).entry_hash == "0" * 64  # the first is untouched
