@@ -33,6 +33,30 @@ sys.path[:] = [str(CODE)] + [
 os.chdir(CODE)  # something during set-up imports from the working directory: make it the code's
 
 
+def install_bare_insert() -> str:
+    """bench/messaging.py's bare insert-render-push view (the floor issue 8 compares the form post
+    with) at /bench/insert/<conversation>/."""
+    from django.conf import settings
+    from django.urls import clear_url_caches, path
+
+    from bench.messaging import bare_insert
+    from hub import urls as hub_urls
+
+    module = types_module("bench_profile_floor_urls")
+    module.urlpatterns = [path("bench/insert/<int:conversation_id>/", bare_insert), *hub_urls.urlpatterns]
+    settings.ROOT_URLCONF = "bench_profile_floor_urls"
+    clear_url_caches()
+    return "/bench/insert/{}/"
+
+
+def types_module(name: str):
+    import types
+
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    return module
+
+
 def install_minimal_page() -> str:
     """A minimal signed-in page (the base layout and one heading) at /bench/minimal/, the floor
     pages are compared with."""
@@ -156,6 +180,14 @@ def main() -> None:
         action="store_true",
         help="a sampling profile (pyinstrument, if importable) instead of cProfile: far less overhead",
     )
+    parser.add_argument(
+        "--no-read", action="store_true", help="the form post alone, without the reader's read (as the bare views)"
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="CPU per message of the bare insert-render-push view beside ours, --rounds rounds alternated",
+    )
     parser.add_argument("--sql", action="store_true", help="print the queries of the last iteration (and whence)")
     parser.add_argument("--dump", default="", help="also write the cProfile stats to this file (for pstats)")
     args = parser.parse_args()
@@ -191,6 +223,8 @@ def main() -> None:
     def one(number: int) -> None:
         response = writer.post(url, {"body": f"Message {number}", "client_key": f"key-{time.time_ns()}"})
         assert response.status_code == 200, response.status_code
+        if args.no_read:
+            return
         # What the reader's page does after the fragment arrives.
         from messaging.models import Message
 
@@ -305,6 +339,31 @@ def main() -> None:
         for number in range(3):  # warm up: templates compiled, SQL cached
             one(number)
         action = one
+    if args.floor:
+        from bench import messaging as bench_messaging
+
+        floor_url = install_bare_insert().format(conversation_id)
+        floor_writer = Client()
+        floor_writer.force_login(teacher)
+
+        def floor_one(number: int) -> None:
+            response = floor_writer.post(floor_url, {"body": f"Floor {number}", "to": [parent.pk, teacher.pk]})
+            assert response.status_code == 200, response.status_code
+
+        def cpu_per(action, times: int, *, waiting: bool) -> float:
+            started = time.process_time()
+            for number in range(times):
+                action(number)
+            if waiting:  # what the messages left waiting (emails), as in the main measurement
+                bench_messaging.run_waiting_now()
+            return (time.process_time() - started) * 1000 / times
+
+        floor_one(0)
+        ours_label = "ours (post alone)" if args.no_read else "ours (post + read)"
+        for _round in range(args.rounds):
+            floor, ours = cpu_per(floor_one, args.messages, waiting=False), cpu_per(one, args.messages, waiting=True)
+            print(f"bare insert view {floor:.1f} ms CPU, {ours_label} {ours:.1f} ms: ×{ours / floor:.2f}")
+        return
 
     count = args.messages if not (args.thread or pages) else 20
     if args.thread and args.no_profile:
@@ -365,7 +424,11 @@ def main() -> None:
     cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
     queries = len(executed)
-    what = pages and args.profile_page or ("thread page" if args.thread else "message (post + read)")
+    what = (
+        pages
+        and args.profile_page
+        or ("thread page" if args.thread else "message (post alone)" if args.no_read else "message (post + read)")
+    )
     print(
         f"{what}: {cpu * 1000 / count:.1f} ms CPU, {wall * 1000 / count:.1f} ms wall, {queries / count:.1f} queries"
         + (f" (with {waited} waiting jobs run at the end)" if not pages and not args.thread and waited else "")

@@ -27,6 +27,7 @@ from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
 from hub import outbox
 from hub.compiled_sql import reused_graph
+from hub.db import update_where
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users
@@ -312,7 +313,23 @@ def _fold_many(
             notification.title = _clipped(str(repeat_title(notification.count)))
             notification.body = str(body)
         notification.created_at = now
-    Notification.objects.bulk_update(list(newest.values()), ["count", "title", "body", "created_at"])
+    if len(newest) > FOLD_ONE_BY_ONE_MAX:
+        Notification.objects.bulk_update(list(newest.values()), ["count", "title", "body", "created_at"])
+        return newest
+    # A message's readers are a parent or two and a teacher: a compiled single-row UPDATE each
+    # costs less than bulk_update's one statement, which the ORM builds anew from a CASE per
+    # field and row every time (2.4 ms of a message sent to a reader who has not read the last).
+    for notification in newest.values():
+        update_where(
+            Notification,
+            where={"id": notification.pk},
+            values={
+                "count": notification.count,
+                "title": notification.title,
+                "body": notification.body,
+                "created_at": notification.created_at,
+            },
+        )
     return newest
 
 
@@ -415,6 +432,8 @@ def notification_send(*, notification_id: int, channel: str = "") -> None:
 # Up to this many notifications a batch's query is compiled once per process and size (a message's
 # readers); a bigger batch (an announcement to a school) is built by the ORM as before.
 COMPILED_BATCH_MAX = 16
+# Up to this many notifications folded at once are updated one by one (see `_fold_many`).
+FOLD_ONE_BY_ONE_MAX = 4
 
 
 def _batch_locked(notification_ids: list[int]) -> list[Notification]:

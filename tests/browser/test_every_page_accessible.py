@@ -290,7 +290,9 @@ def _discover(world: World, candidates: dict, shard: int) -> tuple[list[Page], d
                 url = "/" + route.template.format(**values)
                 response = client.get(url, follow=True)
                 if response.status_code >= 500:
-                    problems.append(f"{url} ({route.name}) as {role}: GET failed with {response.status_code}")
+                    # The body says which part failed (/healthz names the check that did).
+                    body = response.content[:600].decode(errors="replace")
+                    problems.append(f"{url} ({route.name}) as {role}: GET failed with {response.status_code}: {body}")
                 if not _is_page(response):
                     continue
                 final = response.request["PATH_INFO"]

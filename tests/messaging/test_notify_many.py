@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Guardianship
 from hub.models import OutboxEntry
@@ -106,6 +106,58 @@ def test_unread_ones_fold_and_urgent_ones_never_do(thread, django_capture_on_com
     )
     assert Notification.objects.filter(user=waiting).count() == 2
     assert OutboxEntry.objects.filter(effect=services.SEND_BATCH_URGENT).count() == 1
+
+
+@pytest.mark.parametrize("people", [2, services.FOLD_ONE_BY_ONE_MAX + 2], ids=["one by one", "together"])
+def test_folding_updates_each_unread_one_in_its_readers_language(people, thread, django_capture_on_commit_callbacks):
+    # A few readers' notifications are updated one by one, many in one statement: the same result.
+    spanish = readers(thread, people // 2, "es")
+    english = readers(thread, people - people // 2)
+    earlier = MONDAY_NOON - datetime.timedelta(hours=3)
+    for person in spanish + english:
+        factories.NotificationFactory(
+            user=person,
+            kind=Kind.MESSAGE,
+            target_type="messaging.conversation",
+            target_id=thread.pk,
+            count=2,
+            body="old preview",
+            created_at=earlier,
+        )
+    read_one = factories.NotificationFactory(
+        user=english[0],
+        kind=Kind.MESSAGE,
+        target_type="messaging.conversation",
+        target_id=thread.pk,
+        read_at=earlier,
+        created_at=earlier - datetime.timedelta(hours=1),
+    )
+
+    def repeat(count):  # as a message's readers are notified
+        return ngettext(
+            "%(count)d new message from %(sender)s: %(subject)s",
+            "%(count)d new messages from %(sender)s: %(subject)s",
+            count,
+        ) % {"count": count, "sender": "Rosa Lee", "subject": "Trip"}
+
+    notify_many(
+        django_capture_on_commit_callbacks,
+        users=spanish + english,
+        target=thread,
+        body="The trip is on Friday",
+        repeat_title=repeat,
+    )
+
+    for person, language in [(p, "es") for p in spanish] + [(p, "en-gb") for p in english]:
+        notification = Notification.objects.get(user=person, read_at__isnull=True)
+        with translation.override(language):
+            expected = str(repeat(3))
+        assert (notification.count, notification.title) == (3, expected)
+        assert (expected == "3 new messages from Rosa Lee: Trip") == (language == "en-gb")
+        assert notification.body == "The trip is on Friday"  # stored encrypted, read back whole
+        assert notification.created_at > earlier  # moves up the reader's list
+    assert Notification.objects.get(pk=read_one.pk).count == 1  # a read one is never folded into
+    assert not OutboxEntry.objects.filter(effect=services.SEND_BATCH).exists()  # nothing new to send
 
 
 def test_delivery_decides_for_each_at_send_time(thread, django_capture_on_commit_callbacks):
