@@ -91,10 +91,26 @@ def insert_unless_conflict(instance, *, conflict_on: tuple[str, ...] = (), using
     `conflict_on` names the fields of the one constraint that may conflict (any, without it).
     The SQL is written once per process from the model's metadata; every value is a parameter,
     prepared for the database as `save()` prepares it (`pre_save`, then `get_db_prep_save`)."""
+    return _insert(instance, conflict_on=conflict_on, using=using)
+
+
+def insert(instance, *, using: str | None = None) -> None:
+    """Insert the unsaved model `instance`, as `save(force_insert=True)` would, its key then set
+    (a unique constraint's conflict raises IntegrityError, as there), by one INSERT … RETURNING
+    written once per process: the ORM built it anew for every row (an audit entry, on every
+    audited write). Signals are not sent: for models that have no receivers."""
+    _insert(instance, conflict_on=None, using=using)
+
+
+def _insert(instance, *, conflict_on: tuple[str, ...] | None, using: str | None) -> bool:
+    """`insert` (`conflict_on` None) or `insert_unless_conflict`."""
     model = type(instance)
     using = using or router.db_for_write(model, instance=instance)
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite"):  # both know ON CONFLICT … RETURNING
+        if conflict_on is None:
+            instance.save(using=using, force_insert=True)
+            return True
         try:
             with transaction.atomic(using=using):
                 instance.save(using=using, force_insert=True)
@@ -109,12 +125,18 @@ def insert_unless_conflict(instance, *, conflict_on: tuple[str, ...] = (), using
     sql = _insert_sql.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-        target = f"({', '.join(quote(meta.get_field(name).column) for name in conflict_on)}) " if conflict_on else ""
+        if conflict_on is None:
+            on_conflict = ""
+        else:
+            target = (
+                f"({', '.join(quote(meta.get_field(name).column) for name in conflict_on)}) " if conflict_on else ""
+            )
+            on_conflict = f" ON CONFLICT {target}DO NOTHING"
         placeholders = ", ".join(["%s"] * len(fields))
         # Names from the model's own metadata; every value is a parameter.
         sql = _insert_sql[key] = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
-            f"VALUES ({placeholders}) ON CONFLICT {target}DO NOTHING RETURNING {quote(meta.pk.column)}"
+            f"VALUES ({placeholders}){on_conflict} RETURNING {quote(meta.pk.column)}"
         )
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
     with planned_cursor(connection) as cursor:  # written all the time: planned once per connection

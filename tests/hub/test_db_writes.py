@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from hub.db import insert_unless_conflict, update_where
+from hub.db import insert, insert_unless_conflict, update_where
 from messaging.models import Conversation, Message, Participant
 from tests.messaging import world as messaging_world
 
@@ -75,3 +75,31 @@ def test_an_insert_keeps_a_key_the_database_does_not_generate(db):
     assert AuditChainHead.objects.get(chain=987_654).entry_hash == "0" * 64
     assert insert_unless_conflict(AuditChainHead(chain=987_654, entry_id=None, entry_hash="1" * 64)) is False
     assert AuditChainHead.objects.get(chain=987_654).entry_hash == "0" * 64  # the first is untouched
+
+
+def test_a_plain_insert_stores_what_save_would_and_refuses_a_taken_key(world, thread):
+    # The audit log's entries are written this way: JSON details and the chain read back as
+    # saved, and the chain still verifies.
+    from django.db import IntegrityError, transaction
+
+    from accounts import audit
+    from accounts.models import AuditEntry
+
+    entry = audit.record(actor=world.teacher, action="test.inserted", target=thread, note="¿Sí?", count=2)
+    assert entry.pk is not None
+    assert not entry._state.adding
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.details, stored.actor_id, stored.action, stored.entry_hash) == (
+        {"note": "¿Sí?", "count": 2},
+        world.teacher.pk,
+        "test.inserted",
+        entry.entry_hash,
+    )
+    assert audit.verify() == []
+
+    copy = AuditEntry(
+        **{f.attname: getattr(stored, f.attname) for f in AuditEntry._meta.concrete_fields if not f.primary_key}
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():  # the hash is unique: not silently skipped
+        insert(copy)
+    assert copy.pk is None

@@ -27,6 +27,10 @@ def test_every_project_task_is_reliable_and_time_limited():
 
 
 def test_slow_work_has_its_own_queues():
+    # What a worker imports at start (every app's tasks module): a test run alone may not have
+    # imported them yet, and an unimported task is not registered.
+    app.loader.import_default_modules()
+
     def queue_of(task_name: str) -> str:
         task = app.tasks[task_name]
         # What apply_async hands the router: the task's own options merged with hub's routes
