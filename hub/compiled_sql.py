@@ -207,6 +207,7 @@ def reused_graph(
     related: tuple[str, ...] = (),
     annotations: tuple[str, ...] = (),
     lock: bool = False,
+    skip_locked: bool = False,
 ) -> list[Model]:
     """`reused_objects` with `related` paths of any depth ("conversation", then
     "conversation__school": each path after its parent; a reverse one-to-one too,
@@ -216,7 +217,8 @@ def reused_graph(
     `shape` (a message delivered with its sender, conversation, pupil and school; ~5 ms of CPU to
     build through the ORM on every message). `lock`: `model`'s rows are locked for the transaction
     (FOR UPDATE OF its table alone, as `select_for_update(of=("self",))`; `build` must not lock:
-    the ORM cannot write OF for a values query). As everywhere here, the ids must reach the SQL as
+    the ORM cannot write OF for a values query); with `skip_locked`, rows another transaction
+    holds are left out instead of waited for (an outbox entry another worker runs). As everywhere here, the ids must reach the SQL as
     parameters: compare them with keys or integer fields (a big integer's value, which the ORM
     wraps in psycopg's Int8, is recognised), or with a positive integer field through
     `RawSQL("%s")` (the ORM folds a negative stand-in for a positive field away)."""
@@ -231,6 +233,8 @@ def reused_graph(
     connection = connections[DEFAULT_DB_ALIAS]
     if lock and connection.features.has_select_for_update_of:
         suffix = f" FOR UPDATE OF {connection.ops.quote_name(model._meta.db_table)}"
+        if skip_locked:
+            suffix += " SKIP LOCKED"
     elif lock and connection.features.has_select_for_update:
         raise ValueError("this database locks rows but cannot say which table's")
     rows = reused_values(

@@ -52,7 +52,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -62,6 +62,7 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from hub.compiled_sql import reused_graph
 from hub.db import insert_unless_conflict, update_where
 from hub.models import OutboxEntry
 
@@ -397,36 +398,23 @@ def _attempt_failed(
     return "retry", retry_in
 
 
-# A stand-in id and time: the claim's SQL is compiled with them once per process and database
-# vendor, then run with the real ones (building it through the ORM cost more than running it, on
-# each of the entries every message leads to).
-_CLAIM_STAND_IN_ID = -7_345_019_301
-_CLAIM_STAND_IN_TIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
-_claim_sql: dict[str, tuple[str, tuple, int, int]] = {}
-
-
 def _claim(entry_id: int, *, now) -> OutboxEntry | None:
     """Entry `entry_id`, locked for this transaction, if it is pending and due and no other worker
-    holds it (SKIP LOCKED); otherwise None."""
-    connection = transaction.get_connection()
-    due_field = OutboxEntry._meta.get_field("next_attempt_at")
-    compiled = _claim_sql.get(connection.vendor)
-    if compiled is None:
-        query = (
-            OutboxEntry.objects.select_for_update(skip_locked=True)
-            .filter(pk=_CLAIM_STAND_IN_ID, status=OutboxEntry.Status.PENDING, next_attempt_at__lte=_CLAIM_STAND_IN_TIME)
-            .order_by()
-            .query
-        )
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        stand_in_time = due_field.get_db_prep_value(_CLAIM_STAND_IN_TIME, connection)
-        id_at, time_at = params.index(_CLAIM_STAND_IN_ID), params.index(stand_in_time)
-        compiled = _claim_sql[connection.vendor] = (sql, tuple(params), id_at, time_at)
-    sql, params, id_at, time_at = compiled
-    filled = list(params)
-    filled[id_at], filled[time_at] = entry_id, due_field.get_db_prep_value(now, connection)
-    # The ORM wrote this SQL; the id and time go in as parameters.
-    return next(iter(OutboxEntry.objects.raw(sql, filled)), None)  # noqa: S611
+    holds it (SKIP LOCKED); otherwise None. Its SQL is compiled once per process (building it
+    through the ORM cost more than running it, on each of the entries every message leads to)."""
+    found = reused_graph(
+        OutboxEntry,
+        entry_id,
+        shape=("outbox.claim",),
+        build=lambda pk: OutboxEntry.objects.filter(pk=pk, status=OutboxEntry.Status.PENDING).order_by(),
+        lock=True,
+        skip_locked=True,
+    )
+    # Whether it is due is asked of the row read (the time is not one of the compiled SQL's ids):
+    # an entry not yet due is then held only until the caller's transaction ends, at once.
+    if not found or found[0].next_attempt_at > now:
+        return None
+    return found[0]
 
 
 def _after_commit_run(

@@ -237,6 +237,55 @@ def test_an_effect_recorded_with_a_delay_waits_for_the_sweeper_once_it_is_due(
     assert outbox.sweep() == 0
 
 
+def test_an_entry_runs_only_when_pending_and_due():
+    person = factories.UserFactory(display_name="Di")
+    with transaction.atomic():  # the commit's callback is lost: the test runs the entry itself
+        entry = outbox.record(EFFECT, target=person, delay=timedelta(minutes=5))
+    assert outbox.run(entry.pk) == "skipped"  # not due yet (a task published early)
+    assert mail.outbox == []
+    assert OutboxEntry.objects.get(pk=entry.pk).attempts == 0
+
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    assert outbox.run(entry.pk) == "done"
+    assert outbox.run(entry.pk) == "skipped"  # done: a task delivered twice sends once
+    assert [m.subject for m in mail.outbox] == ["Welcome Di"]
+    assert outbox.run(-1) == "skipped"  # gone (purged)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_another_worker_holds_is_skipped_without_waiting():
+    import threading
+
+    from django.db import connection
+
+    person = factories.UserFactory(display_name="Ed")
+    with transaction.atomic():  # delayed, so nothing runs at the commit; then made due
+        entry = outbox.record(EFFECT, target=person, delay=timedelta(minutes=5))
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def other_worker():  # its own connection, holding the entry's row as a run does
+        try:
+            with transaction.atomic():
+                OutboxEntry.objects.select_for_update().get(pk=entry.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+            done.set()
+
+    threading.Thread(target=other_worker, daemon=True).start()
+    assert held.wait(10)
+    try:
+        assert outbox.run(entry.pk) == "skipped"  # SKIP LOCKED: no wait for the other worker
+        assert mail.outbox == []
+    finally:
+        release.set()
+        done.wait(10)
+    assert outbox.run(entry.pk) == "done"
+    assert [m.subject for m in mail.outbox] == ["Welcome Ed"]
+
+
 def test_only_superusers_see_the_outbox_in_admin(client):
     staff = factories.UserFactory(is_staff=True)
     force_verified_login(client, staff)
