@@ -31,7 +31,11 @@ SAFEGUARDING_PHRASES = [
     "touched me",
 ]
 
-DEMO_SUBJECT = "Lucía's reading at home"
+# María starts the conversation, so its subject is hers, in Spanish: Grace reads it translated.
+DEMO_SUBJECT = "La lectura de Lucía en casa"
+# What the subject was before (in English, though María wrote it): a demo seeded then is not
+# given a second conversation.
+EARLIER_DEMO_SUBJECTS = ("Lucía's reading at home",)
 DEMO_ANNOUNCEMENT = "Year 2 trip to the Natural History Museum"
 
 # Who checks a machine translation when a reader asks (MessagingSettings.translation_checker): at
@@ -67,7 +71,8 @@ def _demo_conversation() -> None:
     maria = User.objects.filter(email="maria.garcia@riverside.example").first()
     teacher = User.objects.filter(email="year2@riverside.example").first()
     lucia = Pupil.objects.filter(first_name="Lucía", last_name="García", school__slug="riverside-primary").first()
-    if not (maria and teacher and lucia) or Conversation.objects.filter(subject=DEMO_SUBJECT).exists():
+    seeded = Conversation.objects.filter(subject__in=(DEMO_SUBJECT, *EARLIER_DEMO_SUBJECTS))
+    if not (maria and teacher and lucia) or seeded.exists():
         return
     conversation = conversation_start(
         starter=maria,

@@ -28,6 +28,7 @@ from messaging.models import Conversation, Notification
 from messaging.services import MessagingError, notify_bridge
 from messaging.services import language as languages
 from messaging.services.messages import MAX_BODY_CHARS, attachment_check
+from messaging.translation.cache import in_active_language, translated_texts
 
 Audience = Announcement.Audience
 Response = Announcement.Response
@@ -201,12 +202,15 @@ def announcements_dispatch_due(*, now: datetime.datetime | None = None) -> int:
 # --- fan-out (in the worker) -----------------------------------------------------------------
 
 
-def _notification_title(announcement: Announcement, *, reminder: bool = False):
+def _notification_title(announcement: Announcement, *, reminder: bool = False, titles: dict[str, str] | None = None):
+    """In each family's language, the title too where its translation is stored (`titles`, by
+    language; one that arrives later is put in by `notifications_retitle`)."""
+    title = in_active_language(titles, announcement.title) if titles else announcement.title
     if reminder:
-        return format_lazy(gettext_lazy("Reminder: {title}"), title=announcement.title)
+        return format_lazy(gettext_lazy("Reminder: {title}"), title=title)
     if announcement.urgent:
-        return format_lazy(gettext_lazy("Urgent: {title}"), title=announcement.title)
-    return format_lazy(gettext_lazy("{school}: {title}"), school=announcement.school.name, title=announcement.title)
+        return format_lazy(gettext_lazy("Urgent: {title}"), title=title)
+    return format_lazy(gettext_lazy("{school}: {title}"), school=announcement.school.name, title=title)
 
 
 def _notify(announcement: Announcement, guardians: list[User], *, reminder: bool = False) -> None:
@@ -218,7 +222,7 @@ def _notify(announcement: Announcement, guardians: list[User], *, reminder: bool
         users=guardians,
         # Urgent: a school alert, which breaks through quiet hours and goes by text too.
         kind="school_alert" if announcement.urgent else "announcement",
-        title=_notification_title(announcement, reminder=reminder),
+        title=_notification_title(announcement, reminder=reminder, titles=translated_texts(announcement, "title")),
         url=reverse("messaging:announcement", args=[announcement.pk]),
         urgent=announcement.urgent,
         target=announcement,

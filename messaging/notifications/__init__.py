@@ -5,6 +5,6 @@ in `notification_kinds()` (see `kinds`), or `notify_many(users=[...], ...)` for 
 notification to many people at once (a fan-out); everything else is internal.
 """
 
-from messaging.notifications.services import notify, notify_many
+from messaging.notifications.services import notifications_retitle, notify, notify_many
 
-__all__ = ["notify", "notify_many"]
+__all__ = ["notifications_retitle", "notify", "notify_many"]

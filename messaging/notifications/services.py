@@ -31,6 +31,7 @@ from hub.db import update_where
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users
+from messaging.translation.languages import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -358,6 +359,28 @@ def _fold_into_unread(
     notification.created_at = timezone.now()
     notification.save(update_fields=["count", "title", "body", "created_at"])
     return notification
+
+
+def notifications_retitle(*, target: Model, language: str, original: str, translated: str) -> int:
+    """Put `translated` in place of `original` (what `target` says as written: a conversation's
+    subject, an announcement's title) in the titles of the notifications about `target` of
+    everyone who reads `language` (a primary subtag, "es"), once its machine translation is
+    stored: those notifications were written before it arrived, in the reader's language but for
+    those words. An email or text not yet sent then goes with the translated title too. Returns
+    how many changed (one query, and one update for them all)."""
+    if not original or not translated or original == translated:
+        return 0
+    about = Notification.objects.filter(
+        target_type=targets.label_of(target), target_id=target.pk, title__contains=original
+    ).select_related("user")
+    changed = []
+    for notification in about.only("id", "title", "user__preferred_language"):
+        if normalise(notification.user.preferred_language) != language:
+            continue
+        notification.title = _clipped(notification.title.replace(original, translated))
+        changed.append(notification)
+    Notification.objects.bulk_update(changed, ["title"], batch_size=500)
+    return len(changed)
 
 
 def notifications_mark_read_about(*, user: User, target: Model) -> int:

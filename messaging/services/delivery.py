@@ -29,6 +29,7 @@ from hub.compiled_sql import reused_graph
 from messaging import policies
 from messaging.models import Attachment, Conversation, Message, MessagingSettings, Participant
 from messaging.services import notify_bridge
+from messaging.translation.cache import in_active_language, translated_texts
 from messaging.translation.languages import normalise
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,11 @@ def message_deliver(
     if not notify:
         delivered.notified = [reader.pk for reader in readers if reader.pk != message.sender_id]
         return delivered
+    subjects: dict[str, str] = {}
     if message.language and _translation_wanted(message, readers, scan_language):
         translation_request(message)
+        # A reader of another language: the subject in theirs, where it is translated already.
+        subjects = translated_texts(message.conversation, "subject")
     to_tell = [reader for reader in readers if reader.pk != message.sender_id and not reader.muted_conversation]
     if not to_tell:
         return delivered
@@ -122,7 +126,7 @@ def message_deliver(
         # notify_many is atomic itself: a failure rolls back its own writes, nothing else.
         # Its readers a moment ago, in this transaction: the audience of the conversation.
         written = notify_bridge.notify_many(
-            users=to_tell, push_badges=False, audience_checked=True, **_notification_of(message)
+            users=to_tell, push_badges=False, audience_checked=True, **_notification_of(message, subjects)
         )
     except Exception:
         log.exception("Notifying the readers of message %s together failed; one by one instead.", message_id)
@@ -228,11 +232,13 @@ _new_message_title = lazy(
 )
 
 
-def _notification_of(message: Message) -> dict:
-    """The "new message" notification's fields, the same for every reader of `message`."""
+def _notification_of(message: Message, subjects: dict[str, str] | None = None) -> dict:
+    """The "new message" notification's fields, the same for every reader of `message`; the
+    subject in each reader's language where `subjects` (by language) has it."""
     conversation = message.conversation
+    subject = in_active_language(subjects, conversation.subject) if subjects else conversation.subject
     # Lazy, so the notification reads in the recipient's language (notify evaluates it there).
-    title = _new_message_title(message.sender, conversation.subject)
+    title = _new_message_title(message.sender, subject)
     return {
         "kind": "message",
         "title": title,
@@ -246,7 +252,7 @@ def _notification_of(message: Message) -> dict:
                 "%(count)d new messages from %(sender)s: %(subject)s",
                 count,
             )
-            % {"count": count, "sender": message.sender, "subject": conversation.subject}
+            % {"count": count, "sender": message.sender, "subject": subject}
         ),
     }
 

@@ -60,3 +60,9 @@ def notify_many(
         push_badges=push_badges,
         audience_checked=audience_checked,
     )
+
+
+def notifications_retitle(*, target, language: str, original: str, translated: str) -> int:
+    from messaging.notifications import notifications_retitle as retitle
+
+    return retitle(target=target, language=language, original=original, translated=translated)

@@ -10,6 +10,7 @@ from django.db.models.signals import post_save
 from accounts.models import School
 from messaging.models import Conversation, Message, MessageTemplate, StoredTranslation
 from messaging.services import language as languages
+from messaging.services import notify_bridge
 from messaging.services.messages import translation_ready
 from messaging.services.safeguarding import message_translation_scan
 from messaging.translation import registry
@@ -32,6 +33,7 @@ def register_translated_fields() -> None:
         "subject",
         school=lambda conversation: conversation.school,
         source_language=subject_language,
+        on_stored=subject_translation_stored,
         select_related=("school",),
     )
     # A school's own templates, into each writer's language (the built-in ones are in the catalogue).
@@ -64,6 +66,18 @@ def subject_language(conversation: Conversation) -> str:
     and confirmable by the writer, where a few words of a subject are too short to tell)."""
     first = conversation.messages.order_by("created_at", "pk").values_list("language", flat=True).first()
     return languages.base(first)
+
+
+def subject_translation_stored(conversation: Conversation, translation: StoredTranslation) -> None:
+    """In the translation worker, once a conversation's subject is stored in a language: the
+    "new message" notifications its readers of that language already have name it translated."""
+    if not is_unavailable(translation):
+        notify_bridge.notifications_retitle(
+            target=conversation,
+            language=translation.language,
+            original=conversation.subject,
+            translated=translation.body,
+        )
 
 
 def message_translation_stored(message: Message, translation: StoredTranslation) -> None:

@@ -15,6 +15,8 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 
 from messaging.models import StoredTranslation
 
@@ -53,6 +55,27 @@ def stored_translations(obj: models.Model, field: str):
     return StoredTranslation.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, field=field
     )
+
+
+def translated_texts(obj: models.Model, field: str) -> dict[str, str]:
+    """`obj`.`field`'s stored machine translations, by language ("es": the words): one query. For
+    text written once for many readers (a notification's title) in each one's language."""
+    return {
+        translation.language: translation.body
+        for translation in stored_translations(obj, field).exclude(engine=UNAVAILABLE)
+        if translation.body
+    }
+
+
+def _in_active_language(texts: dict[str, str], original: str) -> str:
+    return texts.get(normalise(get_language()), original)
+
+
+# `texts` (from `translated_texts`) in the language active when the result is turned into a
+# string, else `original`: a title written once for many readers (a notification's, which
+# `notify_many` evaluates in each one's language). Made lazy once: `lazy()` builds a proxy class
+# at each call.
+in_active_language = lazy(_in_active_language, str)
 
 
 def translation_get_or_create(

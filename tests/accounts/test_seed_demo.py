@@ -52,7 +52,7 @@ def test_seed_demo_adds_messaging_content_once():
     call_command("seed_demo", quiet=True)
     call_command("seed_demo", quiet=True)
     riverside = School.objects.get(slug="riverside-primary")
-    conversation = Conversation.objects.get(subject="Lucía's reading at home")
+    conversation = Conversation.objects.get(subject="La lectura de Lucía en casa")  # María's words
     assert conversation.messages.count() == 2
     assert {p.user.email for p in conversation.participants.all()} == {
         "maria.garcia@riverside.example",
