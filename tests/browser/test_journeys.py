@@ -135,6 +135,7 @@ def test_sending_on_a_slow_link_says_so_and_a_failed_send_keeps_the_text(world, 
     page = phone_page(new_context, sign_in, world.parent)
     page.goto(f"{live_url}/messages/{thread.pk}/")
     page.wait_for_function("() => window.htmx !== undefined")
+    assert not page.locator(".homeroom-composer__failed").is_visible()  # nothing has failed yet
     held = []
     page.route("**/send/", lambda route: held.append(route))
     page.fill(f"#c{thread.pk}-body", "See you on Friday")
@@ -151,3 +152,15 @@ def test_sending_on_a_slow_link_says_so_and_a_failed_send_keeps_the_text(world, 
     assert page.locator(f"#c{thread.pk}-body").input_value() == "See you on Friday"
     assert Message.objects.filter(conversation=thread).count() == 1
     assert_accessible(page)
+
+
+def test_without_javascript_no_control_that_needs_it_is_shown(world, new_context, live_url, sign_in):
+    # "Listen", "Dictate" and the "not sent" notice work only through the page's script: without
+    # it they stay hidden (GOV.UK's button and error styles used to show them anyway).
+    thread = world.guardian_thread(body="Hello from home")
+    page = phone_page(new_context, sign_in, world.parent, javascript=False)
+    page.goto(f"{live_url}/messages/{thread.pk}/")
+    for selector in ("[data-listen]", "[data-dictate]", ".homeroom-composer__failed"):
+        assert page.locator(selector).count() >= 1, selector
+        assert not page.locator(selector).first.is_visible(), selector
+    assert page.locator(f"#composer-{thread.pk} button[type=submit]").is_visible()  # sending still works
