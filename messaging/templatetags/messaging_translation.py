@@ -3,6 +3,7 @@
 from django import template
 
 from messaging import selectors
+from messaging.translation import languages
 
 register = template.Library()
 
@@ -12,3 +13,10 @@ def subject_seen(conversation) -> selectors.SubjectSeen:
     """The conversation's subject in the reader's language, from what `selectors.inbox_for`
     prefetched (no query): `{% with subject=conversation|subject_seen %}`."""
     return selectors.subject_as_seen(conversation)
+
+
+@register.filter
+def language_in_sentence(code: str) -> str:
+    """The language's name as it reads inside a sentence of the interface language ("inglés" in
+    Spanish, where Django's `language_name_translated` gives "Inglés")."""
+    return languages.name(code)

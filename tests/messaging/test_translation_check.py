@@ -49,8 +49,8 @@ def test_the_notice_appears_only_when_a_reader_reads_another_language(client, wo
 def test_the_parent_is_told_the_teacher_reads_english(client, world, thread):
     sign_in(client, world.parent)
     page = client.get(url("thread", thread.pk)).content.decode()
-    # The parent's interface is Spanish; the sentence awaits the catalogue, the names do not.
-    assert "Tess Teacher" in page
+    # The parent's interface is Spanish: the language's name as Spanish writes it in a sentence.
+    assert "Su mensaje se mostrará a Tess Teacher en inglés (traducción automática)." in page
     assert 'id="translation-notice-' in page
 
 
