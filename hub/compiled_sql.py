@@ -218,8 +218,8 @@ def reused_graph(
     build through the ORM on every message). `lock`: `model`'s rows are locked for the transaction
     (FOR UPDATE OF its table alone, as `select_for_update(of=("self",))`; `build` must not lock:
     the ORM cannot write OF for a values query); with `skip_locked`, rows another transaction
-    holds are left out instead of waited for (an outbox entry another worker runs). As everywhere here, the ids must reach the SQL as
-    parameters: compare them with keys or integer fields (a big integer's value, which the ORM
+    holds are left out instead of waited for (an outbox entry another worker runs). As everywhere
+    here, the ids must reach the SQL as parameters: compare them with keys or integer fields (a big integer's value, which the ORM
     wraps in psycopg's Int8, is recognised), or with a positive integer field through
     `RawSQL("%s")` (the ORM folds a negative stand-in for a positive field away)."""
     groups = [("", model, [field.attname for field in model._meta.concrete_fields])]

@@ -377,7 +377,10 @@ def notifications_retitle(*, target: Model, language: str, original: str, transl
     for notification in about.only("id", "title", "user__preferred_language"):
         if normalise(notification.user.preferred_language) != language:
             continue
-        notification.title = _clipped(notification.title.replace(original, translated))
+        # The last place it appears: every title names its subject last ("New message from
+        # Trip Adviser: Trip" has it twice, the sender's name first).
+        before, _found, after = notification.title.rpartition(original)
+        notification.title = _clipped(before + translated + after)
         changed.append(notification)
     Notification.objects.bulk_update(changed, ["title"], batch_size=500)
     return len(changed)

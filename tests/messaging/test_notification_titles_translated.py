@@ -89,3 +89,17 @@ def test_an_announcement_title_translated_later_reaches_its_families_of_that_lan
     assert reminder != "Reminder: Excursión al museo"  # the catalogue has it in Spanish
     assert titles_of(world.parent)[-1] == reminder
     assert titles_of(world.co_parent)[-1] == "Reminder: Trip to the museum"
+
+
+def test_only_the_subject_is_replaced_where_the_senders_name_holds_the_same_words(
+    world, notifications_written, django_capture_on_commit_callbacks
+):
+    world.parent.display_name = "Excursión Parent"
+    world.parent.save(update_fields=["display_name"])
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = world.guardian_thread(subject="Excursión", body="Hola, gracias por la nota")
+    assert titles_of(world.teacher) == ["New message from Excursión Parent: Excursión"]
+
+    stored(thread, "subject", "en", "Trip")
+
+    assert titles_of(world.teacher) == ["New message from Excursión Parent: Trip"]
