@@ -2,9 +2,8 @@
 MessagingConfig.ready(): the title, body and question, under the school's glossary."""
 
 from messaging.announcements.models import Announcement
-from messaging.services import notify_bridge
+from messaging.services.translations import notifications_follow
 from messaging.translation import registry
-from messaging.translation.cache import is_unavailable
 
 
 def register_translated_fields() -> None:
@@ -24,10 +23,4 @@ def title_translation_stored(announcement: Announcement, translation) -> None:
     """In the translation worker, once the title is stored in a language: the notifications its
     families of that language already have name it translated (and the emails and texts not yet
     sent go so)."""
-    if not is_unavailable(translation):
-        notify_bridge.notifications_retitle(
-            target=announcement,
-            language=translation.language,
-            original=announcement.title,
-            translated=translation.body,
-        )
+    notifications_follow(translation, target=announcement, original=announcement.title)

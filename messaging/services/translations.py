@@ -71,12 +71,16 @@ def subject_language(conversation: Conversation) -> str:
 def subject_translation_stored(conversation: Conversation, translation: StoredTranslation) -> None:
     """In the translation worker, once a conversation's subject is stored in a language: the
     "new message" notifications its readers of that language already have name it translated."""
+    notifications_follow(translation, target=conversation, original=conversation.subject)
+
+
+def notifications_follow(translation: StoredTranslation, *, target, original: str) -> None:
+    """Once `original` (what `target` says: a subject, an announcement's title) is stored in
+    `translation`'s language, the notifications about `target` of that language's readers name it
+    so (`notifications_retitle`)."""
     if not is_unavailable(translation):
         notify_bridge.notifications_retitle(
-            target=conversation,
-            language=translation.language,
-            original=conversation.subject,
-            translated=translation.body,
+            target=target, language=translation.language, original=original, translated=translation.body
         )
 
 
