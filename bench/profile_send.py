@@ -9,7 +9,10 @@ of `--messages` messages) beside a minimal signed-in page (base layout, one head
 rounds, then profiles the thread page. `--pages` measures the reader's notifications, inbox and
 home pages the same way (or `--page URL`, repeatable), with `--notifications` notifications
 (about the child and the conversations, some read) and `--conversations` conversations about the
-child, each with a few messages; `--profile-page URL` profiles one of them. `--sql` lists the last iteration's queries with the
+child, each with a few messages; `--profile-page URL` profiles one of them. `--no-read` measures
+the form post alone (no reader's read, as the bare views have none); `--floor` prints, instead of
+profiling, the bare insert-render-push view of bench/messaging.py beside our send, `--rounds`
+rounds alternated in this process, as a ratio (issue 8's form-post target). `--sql` lists the last iteration's queries with the
 project functions that ran them; `--pyinstrument` samples instead of tracing (far less overhead:
 install pyinstrument somewhere on PYTHONPATH, it is not a project dependency).
 """
