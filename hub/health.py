@@ -11,7 +11,8 @@ import time
 import uuid
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -78,12 +79,23 @@ def _broker():
 
 
 async def _channel_layer_round_trip() -> str:
-    layer = get_channel_layer()
-    if layer is None:
+    # A layer of its own, built from the same settings as the consumers': the process's shared
+    # one lets a single event loop receive at a time ("Two event loops are trying to receive()"),
+    # so a probe from another loop (a server answering sync views on threads of their own, a test
+    # client) failed while any socket of the process waited for its next message.
+    if get_channel_layer() is None:
         raise RuntimeError("no channel layer configured")
-    # The default prefix, as consumers' channels have: channels_redis reads all of a process's
-    # channels with that prefix in one blocking read, so our message is picked up at once (with
-    # a prefix of its own it waited for the consumers' 5 s read to end).
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    try:
+        return await _round_trip(layer)
+    finally:
+        close = getattr(layer, "close_pools", None)
+        if close is not None:
+            await close()
+
+
+async def _round_trip(layer) -> str:
+    # Its own layer reads its own channel: nothing of the consumers' reads holds it up.
     channel = await layer.new_channel()
     group = f"healthz-{uuid.uuid4().hex}"
     nonce = uuid.uuid4().hex

@@ -51,6 +51,42 @@ def test_healthy_answers_200_with_each_part_and_its_latency(client):
 
 
 @pytest.mark.django_db
+def test_the_channel_layer_check_passes_while_a_socket_of_the_process_waits_on_another_event_loop(client):
+    # A consumer waits for its next message on the server's event loop while /healthz is answered
+    # on another (here the test client's): the process's shared layer lets one loop receive at a
+    # time, and the check used to answer 503 ("Two event loops are trying to receive()").
+    import asyncio
+    import threading
+
+    from channels.layers import get_channel_layer
+
+    require(_redis_configured(), "REDIS_URL is not set (the in-memory layer has no such limit)")
+    layer, waiting, done = get_channel_layer(), threading.Event(), threading.Event()
+
+    def consumer():
+        async def wait_for_a_message():
+            channel = await layer.new_channel()
+            receiving = asyncio.ensure_future(layer.receive(channel))
+            await asyncio.sleep(0.2)
+            waiting.set()
+            await asyncio.to_thread(done.wait, 10)
+            receiving.cancel()
+
+        asyncio.run(wait_for_a_message())
+
+    thread = threading.Thread(target=consumer, daemon=True)
+    thread.start()
+    assert waiting.wait(10)
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        done.set()
+        thread.join(10)
+    assert response.json()["checks"]["channel_layer"]["ok"] is True, response.json()
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
 def test_needs_no_sign_in(client):
     response = client.get("/healthz")
     assert response.status_code == 200
