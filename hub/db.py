@@ -156,23 +156,29 @@ _update_sql: dict[tuple, str] = {}
 def update_where(model, *, where: dict, values: dict, using: str = DEFAULT_DB_ALIAS) -> int:
     """UPDATE `model`'s rows whose fields equal `where`'s values, setting `values`; returns the
     rows changed. Field names as the model declares them (a foreign key by its `_id` name, with
-    an id). What `Model.objects.filter(**where).update(**values)` does, for the few single-row
+    an id); a None in `where` asks for NULL (`IS NULL`). What `Model.objects.filter(**where).update(**values)` does, for the few single-row
     updates every message makes (its conversation's last message, the sender's read mark, the
     audit chain's head, the outbox entry's progress): the ORM built that UPDATE anew each time
     (0.29 ms of CPU a call, 0.11 this way). The SQL is written once per process and shape from
     the model's metadata; every value is a parameter, prepared as the ORM prepares it."""
     connection = connections[using]
     meta = model._meta
-    key = (connection.vendor, meta.label, tuple(values), tuple(where))
+    # Which conditions ask for NULL is part of the statement's shape (`= NULL` would match nothing).
+    null = tuple(name for name, value in where.items() if value is None)
+    key = (connection.vendor, meta.label, tuple(values), tuple(where), null)
     sql = _update_sql.get(key)
     if sql is None:
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in values)
-        conditions = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in where)
+        conditions = " AND ".join(
+            f"{quote(meta.get_field(name).column)} {'IS NULL' if name in null else '= %s'}" for name in where
+        )
         # Names from the model's own metadata; every value is a parameter.
         sql = _update_sql[key] = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608
     params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
-    params += [meta.get_field(name).get_db_prep_save(value, connection) for name, value in where.items()]
+    params += [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in where.items() if name not in null
+    ]
     with planned_cursor(connection) as cursor:  # run all the time: planned once per connection
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -390,10 +390,13 @@ def notifications_mark_read_about(*, user: User, target: Model) -> int:
     """Mark read the person's unread notifications about `target` (a conversation they have just
     read), so the badge and the inbox agree with what they saw; whatever of them still waits for
     quiet hours to end or for the digest is not sent. Returns how many were unread: one UPDATE
-    (atomic by itself: no savepoint of its own)."""
-    count = Notification.objects.filter(
-        user=user, read_at__isnull=True, target_type=targets.label_of(target), target_id=target.pk
-    ).update(read_at=timezone.now(), held_until=None, digest_pending=False)
+    (atomic by itself: no savepoint of its own), written once per process (every read of a
+    conversation with something new makes it)."""
+    count = update_where(
+        Notification,
+        where={"user_id": user.pk, "read_at": None, "target_type": targets.label_of(target), "target_id": target.pk},
+        values={"read_at": timezone.now(), "held_until": None, "digest_pending": False},
+    )
     if count:
         _push_badge_on_commit(user.pk, user)
     return count

@@ -389,9 +389,14 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     # Only when something new was read, so a read with nothing new stays free.
     notifications.notifications_mark_read_about(user=user, target=conversation)
     now = timezone.now()
-    MessageRead.objects.bulk_create(
-        [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
-    )
+    if len(unread) == 1:
+        # The usual read, one new message: one INSERT written once per process (the ORM built
+        # bulk_create's anew each time); a read someone else's tab already recorded is kept.
+        insert_unless_conflict(MessageRead(message_id=unread[0][0], user=user, read_at=now))
+    else:
+        MessageRead.objects.bulk_create(
+            [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
+        )
     pushes = unread[-RECEIPT_PUSH_LIMIT:]
     outbox.record(
         delivery.RECEIPTS_PUSH,

@@ -103,3 +103,21 @@ def test_a_plain_insert_stores_what_save_would_and_refuses_a_taken_key(world, th
     with pytest.raises(IntegrityError), transaction.atomic():  # the hash is unique: not silently skipped
         insert(copy)
     assert copy.pk is None
+
+
+def test_an_update_asked_for_null_changes_only_the_rows_where_it_is_null(world, thread):
+    # `None` in `where` is IS NULL (`= NULL` matches nothing): how reading a thread marks only its
+    # unread notifications read, the read ones keeping their time.
+    from messaging.models import Notification
+    from tests import factories
+
+    earlier = timezone.now() - datetime.timedelta(days=1)
+    about = {"target_type": "messaging.conversation", "target_id": thread.pk}
+    unread = factories.NotificationFactory(user=world.parent, kind="message", **about)
+    read = factories.NotificationFactory(user=world.parent, kind="message", read_at=earlier, **about)
+    now = timezone.now()
+    where = {"user_id": world.parent.pk, "read_at": None, **about}
+    assert update_where(Notification, where=where, values={"read_at": now}) == 1
+    assert Notification.objects.get(pk=unread.pk).read_at == now
+    assert Notification.objects.get(pk=read.pk).read_at == earlier
+    assert update_where(Notification, where=where, values={"read_at": now}) == 0  # none is left unread
