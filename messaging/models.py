@@ -375,6 +375,9 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "read_at"]),
             models.Index(fields=["digest_pending", "user"]),
+            # Everyone's notifications about one thing (a conversation's subject or an
+            # announcement's title translated: `notifications_retitle`).
+            models.Index(fields=["target_type", "target_id"], name="messaging_notif_target_idx"),
         ]
 
     def __str__(self):

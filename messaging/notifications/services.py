@@ -377,6 +377,8 @@ def notifications_retitle(*, target: Model, language: str, original: str, transl
     for notification in about.only("id", "title", "user__preferred_language"):
         if normalise(notification.user.preferred_language) != language:
             continue
+        if original in translated and translated in notification.title:
+            continue  # retitled already (the hook runs again when a job does): not a second time
         # The last place it appears: every title names its subject last ("New message from
         # Trip Adviser: Trip" has it twice, the sender's name first).
         before, _found, after = notification.title.rpartition(original)

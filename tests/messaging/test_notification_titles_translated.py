@@ -103,3 +103,24 @@ def test_only_the_subject_is_replaced_where_the_senders_name_holds_the_same_word
     stored(thread, "subject", "en", "Trip")
 
     assert titles_of(world.teacher) == ["New message from Excursión Parent: Trip"]
+
+
+def test_a_translation_stored_again_changes_the_title_once(
+    world, notifications_written, django_capture_on_commit_callbacks
+):
+    # A job runs again (the hook is told again); a translation that keeps the written words in it
+    # (a name the glossary keeps) must not be put in a second time.
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = world.guardian_thread(subject="SENDCO", body="Hola, gracias por la nota")
+    row = StoredTranslation.objects.create(
+        content_object=thread,
+        field="subject",
+        language="en",
+        body="SENDCO meeting",
+        engine="test",
+        source_language="es",
+    )
+    for _again in range(2):
+        registry.for_object(thread, "subject").on_stored(thread, row)
+
+    assert titles_of(world.teacher) == ["New message from Pat Parent: SENDCO meeting"]
