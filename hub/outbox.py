@@ -50,7 +50,7 @@ import logging
 import random
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -175,23 +175,7 @@ def record(
             f"outbox.record({effect!r}) must be called inside transaction.atomic(), with the write it follows from"
         )
     registration = registered(effect)
-    content_type = object_id = None
-    if target is not None:
-        if target.pk is None:
-            raise ValueError("outbox.record() needs a saved target")
-        content_type = ContentType.objects.db_manager(using).get_for_model(target, for_concrete_model=False)
-        object_id = target.pk
-        dedupe_key = f"{content_type.app_label}.{content_type.model}:{object_id}"
-        if key is not None:
-            dedupe_key = f"{dedupe_key}:{key}"
-    elif key is not None:
-        dedupe_key = key
-    else:
-        import uuid
-
-        dedupe_key = f"uuid:{uuid.uuid4()}"
-    if len(dedupe_key) > 255:
-        raise ValueError("outbox dedupe key is longer than 255 characters")
+    content_type, object_id, dedupe_key = _identity(target, key, using=using)
     now = timezone.now()
     waits = bool(delay) and delay > timedelta(0)
     entry = OutboxEntry(
@@ -213,6 +197,61 @@ def record(
     if not waits:
         transaction.on_commit(partial(publish, entry.pk, entry.queue), using=using, robust=True)
     return entry
+
+
+def _identity(
+    target: models.Model | None, key: str | None, *, using: str
+) -> tuple[ContentType | None, int | None, str]:
+    """The content type, object id and deduplication key of an entry for `target` and `key`
+    (`record` explains the key)."""
+    content_type = object_id = None
+    if target is not None:
+        if target.pk is None:
+            raise ValueError("outbox.record() needs a saved target")
+        content_type = ContentType.objects.db_manager(using).get_for_model(target, for_concrete_model=False)
+        object_id = target.pk
+        dedupe_key = f"{content_type.app_label}.{content_type.model}:{object_id}"
+        if key is not None:
+            dedupe_key = f"{dedupe_key}:{key}"
+    elif key is not None:
+        dedupe_key = key
+    else:
+        import uuid
+
+        dedupe_key = f"uuid:{uuid.uuid4()}"
+    if len(dedupe_key) > 255:
+        raise ValueError("outbox dedupe key is longer than 255 characters")
+    return content_type, object_id, dedupe_key
+
+
+def hasten(effects: Iterable[str], *, targets: Iterable[models.Model], key: str, using: str = DEFAULT_DB_ALIAS) -> int:
+    """End the wait of the entries recorded for `targets` with `key` (of one of `effects`, with a
+    `delay` still running): they are due now and published at commit. What they waited for has
+    happened sooner (the translation an email waited for is stored). Entries already due,
+    running, done or failed are left as they are. Returns how many were hastened."""
+    keys = [_identity(target, key, using=using)[2] for target in targets]
+    if not keys:
+        return 0
+    now = timezone.now()
+    with transaction.atomic(using=using):
+        waiting = list(
+            OutboxEntry.objects.using(using)
+            .select_for_update(skip_locked=True)
+            .filter(
+                effect__in=list(effects),
+                dedupe_key__in=keys,
+                status=OutboxEntry.Status.PENDING,
+                next_attempt_at__gt=now,
+            )
+            .values_list("pk", "queue")
+        )
+        if waiting:
+            OutboxEntry.objects.using(using).filter(pk__in=[pk for pk, _queue in waiting]).update(
+                next_attempt_at=now, enqueued_at=now
+            )
+            for pk, queue in waiting:
+                transaction.on_commit(partial(publish, pk, queue), using=using, robust=True)
+    return len(waiting)
 
 
 def _insert_unless_recorded(entry: OutboxEntry, *, using: str) -> bool:

@@ -273,6 +273,12 @@ NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=17)
 NOTIFICATIONS_UNREAD_WAIT_SECONDS = env.float(
     "NOTIFICATIONS_UNREAD_WAIT_SECONDS", default=0.0 if CELERY_TASK_ALWAYS_EAGER else 120.0
 )
+# An email or text naming something being machine-translated into its reader's language (an
+# announcement's title) waits for the translation, at most this long; then it goes as written.
+# Without a broker (the demo) there is no sweeper to send it later: it goes at once there.
+NOTIFICATIONS_TRANSLATION_WAIT_SECONDS = env.float(
+    "NOTIFICATIONS_TRANSLATION_WAIT_SECONDS", default=0.0 if CELERY_TASK_ALWAYS_EAGER else 30.0
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

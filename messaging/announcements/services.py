@@ -28,7 +28,7 @@ from messaging.models import Conversation, Notification
 from messaging.services import MessagingError, notify_bridge
 from messaging.services import language as languages
 from messaging.services.messages import MAX_BODY_CHARS, attachment_check
-from messaging.translation.cache import in_active_language, translated_texts
+from messaging.translation.cache import in_active_language, texts_and_languages_tried
 
 Audience = Announcement.Audience
 Response = Announcement.Response
@@ -218,16 +218,23 @@ def _notify(announcement: Announcement, guardians: list[User], *, reminder: bool
     for their emails and texts and one for their badges), in each family's language."""
     if not guardians:
         return
+    titles, tried = texts_and_languages_tried(announcement, "title")
+    written_in = languages.base(announcement.language)
     notify_bridge.notify_many(
         users=guardians,
         # Urgent: a school alert, which breaks through quiet hours and goes by text too.
         kind="school_alert" if announcement.urgent else "announcement",
-        title=_notification_title(announcement, reminder=reminder, titles=translated_texts(announcement, "title")),
+        title=_notification_title(announcement, reminder=reminder, titles=titles),
         url=reverse("messaging:announcement", args=[announcement.pk]),
         urgent=announcement.urgent,
         target=announcement,
         # Read from `announcement_recipients` (its audience) in this transaction.
         audience_checked=True,
+        # A family reading another language is emailed (or texted) the title in theirs: the
+        # translation is on its way (recorded in the fan-out), unless it was tried already.
+        awaiting_translation={languages.base(guardian.preferred_language) for guardian in guardians}
+        - {"", written_in}
+        - tried,
     )
 
 

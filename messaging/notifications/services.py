@@ -188,6 +188,7 @@ def notify_many(
     repeat_title: Callable[[int], str] | None = None,
     push_badges: bool = True,
     audience_checked: bool = False,
+    awaiting_translation: Iterable[str] = (),
 ) -> list[Notification]:
     """`notify()` for several people at once (a fan-out batch, a message's readers), in a fixed
     number of queries: the same notification for each, in their own language, folded into their
@@ -206,6 +207,11 @@ def notify_many(
     from the target's audience (`targets.register`, which sees the pupil too) in this same
     transaction, as the access contract lets a service trust its caller: they are not checked a
     second time (every delivery still is).
+
+    `awaiting_translation` names the languages (primary subtags) into which what the title names
+    (an announcement's title) is being translated: the emails and texts of those readers wait
+    for it (at most NOTIFICATIONS_TRANSLATION_WAIT_SECONDS, an entry per language) until
+    `notifications_retitle` puts it in and ends their wait; the others go as they would.
     """
     kinds.get(kind)
     target_type = targets.label_of(target) if target is not None else ""
@@ -257,13 +263,7 @@ def notify_many(
         first = created[0]
         if push_badges:
             outbox.record(BADGES, target=first, key="batch", payload={"users": [n.user_id for n in created]})
-        outbox.record(
-            SEND_BATCH_URGENT if urgent else SEND_BATCH,
-            target=first,
-            key="batch",
-            payload={"notifications": [n.pk for n in created]},
-            delay=_unread_wait(kind, urgent=urgent),
-        )
+        _deliveries_record(created, kind=kind, urgent=urgent, awaiting_translation=awaiting_translation)
     by_user = {notification.user_id: notification for notification in created} | folded
     return [by_user[user.pk] for user in users]
 
@@ -367,16 +367,23 @@ def notifications_retitle(*, target: Model, language: str, original: str, transl
     everyone who reads `language` (a primary subtag, "es"), once its machine translation is
     stored: those notifications were written before it arrived, in the reader's language but for
     those words. An email or text not yet sent then goes with the translated title too. Returns
-    how many changed (one query, and one update for them all)."""
-    if not original or not translated or original == translated:
+    how many changed (one query, and one update for them all).
+
+    The emails and texts of those readers that wait for the translation (`awaiting_translation`
+    in `notify_many`) go now, retitled or not: `translated` is "" when no engine covers the
+    language, and the title then stays as written."""
+    if not original:
         return 0
     about = Notification.objects.filter(
         target_type=targets.label_of(target), target_id=target.pk, title__contains=original
     ).select_related("user")
+    readers_of_language = [
+        notification
+        for notification in about.only("id", "title", "user__preferred_language")
+        if normalise(notification.user.preferred_language) == language
+    ]
     changed = []
-    for notification in about.only("id", "title", "user__preferred_language"):
-        if normalise(notification.user.preferred_language) != language:
-            continue
+    for notification in readers_of_language if translated and translated != original else ():
         if original in translated and translated in notification.title:
             continue  # retitled already (the hook runs again when a job does): not a second time
         # The last place it appears: every title names its subject last ("New message from
@@ -385,6 +392,8 @@ def notifications_retitle(*, target: Model, language: str, original: str, transl
         notification.title = _clipped(before + translated + after)
         changed.append(notification)
     Notification.objects.bulk_update(changed, ["title"], batch_size=500)
+    # In this transaction, after the titles: the entries that waited run once it commits.
+    outbox.hasten((SEND_BATCH, SEND_BATCH_URGENT), targets=readers_of_language, key=_awaiting_key(language))
     return len(changed)
 
 
@@ -413,6 +422,41 @@ BADGE = "notifications.badge"
 SEND_BATCH = "notifications.send_batch"
 SEND_BATCH_URGENT = "notifications.send_batch_urgent"
 BADGES = "notifications.badges"
+
+
+def _awaiting_key(language: str) -> str:
+    return f"batch:awaiting:{language}"
+
+
+def _deliveries_record(
+    created: list[Notification], *, kind: str, urgent: bool, awaiting_translation: Iterable[str]
+) -> None:
+    """The outbox entry for the emails and texts of a batch of new notifications, and one more per
+    language in `awaiting_translation` for the readers of that language, which waits for the
+    translation too (`notify_many`)."""
+    awaiting = {normalise(language) for language in awaiting_translation} - {""}
+    batches: dict[str, list[Notification]] = {}
+    for notification in created:
+        language = normalise(notification.user.preferred_language)
+        batches.setdefault(language if language in awaiting else "", []).append(notification)
+    unread_wait = _unread_wait(kind, urgent=urgent)
+    for language, batch in batches.items():
+        outbox.record(
+            SEND_BATCH_URGENT if urgent else SEND_BATCH,
+            target=batch[0],
+            key=_awaiting_key(language) if language else "batch",
+            payload={"notifications": [n.pk for n in batch]},
+            delay=max(unread_wait or _NO_WAIT, _translation_wait()) if language else unread_wait,
+        )
+
+
+_NO_WAIT = datetime.timedelta(0)
+
+
+def _translation_wait() -> datetime.timedelta:
+    """How long an email or text waits, at most, for the translation of what it names: when the
+    translation is slow or fails, it goes as written then."""
+    return datetime.timedelta(seconds=settings.NOTIFICATIONS_TRANSLATION_WAIT_SECONDS)
 
 
 def delivery_record(notification: Notification, *, channel: str = "") -> None:

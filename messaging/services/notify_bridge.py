@@ -44,6 +44,7 @@ def notify_many(
     repeat_title=None,
     push_badges: bool = True,
     audience_checked: bool = False,
+    awaiting_translation=(),
 ):
     from messaging.notifications import notify_many as notifications_notify_many
 
@@ -59,6 +60,7 @@ def notify_many(
         repeat_title=repeat_title,
         push_badges=push_badges,
         audience_checked=audience_checked,
+        awaiting_translation=awaiting_translation,
     )
 
 

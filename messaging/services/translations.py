@@ -77,11 +77,14 @@ def subject_translation_stored(conversation: Conversation, translation: StoredTr
 def notifications_follow(translation: StoredTranslation, *, target, original: str) -> None:
     """Once `original` (what `target` says: a subject, an announcement's title) is stored in
     `translation`'s language, the notifications about `target` of that language's readers name it
-    so (`notifications_retitle`)."""
-    if not is_unavailable(translation):
-        notify_bridge.notifications_retitle(
-            target=target, language=translation.language, original=original, translated=translation.body
-        )
+    so (`notifications_retitle`), and their emails and texts that waited for it go. When no engine
+    covers the language, the titles stay as written and the emails go all the same."""
+    notify_bridge.notifications_retitle(
+        target=target,
+        language=translation.language,
+        original=original,
+        translated="" if is_unavailable(translation) else translation.body,
+    )
 
 
 def message_translation_stored(message: Message, translation: StoredTranslation) -> None:

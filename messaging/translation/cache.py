@@ -60,11 +60,18 @@ def stored_translations(obj: models.Model, field: str):
 def translated_texts(obj: models.Model, field: str) -> dict[str, str]:
     """`obj`.`field`'s stored machine translations, by language ("es": the words): one query. For
     text written once for many readers (a notification's title) in each one's language."""
-    return {
-        translation.language: translation.body
-        for translation in stored_translations(obj, field).exclude(engine=UNAVAILABLE)
-        if translation.body
-    }
+    return texts_and_languages_tried(obj, field)[0]
+
+
+def texts_and_languages_tried(obj: models.Model, field: str) -> tuple[dict[str, str], set[str]]:
+    """`translated_texts`, and every language a translation was stored in, including those no
+    engine covers (nothing more is coming for those): one query."""
+    texts, tried = {}, set()
+    for language, engine, body in stored_translations(obj, field).values_list("language", "engine", "body"):
+        tried.add(language)
+        if engine != UNAVAILABLE and body:
+            texts[language] = body
+    return texts, tried
 
 
 def _in_active_language(texts: dict[str, str], original: str) -> str:
