@@ -62,7 +62,7 @@ def push_message(*, message: Message, readers, partial: str) -> None:
     attachments, translations and receipts are read once, and the fragment rendered once per
     (interface language, time zone, own message or not). A failure raises: the outbox tries again.
     """
-    selectors.prefetch_for_readers(message)
+    selectors.prefetch_for_readers(message, readers)
     now = timezone.now()
     groups: dict[tuple, list[User]] = {}
     for reader in readers:

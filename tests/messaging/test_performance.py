@@ -103,6 +103,48 @@ def test_sending_costs_the_same_queries_for_2_or_8_participants(
     )
 
 
+def _translation_lookups(queries) -> int:
+    return sum("messaging_storedtranslation" in query["sql"] for query in queries)
+
+
+def test_a_message_read_in_its_own_language_is_pushed_without_looking_for_translations(
+    world, outside, pushes, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from messaging.models import StoredTranslation
+
+    conversation, _people = conversation_with(world, 2)  # Pat (Spanish) and Tess (English)
+    sent = {}
+    for language in ("es", "en-gb"):
+        world.parent.preferred_language = language
+        world.parent.save(update_fields=["preferred_language"])
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            sent[language] = services.message_send(
+                sender=world.teacher, conversation=conversation, body="See you on Monday at the gate"
+            )
+        sent[language].lookups = _translation_lookups(queries.captured_queries)
+    # Read in Spanish, the push looks for the message's translation (none yet: "on its way") and
+    # the notification for the subject's; read in English, as it is written, nothing is looked for.
+    assert sent["es"].lookups == 2
+    assert sent["en-gb"].lookups == 0
+
+    # A Spanish reader whose translation is stored by the time of the push is shown it.
+    world.parent.preferred_language = "es"
+    world.parent.save(update_fields=["preferred_language"])
+    message = services.message_send(sender=world.teacher, conversation=conversation, body="Bring a coat please")
+    StoredTranslation.objects.create(
+        content_object=message, field="body", language="es", body="Traed un abrigo, por favor", engine="test"
+    )
+    pushes.clear()
+    from messaging import live
+
+    live.message_appended(message_id=message.pk)
+    [html] = [html for user_ids, html in pushes if world.parent.pk in user_ids]
+    assert "Traed un abrigo, por favor" in html
+
+
 def test_fragments_are_rendered_once_per_way_of_seeing_them(world, pushes, django_capture_on_commit_callbacks):
     conversation, people = conversation_with(world, 8)
     same_as_teacher = factories.UserFactory(display_name="Also English")
