@@ -237,6 +237,23 @@ def test_an_effect_recorded_with_a_delay_waits_for_the_sweeper_once_it_is_due(
     assert outbox.sweep() == 0
 
 
+def test_a_waiting_entry_hastened_runs_at_commit_and_only_waiting_ones_are(django_capture_on_commit_callbacks):
+    waiting, other_key, done = (factories.UserFactory(display_name=name) for name in ("Wyn", "Kit", "Dot"))
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        outbox.record(EFFECT, target=waiting, key="awaiting", delay=timedelta(minutes=2))
+        outbox.record(EFFECT, target=other_key, key="another", delay=timedelta(minutes=2))
+        finished = outbox.record(EFFECT, target=done, key="awaiting", delay=timedelta(minutes=2))
+    OutboxEntry.objects.filter(pk=finished.pk).update(status=OutboxEntry.Status.DONE)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        hastened = outbox.hasten([EFFECT], targets=[waiting, other_key, done], key="awaiting")
+
+    assert hastened == 1
+    assert [m.subject for m in mail.outbox] == ["Welcome Wyn"]  # ran at commit, not after two minutes
+    assert outbox.hasten([EFFECT], targets=[waiting], key="awaiting") == 0  # done now: nothing to hasten
+    assert OutboxEntry.objects.get(dedupe_key__endswith=f":{other_key.pk}:another").next_attempt_at > timezone.now()
+
+
 def test_an_entry_runs_only_when_pending_and_due():
     person = factories.UserFactory(display_name="Di")
     with transaction.atomic():  # the commit's callback is lost: the test runs the entry itself
