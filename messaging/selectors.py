@@ -1183,3 +1183,36 @@ def alerts_for(user: User) -> QuerySet[SafeguardingAlert]:
         .select_related("message__sender", "message__conversation__pupil", "school", "reviewed_by")
         .order_by("reviewed_at", "-created_at")
     )
+
+
+# How many of the conversations that need a reply a staff home page names.
+HOME_NEEDS_REPLY_SHOWN = 3
+
+
+@dataclass
+class ConversationsSummary:
+    """What a member of staff's home page says of their conversations."""
+
+    needs_reply: int
+    newest_needing_reply: list[Conversation]
+    unread: int
+
+
+def conversations_summary_for(user: User, *, shown: int = HOME_NEEDS_REPLY_SHOWN) -> ConversationsSummary:
+    """How many of `user`'s conversations need their reply (the inbox's "Needs reply" filter: the
+    newest sent message is someone else's), the `shown` newest of them as the inbox's cards give
+    them (`inbox_page`: its people, the subject in the user's language), and how many have
+    messages they have not read (the inbox's "Unread only" filter).
+
+    Five queries however many conversations (two when none needs a reply). Access is decided
+    from current rows at every call, by the inbox's own rules: a conversation the user left, or
+    may no longer see (a membership ended, a pupil no longer taught), is neither named nor counted."""
+    unfiltered = {"query": "", "pupil_id": None}
+    needs_reply = _inbox_conversations(user, **unfiltered, unread_only=False, needs_reply=True).count()
+    unread = _inbox_conversations(user, **unfiltered, unread_only=True, needs_reply=False).count()
+    newest = inbox_page(user, needs_reply=True, size=shown).object_list if needs_reply else []
+    return ConversationsSummary(
+        needs_reply=needs_reply,
+        newest_needing_reply=[card.conversation for card in newest],
+        unread=unread,
+    )
