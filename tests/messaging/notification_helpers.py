@@ -3,8 +3,9 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
-from hub import sms
+from hub import outbox, sms
 from messaging.models import Notification, NotificationPreference
 from messaging.notifications import services
 
@@ -50,3 +51,16 @@ def clean_sms_outbox():
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock on by `seconds` and run what the sweeper finds due then."""
+    real_now = timezone.now
+
+    def move_on(seconds: float) -> int:
+        moved = real_now() + datetime.timedelta(seconds=seconds)
+        monkeypatch.setattr(timezone, "now", lambda: moved)
+        return outbox.sweep()
+
+    return move_on

@@ -5,13 +5,10 @@ written if no engine covers the language or the translation never comes. Familie
 language it was written in are emailed at once, as before. "Later" is the clock moved on, then the
 outbox's sweeper (beat runs it every OUTBOX_SWEEP_SECONDS in production)."""
 
-import datetime
-
 import pytest
 from django.core import mail
-from django.utils import timezone
 
-from hub import outbox, sms
+from hub import sms
 from messaging.announcements import effects as announcement_effects
 from messaging.announcements import services as announcements
 from messaging.announcements.models import Announcement
@@ -19,6 +16,7 @@ from messaging.models import StoredTranslation
 from messaging.services import notify_bridge
 from messaging.translation import registry
 from messaging.translation.cache import UNAVAILABLE
+from tests.messaging import notification_helpers
 from tests.messaging import world as messaging_world
 from tests.messaging.notification_helpers import (  # noqa: F401 (clean_sms_outbox: autouse)
     KENYAN_MOBILE,
@@ -30,6 +28,7 @@ from tests.messaging.notification_helpers import (  # noqa: F401 (clean_sms_outb
 )
 
 outside = messaging_world.outside
+later = notification_helpers.later
 world = messaging_world.world
 
 # Taken when this module is imported, before `outside` puts its recorders in their place.
@@ -52,19 +51,6 @@ def families(world, outside, monkeypatch, settings):
         prefer(person, Kind.ANNOUNCEMENT, Channel.EMAIL, Frequency.INSTANT)
     mail.outbox.clear()
     return world
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock on by `seconds` and run what the sweeper finds due then."""
-    real_now = timezone.now
-
-    def move_on(seconds: float) -> int:
-        moved = real_now() + datetime.timedelta(seconds=seconds)
-        monkeypatch.setattr(timezone, "now", lambda: moved)
-        return outbox.sweep()
-
-    return move_on
 
 
 def post(world, django_capture_on_commit_callbacks, *, urgent: bool = False) -> Announcement:

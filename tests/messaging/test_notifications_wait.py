@@ -5,22 +5,21 @@ Urgent notifications never wait. "Later" is the clock moved on, then the outbox'
 runs it every OUTBOX_SWEEP_SECONDS in production).
 """
 
-import datetime
-
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Guardianship
-from hub import outbox
 from hub.models import OutboxEntry
 from messaging.models import Notification
 from messaging.notifications import services as notifications
 from messaging.services import messages
+from tests.messaging import notification_helpers
 from tests.messaging import world as messaging_world
 
 pytestmark = pytest.mark.django_db
+
+later = notification_helpers.later
 
 WAIT = 120
 
@@ -42,19 +41,6 @@ def thread(world, django_capture_on_commit_callbacks):
         conversation = world.guardian_thread(body="Hello from home", recipients=[world.teacher])
     mail.outbox.clear()
     return conversation
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock on by `seconds` and run what the sweeper finds due then."""
-    real_now = timezone.now
-
-    def move_on(seconds: float) -> int:
-        moved = real_now() + datetime.timedelta(seconds=seconds)
-        monkeypatch.setattr(timezone, "now", lambda: moved)
-        return outbox.sweep()
-
-    return move_on
 
 
 def teacher_writes(world, thread, body, django_capture_on_commit_callbacks):
