@@ -435,10 +435,12 @@ def _deliveries_record(
     language in `awaiting_translation` for the readers of that language, which waits for the
     translation too (`notify_many`)."""
     awaiting = {normalise(language) for language in awaiting_translation} - {""}
-    batches: dict[str, list[Notification]] = {}
-    for notification in created:
-        language = normalise(notification.user.preferred_language)
-        batches.setdefault(language if language in awaiting else "", []).append(notification)
+    batches: dict[str, list[Notification]] = {"": created}
+    if awaiting:
+        batches = {}
+        for notification in created:
+            language = normalise(notification.user.preferred_language)
+            batches.setdefault(language if language in awaiting else "", []).append(notification)
     unread_wait = _unread_wait(kind, urgent=urgent)
     for language, batch in batches.items():
         outbox.record(
