@@ -163,6 +163,11 @@ def main() -> None:
         "--pages", action="store_true", help="the notifications, inbox and home pages beside a minimal page"
     )
     parser.add_argument("--page", action="append", default=[], help="a page (URL) to measure; repeatable")
+    parser.add_argument(
+        "--staff",
+        action="store_true",
+        help="with --pages/--page: measure them as the teacher (the writer), not the parent",
+    )
     parser.add_argument("--profile-page", default="", help="with --pages/--page: profile this URL")
     parser.add_argument("--notifications", type=int, default=200)
     parser.add_argument("--conversations", type=int, default=40)
@@ -242,6 +247,8 @@ def main() -> None:
         pages = [reverse("notifications:inbox"), reverse("messaging:inbox"), reverse("home"), *pages]
     if pages:
         fill_pages(conversation_id, teacher, parent, conversations=args.conversations, notifications=args.notifications)
+        if args.staff:
+            reader = writer  # a member of staff's pages: their home opens with the messages summary
         minimal_url = install_minimal_page()
         for _warm in range(3):
             for url in [minimal_url, *pages]:

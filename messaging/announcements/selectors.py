@@ -2,14 +2,18 @@
 many families, classes or announcements there are."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Guardianship, Membership, User
+from hub.compiled_sql import reused_objects, reused_sql
+from hub.db import planned_cursor
 from messaging.announcements import policies
 from messaging.announcements.models import Announcement, AnnouncementReceipt
 from messaging.announcements.services import pending_receipts
@@ -187,30 +191,70 @@ def sent_recently_by(
 
     Two queries however many announcements (one when there are none): the figures of all of them
     in one, each counted from the same querysets `figures_for` counts (the families who are
-    recipients now, `policies.announcement_recipients`, and their receipts)."""
+    recipients now, `policies.announcement_recipients`, and their receipts). Each announcement's
+    part is SQL the ORM writes once per process and audience (`hub.compiled_sql`): building
+    them afresh was most of a teacher's home page."""
     since = timezone.now() - datetime.timedelta(days=days)
-    staff_at = Membership.objects.filter(user=user, is_active=True).values("school_id")
-    found = list(
-        policies.announcements_visible_to(user)
-        .filter(author=user, status=Announcement.Status.SENT, sent_at__gte=since, school_id__in=staff_at)
-        .order_by("-sent_at", "-pk")[: limit + 1]
-    )
+
+    def newest(user_id: int) -> QuerySet[Announcement]:
+        # What `announcements_visible_to` lets its author see: their own, at a school where they are staff.
+        staff_at = Membership.objects.filter(user_id=user_id, is_active=True).values("school_id")
+        return Announcement.objects.filter(
+            author_id=user_id, status=Announcement.Status.SENT, school_id__in=staff_at
+        ).order_by("-sent_at", "-pk")[: limit + 1]
+
+    # The newest few, however old, in SQL written once per process; those of the last days kept here
+    # (the time would be written into the SQL as it is).
+    found = [
+        announcement
+        for announcement in reused_objects(
+            Announcement, user.pk, shape=("announcements.sent_newest", limit), build=newest
+        )
+        if announcement.sent_at is not None and announcement.sent_at >= since
+    ]
     more, found = len(found) > limit, found[:limit]
     if not found:
         return [], more
-    rows = []
-    for announcement in found:
-        recipients = policies.announcement_recipients(announcement)
-        receipts = AnnouncementReceipt.objects.filter(announcement=announcement, guardian__in=recipients.values("pk"))
-        rows.append(
-            Announcement.objects.filter(pk=announcement.pk)
+    parts = [
+        reused_sql(
+            announcement.pk,
+            announcement.school_id,
+            # The year group is written into the SQL as it is: the shape names it.
+            shape=("announcements.sent_figures", announcement.audience, announcement.year_group),
+            build=_figures_of(announcement.audience, announcement.year_group),
+        )
+        for announcement in found
+    ]
+    if all(isinstance(part, RawSQL) for part in parts):
+        with planned_cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(part.sql for part in parts), [p for part in parts for p in part.params])
+            rows = cursor.fetchall()
+    else:
+        built = [_figures_of(a.audience, a.year_group)(a.pk, a.school_id) for a in found]
+        rows = list(built[0].union(*built[1:], all=True))
+    figures = {pk: counts for pk, *counts in rows}
+    return [SentFigures(announcement, *figures[announcement.pk]) for announcement in found], more
+
+
+def _figures_of(audience: str, year_group: str) -> Callable[[int, int], QuerySet]:
+    """What `sent_recently_by` reads of one announcement (to an `audience`, `year_group`): its id,
+    recipients now, and how many of them read and answered it, as `figures_for` counts them."""
+
+    def build(announcement_id: int, school_id: int) -> QuerySet:
+        stand_in = Announcement(pk=announcement_id, school_id=school_id, audience=audience, year_group=year_group)
+        recipients = policies.announcement_recipients(stand_in)
+        receipts = AnnouncementReceipt.objects.filter(
+            announcement_id=announcement_id, guardian__in=recipients.values("pk")
+        )
+        return (
+            Announcement.objects.filter(pk=announcement_id)
             .annotate(
                 recipients=_counted(recipients),
                 read=_counted(receipts, "read_at"),
                 answered=_counted(receipts, "answered_at"),
             )
-            .order_by()  # SQLite refuses ORDER BY (the model's default ordering) inside a UNION
+            .order_by()  # no ORDER BY inside a UNION (SQLite refuses the model's default ordering)
             .values_list("pk", "recipients", "read", "answered")
         )
-    figures = {pk: counts for pk, *counts in rows[0].union(*rows[1:], all=True)}
-    return [SentFigures(announcement, *figures[announcement.pk]) for announcement in found], more
+
+    return build
