@@ -46,9 +46,11 @@ SAFEGUARDING_ALERT = "messaging.safeguarding.alert"  # safeguarding: the DSLs' n
 
 
 def message_announce(message: Message) -> None:
-    """Record what a message just sent leads to. Inside the sending transaction: a rolled-back send
-    records (and so announces) nothing."""
-    outbox.record(MESSAGE_SENT, target=message)
+    """Deliver a message just sent: its one entry (MESSAGE_SENT) is recorded and its handler run
+    now, in the sending transaction (`outbox.run_here`): the readers' notifications commit with
+    the message (a rolled-back send records and announces nothing), and the push goes from this
+    process once they have committed."""
+    outbox.run_here(MESSAGE_SENT, target=message)
 
 
 def translation_request(message: Message) -> None:

@@ -254,6 +254,106 @@ def test_a_waiting_entry_hastened_runs_at_commit_and_only_waiting_ones_are(djang
     assert OutboxEntry.objects.get(dedupe_key__endswith=f":{other_key.pk}:another").next_attempt_at > timezone.now()
 
 
+RUN_HERE = "test.run_here"
+
+
+@pytest.fixture
+def inline_effect():
+    """An effect whose handler writes (a welcome email's subject saved as the person's name, the
+    stand-in for a notification) and then, after the commit, sends the email (the stand-in for a
+    push); `fail` makes the handler raise before writing, `push_fails` makes the step raise."""
+    state = {"fail": False, "push_fails": 0, "handled_in": []}
+
+    def handler(entry: OutboxEntry):
+        person = entry.target
+        if state["fail"]:
+            raise RuntimeError("nothing written yet")
+        state["handled_in"].append(transaction.get_connection().in_atomic_block)
+        if not outbox.written(entry):
+            person.display_name = f"{person.display_name} (welcomed)"
+            person.save(update_fields=["display_name"])
+
+        def step():
+            if state["push_fails"]:
+                state["push_fails"] -= 1
+                raise ConnectionRefusedError("Redis is down")
+            mail.send_mail(f"Welcome {person.display_name}", "", None, [person.email])
+
+        return outbox.AfterCommit(step)
+
+    outbox.register(RUN_HERE, handler)
+    yield state
+    outbox.unregister(RUN_HERE)
+
+
+def test_an_effect_run_here_writes_in_the_callers_transaction_and_steps_after_its_commit(
+    inline_effect, django_capture_on_commit_callbacks
+):
+    person = factories.UserFactory(display_name="Ren")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        entry = outbox.run_here(RUN_HERE, target=person)
+        person.refresh_from_db()
+        assert person.display_name == "Ren (welcomed)"  # written now, in this transaction
+        assert mail.outbox == []  # the step waits for the commit
+    assert inline_effect["handled_in"] == [True]
+    assert len(callbacks) == 1  # the step; nothing published for a worker
+    assert [m.subject for m in mail.outbox] == ["Welcome Ren (welcomed)"]
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.DONE
+    assert outbox.written(entry)
+
+
+def test_an_effect_run_here_in_a_rolled_back_transaction_leaves_nothing(inline_effect):
+    person = factories.UserFactory(display_name="Rae")
+
+    def send_that_fails():
+        with transaction.atomic():
+            outbox.run_here(RUN_HERE, target=person)
+            raise ZeroDivisionError  # the write it follows from fails
+
+    with pytest.raises(ZeroDivisionError):
+        send_that_fails()
+    person.refresh_from_db()
+    assert person.display_name == "Rae"
+    assert not OutboxEntry.objects.filter(effect=RUN_HERE).exists()
+    assert mail.outbox == []
+
+
+def test_a_handler_failing_here_leaves_its_entry_to_a_worker(inline_effect, django_capture_on_commit_callbacks):
+    person = factories.UserFactory(display_name="Rio")
+    inline_effect["fail"] = True
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        entry = outbox.run_here(RUN_HERE, target=person)
+    assert entry.status == OutboxEntry.Status.PENDING
+    assert not outbox.written(entry)
+    inline_effect["fail"] = False
+    for callback in callbacks:
+        callback()  # published: the worker (eager here) runs it all
+    person.refresh_from_db()
+    assert person.display_name == "Rio (welcomed)"
+    assert [m.subject for m in mail.outbox] == ["Welcome Rio (welcomed)"]
+
+
+def test_a_step_failing_after_a_run_here_is_retried_without_writing_again(
+    inline_effect, django_capture_on_commit_callbacks, monkeypatch
+):
+    person = factories.UserFactory(display_name="Ray")
+    inline_effect["push_fails"] = 1
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        entry = outbox.run_here(RUN_HERE, target=person)
+    entry.refresh_from_db()
+    assert entry.status == OutboxEntry.Status.PENDING
+    assert outbox.written(entry)
+    assert mail.outbox == []
+
+    later = entry.next_attempt_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert outbox.run(entry.pk) == "done"
+    person.refresh_from_db()
+    assert person.display_name == "Ray (welcomed)"  # not "(welcomed) (welcomed)"
+    assert [m.subject for m in mail.outbox] == ["Welcome Ray (welcomed)"]
+
+
 def test_an_entry_runs_only_when_pending_and_due():
     person = factories.UserFactory(display_name="Di")
     with transaction.atomic():  # the commit's callback is lost: the test runs the entry itself
