@@ -42,6 +42,12 @@ the entry is done only when it returned. A step that fails is retried with backo
 failure; the handler runs again and, seeing the stage, does only the step (return the step
 without writing). A worker killed between the commit and the end of the step leaves the entry
 pending for the sweeper, so the step is carried out at least once and the writes exactly once.
+
+A write whose effect's writes belong with it (a message and its readers' notifications) may run
+the handler in its own transaction instead: `run_here(effect, target=row_just_created)` records
+the entry and calls the handler at once (no worker can see the entry yet, so none is claimed);
+an AfterCommit step then runs in the writer's process after the commit, as above, and a failed
+step is retried by a worker like any other.
 """
 
 from __future__ import annotations
