@@ -269,3 +269,18 @@ def test_the_home_page_costs_the_same_queries_for_2_or_30_conversations_and_anno
     assert section.count('id="home-announcement-') == 5
     assert many == few, f"{few} queries for 2 of each, {many} for 30"
     assert few <= 17  # the page's own 10; 2 counts, 3 for the newest needing reply, 2 for the announcements
+
+
+@pytest.mark.parametrize(
+    ("language", "three_days_ago"),
+    [("cy", "3 diwrnod yn ôl"), ("es", "hace 3 días"), ("pl", "3 dni temu"), ("sw", "siku 3 zilizopita")],
+)
+def test_how_long_ago_reads_in_every_ui_language(language, three_days_ago):
+    # The summary's "how long ago" is Django's naturaltime, whose Welsh and Swahili catalogues
+    # lack days, weeks, months and years ("3 days ago" showed in English): the project's have them.
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+    from django.utils import translation
+
+    with translation.override(language):
+        shown = naturaltime(timezone.now() - datetime.timedelta(days=3, minutes=1))
+    assert shown.replace("\xa0", " ") == three_days_ago  # Django keeps the number and its unit together
