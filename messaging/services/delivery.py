@@ -7,9 +7,10 @@ Each function takes ids, reads the state as it is now, and addresses only the pe
 read the conversation at this moment (`policies.readers_of_conversation`), never a list kept
 when the write happened: rights withdrawn a second ago mean nothing new arrives.
 
-A handler runs inside the transaction that marks its outbox entry done, so what these functions
-write (a notification, the next entries) is written exactly once, even when a worker dies and
-the entry runs again.
+A handler runs inside the transaction that records or marks its outbox entry, so what these
+functions write (a notification, the next entries) is written exactly once, even when a worker
+dies and the entry runs again. A sent message's handler runs in the send's own transaction
+(`message_announce`, `outbox.run_here`): its readers are decided there, as the message is saved.
 """
 
 import logging

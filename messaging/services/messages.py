@@ -215,8 +215,8 @@ def _sent_with_key(*, sender: User, client_key: str) -> Message | None:
 
 
 def _deliver(message: Message, *, at: datetime.datetime) -> None:
-    """Mark `message` sent and record its pushes, translations and notifications (outbox entries,
-    carried out after commit by workers). Inside the sending transaction."""
+    """Mark `message` sent and deliver it (`delivery.message_announce`): its readers' notifications
+    and translation request written in this, the sending transaction; its push after the commit."""
     if message.status != Message.Status.SENT or message.sent_at != at:
         # A message sent now is created this way; a scheduled one is marked here.
         message.status = Message.Status.SENT
