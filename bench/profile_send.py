@@ -10,7 +10,8 @@ rounds, then profiles the thread page. `--pages` measures the reader's notificat
 home pages the same way (or `--page URL`, repeatable), with `--notifications` notifications
 (about the child and the conversations, some read) and `--conversations` conversations about the
 child, each with a few messages; `--profile-page URL` profiles one of them. `--no-read` measures
-the form post alone (no reader's read, as the bare views have none); `--floor` prints, instead of
+the form post alone (no reader's read, as the bare views have none); `--reads` measures a live
+"read" with nothing new in a thread of 100 messages and of `--messages`; `--floor` prints, instead of
 profiling, the bare insert-render-push view of bench/messaging.py beside our send, `--rounds`
 rounds alternated in this process, as a ratio (issue 8's form-post target). `--sql` lists the last iteration's queries with the
 project functions that ran them; `--pyinstrument` samples instead of tracing (far less overhead:
@@ -34,6 +35,62 @@ sys.path[:] = [str(CODE)] + [
     entry for entry in sys.path if Path(entry or ".").resolve() not in (ROOT, ROOT / "bench", CODE / "bench")
 ]
 os.chdir(CODE)  # something during set-up imports from the working directory: make it the code's
+
+
+def measure_reads(conversation_id: int, teacher, parent, *, length: int, rounds: int) -> None:
+    """What every open tab's "read" after a live fragment costs when nothing is new to its reader,
+    in the same thread at 100 messages and at `length`, all read by the parent (receipts and read
+    mark, as reading leaves them). Beside it, the floor: one look-up of a message by its id (the
+    least a read could ask of the database). Wall time holds the database's part."""
+    from django.utils import timezone
+
+    from messaging.models import Message
+    from messaging.services import messages as message_services
+
+    def grow_to(size: int) -> int:
+        have = Message.objects.filter(conversation_id=conversation_id).count()
+        start = timezone.now() - datetime.timedelta(days=30)
+        Message.objects.bulk_create(
+            [
+                Message(
+                    conversation_id=conversation_id,
+                    sender=teacher,
+                    body=f"Message number {number}, about the trip on Friday.",
+                    language="en",
+                    status=Message.Status.SENT,
+                    sent_at=start + datetime.timedelta(seconds=number * 30),
+                    created_at=start + datetime.timedelta(seconds=number * 30),
+                )
+                for number in range(have, size)
+            ]
+        )
+        newest = Message.objects.filter(conversation_id=conversation_id).order_by("-sent_at", "-pk").first()
+        message_services.message_mark_read(user=parent, message_id=newest.pk)
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE messaging_message; ANALYZE messaging_messageread")
+        return newest.pk
+
+    def per_call(action, times: int = 200) -> tuple[float, float]:
+        action()
+        started, wall_started = time.process_time(), time.perf_counter()
+        for _number in range(times):
+            action()
+        return (time.process_time() - started) * 1000 / times, (time.perf_counter() - wall_started) * 1000 / times
+
+    for size in (100, length):
+        newest = grow_to(size)
+        total = Message.objects.filter(conversation_id=conversation_id).count()
+        for _round in range(rounds):
+            floor_cpu, floor_wall = per_call(lambda newest=newest: Message.objects.filter(pk=newest).exists())
+            read_cpu, read_wall = per_call(
+                lambda newest=newest: message_services.message_mark_read(user=parent, message_id=newest)
+            )
+            print(
+                f"thread of {total} messages: a read with nothing new {read_wall:.2f} ms wall ({read_cpu:.2f} ms CPU);"
+                f" one look-up by id {floor_wall:.2f} ms ({floor_cpu:.2f} ms CPU): ×{read_wall / floor_wall:.1f} wall"
+            )
 
 
 def install_bare_insert() -> str:
@@ -160,6 +217,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=40)
     parser.add_argument("--thread", action="store_true", help="the thread page (of --messages) beside a minimal page")
     parser.add_argument(
+        "--reads",
+        action="store_true",
+        help="a reader's live 'read' with nothing new, in a thread of 100 and of --messages read messages,"
+        " beside one look-up by id",
+    )
+    parser.add_argument(
         "--pages", action="store_true", help="the notifications, inbox and home pages beside a minimal page"
     )
     parser.add_argument("--page", action="append", default=[], help="a page (URL) to measure; repeatable")
@@ -242,6 +305,9 @@ def main() -> None:
         message_services.message_mark_read(user=parent, message_id=message_id)
 
     thread_url = reverse("messaging:thread", args=[conversation_id])
+    if args.reads:
+        measure_reads(conversation_id, teacher, parent, length=args.messages, rounds=args.rounds)
+        return
     pages = list(args.page)
     if args.pages:
         pages = [reverse("notifications:inbox"), reverse("messaging:inbox"), reverse("home"), *pages]

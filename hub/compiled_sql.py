@@ -22,7 +22,6 @@ from django.db.models.query import RawQuerySet
 from hub.db import planned_cursor
 
 _STAND_IN = -7_345_019_283  # no row has a negative id
-_STAND_INS = (_STAND_IN, _STAND_IN - 1, _STAND_IN - 2)
 
 
 def _stand_ins(count: int) -> tuple[int, ...]:
@@ -35,7 +34,7 @@ _compiled_sql: dict[tuple, tuple[str, tuple, tuple]] = {}
 def _reused(ids: tuple[int, ...], shape: tuple, build: Callable[..., QuerySet]) -> tuple[str, tuple] | None:
     """The SQL of `build(*ids)` and its parameters, compiled once per `shape`; None when an id
     was written into the SQL itself (nothing to reuse)."""
-    stand_ins = _STAND_INS[: len(ids)]
+    stand_ins = _stand_ins(len(ids))
     compiled = _compiled_sql.get(shape)
     if compiled is None:
         sql, params = build(*stand_ins).query.sql_with_params()

@@ -12,7 +12,8 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from hub import crypto, outbox
-from hub.compiled_sql import reused_graph, reused_rows, reused_values
+from hub.compiled_sql import reused_graph, reused_values
 from hub.db import insert_unless_conflict, update_where
 from messaging import policies, selectors
 from messaging.models import Attachment, Conversation, Message, MessageRead, Participant
@@ -38,6 +39,9 @@ from messaging.services import language as languages
 MAX_BODY_CHARS = 5000
 # A send time this close to now is "now" (the form's minute resolution).
 SCHEDULE_SLACK = datetime.timedelta(minutes=1)
+# How long before a reader's read mark a message without their receipt is still looked for
+# (`_since_mark`): longer than any sending transaction takes between stamping and committing.
+RECEIPT_SLACK = datetime.timedelta(minutes=2)
 RECEIPT_PUSH_LIMIT = 50
 
 DEFAULT_ATTACHMENT_TYPES = {
@@ -222,13 +226,11 @@ def _deliver(message: Message, *, at: datetime.datetime) -> None:
         message.status = Message.Status.SENT
         message.sent_at = at
         message.save(update_fields=["status", "sent_at"])
-    # Two single-row updates on every send, their SQL written once per process.
+    # One single-row update on every send, its SQL written once per process. The sender's read
+    # mark is left where their reading put it: a reply means they read what their page showed
+    # (which marked it read), not what arrived since, and a scheduled message going out must not
+    # mark read what came in while it waited.
     update_where(Conversation, where={"id": message.conversation_id}, values={"last_message_at": at})
-    update_where(
-        Participant,
-        where={"conversation_id": message.conversation_id, "user_id": message.sender_id},
-        values={"last_read_message_id": message.pk},
-    )
     safeguarding.message_scan(message=message)
     delivery.message_announce(message)
 
@@ -381,9 +383,12 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         up_to = sent.order_by("-sent_at", "-pk").only("pk", "sent_at", "conversation_id", "status").first()
     if up_to is None or up_to.conversation_id != conversation.pk or up_to.status != Message.Status.SENT:
         return 0
+    # Looked for from the read mark as it was (less RECEIPT_SLACK), before it moves.
+    unread = _unread_up_to(
+        conversation_id=conversation.pk, user_id=user.pk, up_to=up_to, mark_id=last_read_message_id or 0
+    )
     if last_read_sent_at is None or (last_read_sent_at, last_read_message_id) < (up_to.sent_at, up_to.pk):
         update_where(Participant, where={"id": participant_id}, values={"last_read_message_id": up_to.pk})
-    unread = _unread_up_to(conversation_id=conversation.pk, user_id=user.pk, up_to_id=up_to.pk)
     if not unread:
         return 0
     # Only when something new was read, so a read with nothing new stays free.
@@ -407,23 +412,48 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     return len(unread)
 
 
-def _unread_up_to(*, conversation_id: int, user_id: int, up_to_id: int) -> list[tuple[int, int]]:
-    """(id, sender id) of the sent messages from others in the conversation, up to and including
-    `up_to_id`, that `user_id` has no receipt for, oldest first. Its SQL is compiled once per
-    process (asked at each read)."""
+def _since_mark(mark_sent_at) -> ExpressionWrapper:
+    """Where a look for messages without the reader's receipt starts: their read mark's time
+    (`mark_sent_at`, an expression; the beginning when they have none) less RECEIPT_SLACK.
 
-    def build(conversation_id: int, user_id: int, up_to_id: int):
+    Every message from others up to the mark got its receipt when the mark moved there
+    (`conversation_mark_read` writes them together), so older ones need not be looked at: a read
+    then costs the same in a thread of ten messages or ten thousand (it read them all, each
+    compared with its receipts, before). The slack covers a message whose sending transaction
+    took its time before the mark but committed after the mark moved."""
+    return ExpressionWrapper(
+        Coalesce(mark_sent_at, Value(selectors.EPOCH)) - Value(RECEIPT_SLACK), output_field=DateTimeField()
+    )
+
+
+def _unread_up_to(*, conversation_id: int, user_id: int, up_to: Message, mark_id: int) -> list[tuple[int, int]]:
+    """(id, sender id) of the sent messages from others in the conversation, up to and including
+    `up_to` (in the thread's order: sent_at, then id), that `user_id` has no receipt for, oldest
+    first, looked for from their read mark `mark_id` on (0: none; see `_since_mark`). Its SQL is
+    compiled once per process (asked at each read)."""
+
+    def build(conversation_id: int, user_id: int, up_to_id: int, mark_id: int):
         up_to_sent_at = Subquery(Message.objects.filter(pk=up_to_id).values("sent_at")[:1])
+        mark_sent_at = Subquery(Message.objects.filter(pk=mark_id).values("sent_at")[:1])
         return (
             Message.objects.filter(conversation_id=conversation_id, status=Message.Status.SENT)
+            .filter(sent_at__gt=_since_mark(mark_sent_at))
             .exclude(sender_id=user_id)
-            .filter(Q(sent_at__lt=up_to_sent_at) | Q(sent_at=up_to_sent_at, pk__lt=up_to_id) | Q(pk=up_to_id))
+            # One range of the (conversation, sent_at) index; a message sent at the same
+            # moment as `up_to_id` but after it is left out below. (Written as one range, the
+            # planner expects the few rows it finds, and looks each one's receipt up.)
+            .filter(sent_at__lte=up_to_sent_at)
             .exclude(reads__user_id=user_id)
             .order_by("sent_at", "pk")
-            .values_list("pk", "sender_id")
+            .values_list("pk", "sender_id", "sent_at")
         )
 
-    return reused_rows(conversation_id, user_id, up_to_id, shape=("message.unread_up_to",), build=build)
+    rows = reused_values(conversation_id, user_id, up_to.pk, mark_id, shape=("message.unread_up_to",), build=build)
+    return [
+        (message_id, sender_id)
+        for message_id, sender_id, sent_at in rows
+        if sent_at < up_to.sent_at or message_id <= up_to.pk
+    ]
 
 
 def message_mark_read(*, user: User, message_id: int) -> int:
@@ -447,10 +477,19 @@ def _message_if_anything_new(*, user: User, message_id: int) -> Message | None:
     Http404 when `user` may not see that message."""
 
     def build(message_id: int, user_id: int):
+        mark_sent_at = Subquery(
+            Participant.objects.filter(conversation_id=OuterRef(OuterRef("conversation_id")), user_id=user_id)
+            .order_by("pk")
+            .values("last_read_message__sent_at")[:1]
+        )
         unread = (
             Message.objects.filter(conversation_id=OuterRef("conversation_id"), status=Message.Status.SENT)
+            .filter(sent_at__gt=_since_mark(mark_sent_at))
             .exclude(sender_id=user_id)
-            .filter(Q(sent_at__lt=OuterRef("sent_at")) | Q(sent_at=OuterRef("sent_at"), pk__lte=OuterRef("pk")))
+            # One range of the (conversation, sent_at) index, from the reader's mark: a message
+            # sent at the very moment of `message_id` but after it counts here too, and
+            # `conversation_mark_read` then finds it is not theirs to read yet.
+            .filter(sent_at__lte=OuterRef("sent_at"))
             .filter(~Exists(MessageRead.objects.filter(message_id=OuterRef("pk"), user_id=user_id)))
         )
         return Message.objects.filter(

@@ -56,8 +56,11 @@ def needing_reply(html: str) -> list[str]:
 
 
 def reply(client, conversation, body="Thank you, see you tomorrow"):
-    response = client.post(reverse("messaging:send", args=[conversation.pk]), {"body": body})
-    assert response.status_code in (200, 302)
+    """As a person replies: the conversation opened, the message written in its composer (and,
+    without JavaScript, the conversation shown again after it went)."""
+    assert client.get(reverse("messaging:thread", args=[conversation.pk])).status_code == 200
+    response = client.post(reverse("messaging:send", args=[conversation.pk]), {"body": body}, follow=True)
+    assert response.status_code == 200
 
 
 # --- conversations ------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ world = messaging_world.world
 # message_send, in the writer's request (PostgreSQL), with the composer's key as every form post
 # carries: the permission check, the message (one INSERT … ON CONFLICT on its key: 12 with the
 # savepoint around a plain insert), its audit entry (with the audit log's advisory lock), the
-# conversation and sender's read mark, the safeguarding phrases, and its delivery, run in the same
+# conversation's last message time (the sender's read mark stays where their reading put it: 14 when
+# a send moved it too), the safeguarding phrases, and its delivery, run in the same
 # transaction (`outbox.run_here`): the message and its readers, which of them muted the
 # conversation (one query, whatever their number), the translation entry (a reader here reads
 # another language than the writer) and the subject's stored translations, so that their
@@ -28,7 +29,7 @@ world = messaging_world.world
 # notifications (recorded by `outside` here, messaging.notifications' cost with its own tests) and
 # the "message sent" entry, recorded as written. 10 before delivery moved into the send, when a
 # worker's transaction then claimed the entry, ran it and marked it written (29 in all, 25 now).
-SEND_QUERY_BUDGET = 14
+SEND_QUERY_BUDGET = 13
 # After the commit, in the same process: the push (the message's translations and receipts once for
 # every reader, each reader's badge counted by one compiled COUNT), the entry marked done, and
 # the email batch's entry run (38 before; 20 with the handler's savepoint; 19 before delivery
