@@ -205,10 +205,18 @@ def record(
     return entry
 
 
-def run_here(effect: str, *, target: models.Model, using: str = DEFAULT_DB_ALIAS) -> OutboxEntry:
-    """Record `effect` for `target` and run its handler now, in the caller's transaction, instead
-    of after the commit in a worker: for a row this transaction has just created (a message being
-    sent), whose entry no worker can see before the commit, so none is claimed. Its writes then
+def run_here(
+    effect: str,
+    *,
+    target: models.Model,
+    key: str | None = None,
+    payload: dict | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> OutboxEntry:
+    """Record `effect` for `target` (and `key`, with `payload`, as `record` does) and run its
+    handler now, in the caller's transaction, instead of after the commit in a worker: for an
+    entry only this transaction can have recorded (a message being sent; a reader's receipts up to
+    a message), which no worker can see before the commit, so none is claimed. Its writes then
     commit with the write they follow from, and the commit publishes nothing: an AfterCommit
     step runs in this process after the commit and marks the entry done, exactly as `run` does
     after a worker's transaction (a failed step is retried by a worker, the handler seeing
@@ -219,18 +227,22 @@ def run_here(effect: str, *, target: models.Model, using: str = DEFAULT_DB_ALIAS
     A handler that raises leaves the transaction as it found it only if it raised before writing
     (the message's handler writes last, and catches its own failures): the entry is then recorded
     as `record` does, for a worker to run it all again. If the error broke the transaction, it
-    propagates and nothing is saved."""
+    propagates and nothing is saved.
+
+    With a `key`, another transaction may have recorded the same entry and committed first (two
+    tabs of one reader reading the same message at once): this one's step is then dropped (that
+    entry's does the same), so a handler run here with a key must not write."""
     if not transaction.get_connection(using).in_atomic_block:
         raise TransactionManagementError(f"outbox.run_here({effect!r}) must be called inside transaction.atomic()")
     registration = registered(effect)
-    content_type, object_id, dedupe_key = _identity(target, None, using=using)
+    content_type, object_id, dedupe_key = _identity(target, key, using=using)
     now = timezone.now()
     entry = OutboxEntry(
         effect=effect,
         dedupe_key=dedupe_key,
         content_type=content_type,
         object_id=object_id,
-        payload={},
+        payload=payload or {},
         queue=registration.queue,
         attempts=1,
         next_attempt_at=now,
@@ -244,13 +256,15 @@ def run_here(effect: str, *, target: models.Model, using: str = DEFAULT_DB_ALIAS
         if transaction.get_connection(using).needs_rollback:
             raise
         logger.exception("outbox: %s for %s failed in the writer's transaction; left to a worker", effect, dedupe_key)
-        return record(effect, target=target, using=using)
+        return record(effect, target=target, key=key, payload=payload, using=using)
     if isinstance(result, AfterCommit):
-        entry.payload = {STAGE: WRITTEN}
+        entry.payload = {**entry.payload, STAGE: WRITTEN}
     else:
         entry.status, entry.done_at = OutboxEntry.Status.DONE, now
     if not _insert_unless_recorded(entry, using=using):
-        raise TransactionManagementError(f"outbox.run_here({effect!r}): {dedupe_key} was recorded already")
+        if key is None:
+            raise TransactionManagementError(f"outbox.run_here({effect!r}): {dedupe_key} was recorded already")
+        return OutboxEntry.objects.using(using).get(effect=effect, dedupe_key=dedupe_key)
     if isinstance(result, AfterCommit):
 
         def after_commit(step=result.step) -> None:

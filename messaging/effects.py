@@ -79,8 +79,14 @@ def message_notify(entry: OutboxEntry) -> None:
 
 
 @outbox.handler(delivery.RECEIPTS_PUSH, queue="realtime", max_attempts=3)
-def receipts_push(entry: OutboxEntry) -> None:
-    live.receipts(conversation_id=entry.object_id, pushes=[tuple(push) for push in entry.payload["pushes"]])
+def receipts_push(entry: OutboxEntry) -> outbox.AfterCommit | None:
+    """A read's receipts: who gets which "read by" lines is read in the reading's own transaction
+    (`outbox.run_here`, so it sees the receipts just written), and pushed after it commits. It
+    writes nothing: run again, it reads and pushes again."""
+    step = live.receipts_to_push(
+        conversation_id=entry.object_id, pushes=[tuple(push) for push in entry.payload["pushes"]]
+    )
+    return outbox.AfterCommit(step) if step is not None else None
 
 
 @outbox.handler(delivery.CLOSED_PUSH, queue="realtime", max_attempts=5)

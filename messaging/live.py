@@ -12,6 +12,7 @@ zone, own message or not), not once per reader: readers who share those get the 
 """
 
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.template.loader import render_to_string
@@ -162,27 +163,40 @@ def message_replaced(*, message_id: int, language: str = "") -> None:
 def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
     """Push the updated "read by" line of each (message id, sender id) to its sender, if they still
     read the conversation."""
+    step = receipts_to_push(conversation_id=conversation_id, pushes=pushes)
+    if step is not None:
+        step()
+
+
+def receipts_to_push(*, conversation_id: int, pushes: list[tuple[int, int]]) -> Callable[[], None] | None:
+    """`receipts`, read now (which senders still read the conversation, and each one's lines, with
+    the receipts this transaction wrote) and pushed by the step returned, once they have committed;
+    None when there is no one to tell."""
     conversation = reused_one(Conversation, conversation_id, shape=("live.conversation",))
     if conversation is None:
-        return
+        return None
     wanted = {tuple(push) for push in pushes}
     senders = policies.readers_among(
         conversation=conversation, user_ids={sender_id for _message_id, sender_id in wanted}
     )
     if not senders:
-        return
+        return None
     # Three queries however many messages were read at once (a thread opened at 50 unread) and
     # however many wrote them.
     lines: dict[int, list[Message]] = {}
     for message in selectors.receipts_of(message_ids=[message_id for message_id, _sender_id in wanted]):
         if (message.pk, message.sender_id) in wanted:
             lines.setdefault(message.sender_id, []).append(message)
-    push_built(
-        senders,
-        lambda reader: "".join(
-            _render("receipt_oob", {"message": message}, reader) for message in lines.get(reader.pk, [])
-        ),
-    )
+
+    def push() -> None:
+        push_built(
+            senders,
+            lambda reader: "".join(
+                _render("receipt_oob", {"message": message}, reader) for message in lines.get(reader.pk, [])
+            ),
+        )
+
+    return push
 
 
 def closed(*, conversation_id: int) -> None:

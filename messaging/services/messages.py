@@ -403,7 +403,10 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
             [MessageRead(message_id=pk, user=user, read_at=now) for pk, _sender in unread], ignore_conflicts=True
         )
     pushes = unread[-RECEIPT_PUSH_LIMIT:]
-    outbox.record(
+    # Its handler runs here, in this transaction (it only reads: to whom, which lines), and the
+    # push goes from this process once the receipts have committed: no worker's transaction,
+    # claim or broker hop on every read.
+    outbox.run_here(
         delivery.RECEIPTS_PUSH,
         target=conversation,
         key=f"read:{user.pk}:{up_to.pk}",

@@ -354,6 +354,36 @@ def test_a_step_failing_after_a_run_here_is_retried_without_writing_again(
     assert [m.subject for m in mail.outbox] == ["Welcome Ray (welcomed)"]
 
 
+def test_an_effect_run_here_with_a_key_keeps_its_payload_and_runs_once_per_key(django_capture_on_commit_callbacks):
+    """A reader's receipts: the entry is keyed (reader and message) and carries what to push; a
+    second transaction that records the same key after the first committed (two tabs reading the
+    same message at once) gets the first's entry and pushes nothing more."""
+    steps = []
+
+    def handler(entry: OutboxEntry):
+        return outbox.AfterCommit(lambda: steps.append(entry.payload["pushes"]))
+
+    outbox.register("test.run_here.keyed", handler)
+    try:
+        person = factories.UserFactory(display_name="Kit")
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            first = outbox.run_here("test.run_here.keyed", target=person, key="read:7", payload={"pushes": [[1, 2]]})
+        first.refresh_from_db()
+        assert first.status == OutboxEntry.Status.DONE
+        assert first.payload["pushes"] == [[1, 2]]
+        assert outbox.written(first)
+        assert steps == [[[1, 2]]]
+
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            again = outbox.run_here("test.run_here.keyed", target=person, key="read:7", payload={"pushes": [[1, 2]]})
+        assert again.pk == first.pk
+        assert callbacks == []
+        assert steps == [[[1, 2]]]
+        assert OutboxEntry.objects.filter(effect="test.run_here.keyed").count() == 1
+    finally:
+        outbox.unregister("test.run_here.keyed")
+
+
 def test_an_entry_runs_only_when_pending_and_due():
     person = factories.UserFactory(display_name="Di")
     with transaction.atomic():  # the commit's callback is lost: the test runs the entry itself
