@@ -11,9 +11,12 @@ register = template.Library()
 
 # The summary says how long ago with Django's `naturaltime` ("3 days ago"), whose own Welsh and
 # Swahili catalogues lack the strings for days, weeks, months and years: marked here, so that
-# makemessages keeps them in the project's catalogues, where every UI language has them.
+# makemessages keeps them in the project's catalogues, where every UI language has them. And the
+# separator between two units ("1 month, 2 weeks ago"), which Django's Welsh catalogue gives
+# without its space ("1 mis,2 wythnos yn ôl").
 NATURALTIME_PAST = (
     gettext_lazy("%(delta)s ago"),
+    gettext_lazy(", "),
     npgettext_lazy("naturaltime-past", "%(num)d year", "%(num)d years", "num"),
     npgettext_lazy("naturaltime-past", "%(num)d month", "%(num)d months", "num"),
     npgettext_lazy("naturaltime-past", "%(num)d week", "%(num)d weeks", "num"),

@@ -287,3 +287,22 @@ def test_how_long_ago_reads_in_every_ui_language(language, three_days_ago):
     with translation.override(language):
         shown = naturaltime(timezone.now() - datetime.timedelta(days=3, minutes=1))
     assert shown.replace("\xa0", " ") == three_days_ago  # Django keeps the number and its unit together
+
+
+@pytest.mark.parametrize(
+    ("language", "six_weeks_ago"),
+    [
+        ("cy", "1 mis, 2 wythnos yn ôl"),
+        ("es", "hace 1 mes, 2 semanas"),
+        ("pl", "1 miesiąc, 2 tygodnie temu"),
+        ("sw", "mwezi 1, wiki 2 zilizopita"),
+    ],
+)
+def test_two_units_of_how_long_ago_are_set_apart_in_every_ui_language(language, six_weeks_ago):
+    # Django's Welsh catalogue separates the units with a bare comma ("1 mis,2 wythnos yn ôl").
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+    from django.utils import translation
+
+    with translation.override(language):
+        shown = naturaltime(timezone.now() - datetime.timedelta(days=45, minutes=1))
+    assert shown.replace("\xa0", " ") == six_weeks_ago
