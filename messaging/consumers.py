@@ -85,6 +85,33 @@ def _send_message(*, user, conversation_id: int, body: str, client_key: str) -> 
     return live.send_refused_html(conversation_id=conversation.pk, form=form, reader=user)
 
 
+def _inbound(*, user, session_key: str, kind, event: dict) -> str | None:
+    """One event from an open page, in one trip to the database thread: whether the session still
+    signs the person in (None when it does not: the socket ends), then the event's work. Returns
+    what to answer this tab ("" for nothing). Http404 and PermissionDenied (someone else's
+    conversation or message) propagate, for the consumer to say nothing.
+
+    One trip, not two: every socket of a process runs its database work in one thread, so each
+    trip waits its turn behind every other socket's (after a live message, every reader's tab
+    sends a "read" at once)."""
+    if not sessions.session_signs_in(session_key=session_key, user_id=user.pk):
+        return None
+    if kind == "typing" and (conversation_id := _as_id(event.get("conversation"))):
+        live.typing_announce(user=user, conversation_id=conversation_id)
+    elif kind == "read" and (message_id := _as_id(event.get("message"))):
+        messages.message_mark_read(user=user, message_id=message_id)
+    elif kind == "send" and (conversation_id := _as_id(event.get("conversation"))):
+        return _send_message(
+            user=user,
+            conversation_id=conversation_id,
+            body=str(event.get("body") or ""),
+            client_key=str(event.get("client_key") or ""),
+        )
+    elif kind == "catch_up" and (conversation_id := _as_id(event.get("conversation"))):
+        return live.catch_up(user=user, conversation_id=conversation_id, after_id=_as_id(event.get("after"))) or ""
+    return ""
+
+
 def _as_id(value) -> int | None:
     try:
         number = int(value)
@@ -189,36 +216,22 @@ class UserConsumer(AsyncWebsocketConsumer):
         kind = event.get("type")
         if kind == "read" and _as_id(event.get("message")) in self.reads_reported:
             return
-        if not await database_sync_to_async(sessions.session_signs_in)(
-            session_key=self.session_key, user_id=self.user.pk
-        ):
-            await self._end(UNAUTHORISED)
-            return
         try:
-            if kind == "typing" and (conversation_id := _as_id(event.get("conversation"))):
-                await database_sync_to_async(live.typing_announce)(user=self.user, conversation_id=conversation_id)
-            elif kind == "read" and (message_id := _as_id(event.get("message"))):
-                await database_sync_to_async(messages.message_mark_read)(user=self.user, message_id=message_id)
-                if len(self.reads_reported) > 100:
-                    self.reads_reported.clear()
-                self.reads_reported.add(message_id)
-            elif kind == "send" and (conversation_id := _as_id(event.get("conversation"))):
-                answer = await database_sync_to_async(_send_message)(
-                    user=self.user,
-                    conversation_id=conversation_id,
-                    body=str(event.get("body") or ""),
-                    client_key=str(event.get("client_key") or ""),
-                )
-                await self.send(text_data=answer)
-            elif kind == "catch_up" and (conversation_id := _as_id(event.get("conversation"))):
-                html = await database_sync_to_async(live.catch_up)(
-                    user=self.user, conversation_id=conversation_id, after_id=_as_id(event.get("after"))
-                )
-                if html:
-                    await self.send(text_data=html)
+            answer = await database_sync_to_async(_inbound)(
+                user=self.user, session_key=self.session_key, kind=kind, event=event
+            )
         except (Http404, PermissionDenied):
             # Someone else's conversation or message: say nothing, exactly as for a wrong id.
             return
+        if answer is None:
+            await self._end(UNAUTHORISED)
+            return
+        if kind == "read" and (message_id := _as_id(event.get("message"))):
+            if len(self.reads_reported) > 100:
+                self.reads_reported.clear()
+            self.reads_reported.add(message_id)
+        if answer:
+            await self.send(text_data=answer)
 
     # --- outbound (group events) --------------------------------------------------------------
 
