@@ -362,6 +362,9 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     "read by" line to the senders. The reader's notifications about the conversation are marked
     read with it (their badge updates on open pages): what they have read no longer waits for them.
     Returns how many messages were newly read.
+
+    The read mark moves only here, with the receipts up to it: the newly read are looked for from
+    the mark on (`_since_mark`), so a read costs the same however long the thread.
     """
     # The reader's read mark, with its message's time (compared below without loading it): its
     # SQL compiled once per process, as every thread page asks.
