@@ -23,8 +23,15 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).filter(targets.still_visible(user))
 
 
-def unread_count_for(user: User) -> int:
-    """How many of the person's visible notifications are unread (0 for anonymous).
+# The header badge counts up to this many and then says "99+ unread": its count asks the
+# visibility rules of each unread notification, on every page, so for someone who reads their
+# school's news by email and never opens the notifications page it would grow all year.
+BADGE_MOST = 99
+
+
+def unread_count_for(user: User, *, most: int | None = None) -> int:
+    """How many of the person's visible notifications are unread (0 for anonymous); with `most`,
+    at most `most + 1` of them are counted (the badge: `BADGE_MOST`).
 
     Most of the time nothing is: one look-up on the (user, read_at) index says so, and the rules
     deciding what is still visible (19 KB of SQL) are asked only when something is unread. Their
@@ -35,15 +42,35 @@ def unread_count_for(user: User) -> int:
     anything_unread = reused_rows(
         user.pk,
         shape=("notifications.any_unread",),
-        build=lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True).values_list("pk")[:1],
+        # Any one, in no order (the model's newest-first would read them all to find the newest).
+        build=lambda user_id: (
+            Notification.objects.filter(user_id=user_id, read_at__isnull=True).order_by().values_list("pk")[:1]
+        ),
     )
     if not anything_unread:
         return 0
+
+    def unread(user_id: int) -> QuerySet[Notification]:
+        # The rules in the query's own WHERE (`targets.rules`), so that they are asked of the
+        # unread alone (and stop at the LIMIT), not of every notification the person ever had.
+        visible = targets.rules(User(pk=user_id))
+        # No order (the model's newest-first would read and sort them all before the LIMIT).
+        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).filter(visible)
+        return unread.order_by().values("pk")
+
+    if most is None:
+        return reused_count(user.pk, shape=("notifications.unread", *targets.rules_shape()), build=unread)
     return reused_count(
         user.pk,
-        shape=("notifications.unread", *targets.rules_shape()),
-        build=lambda user_id: notifications_for(User(pk=user_id)).filter(read_at__isnull=True).values("pk"),
+        # The LIMIT is written into the SQL: one statement per `most`.
+        shape=("notifications.unread", most, *targets.rules_shape()),
+        build=lambda user_id: unread(user_id)[: most + 1],
     )
+
+
+def badge_count_for(user: User) -> int:
+    """The header badge's count: `unread_count_for`, counting no further than BADGE_MOST + 1."""
+    return unread_count_for(user, most=BADGE_MOST)
 
 
 class _Visible:

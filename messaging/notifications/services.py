@@ -70,7 +70,7 @@ def unread_badge_push(*, user_id: int, user: User | None = None) -> None:
         user = User.objects.filter(pk=user_id).only("id", "preferred_language").first()
     if user is None:
         return
-    count = selectors.unread_count_for(user)
+    count = selectors.badge_count_for(user)
     with translation.override(user.preferred_language):
         html = render_to_string(
             "messaging/notifications/partials/unread_badge.html", {"unread_notifications": count, "oob": True}
@@ -89,7 +89,7 @@ def unread_badges_push(*, user_ids: Iterable[int], users: Iterable[User] | None 
     else:
         users = sorted({user.pk: user for user in users if user.pk in wanted}.values(), key=lambda user: user.pk)
     for user in users:
-        count = selectors.unread_count_for(user)
+        count = selectors.badge_count_for(user)
         key = (user.preferred_language, count)
         if key not in rendered:
             with translation.override(user.preferred_language):

@@ -89,6 +89,14 @@ def _rules(user: User) -> Q:
     return pupil & target
 
 
+def rules(user: User) -> Q:
+    """The rules `still_visible` applies, as a filter written into the query's own WHERE, for a
+    query of `user`'s own notifications that looks at some of them only (the unread, counted for
+    the badge): `still_visible` is a subquery over every notification they ever had, read or not,
+    and asks the rules of each, whatever the query around it keeps or limits."""
+    return _rules(user)
+
+
 def rules_shape() -> tuple:
     """What decides how the visibility rules' SQL is written: the registered targets and their rules
     (a key for SQL compiled once per process, `hub.compiled_sql`)."""

@@ -27,7 +27,7 @@ def inbox(request):
 @require_GET
 def badge(request):
     """The header badge alone: htmx fetches it when a page's live connection comes back."""
-    context = {"unread_notifications": selectors.unread_count_for(request.user)}
+    context = {"unread_notifications": selectors.badge_count_for(request.user)}
     return render(request, "messaging/notifications/partials/unread_badge.html", context)
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -341,3 +342,52 @@ def test_only_a_dsl_is_offered_safeguarding_alert_choices(client):
     force_verified_login(client, dsl)
     page = client.get("/notifications/preferences/").content.decode()
     assert 'name="safeguarding-email"' in page
+
+
+def test_past_99_unread_the_badge_says_99_plus_and_the_notifications_page_says_how_many(client, parent):
+    """A parent who reads the school's news by email and never opens the notifications page."""
+    _many(parent, 120)
+    client.force_login(parent)
+    home = client.get(reverse("home")).content.decode()
+    assert "99+ unread" in home
+    assert "120 unread" not in home
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert "You have 120 unread notifications." in page
+    assert "99+ unread" in page  # its header badge too
+    # The same in the parent's language.
+    parent.preferred_language = "es"
+    parent.save(update_fields=["preferred_language"])
+    assert "99+ sin leer" in client.get(reverse("home")).content.decode()
+    # Exactly 99 is still a number.
+    Notification.objects.filter(pk__in=Notification.objects.filter(user=parent).values("pk")[:21]).update(
+        read_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+    assert "99 sin leer" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_the_badge_reads_no_more_rows_for_1000_unread_than_for_150(parent):
+    """The badge is counted on every page: the visibility rules are asked of at most 100 unread
+    notifications (PostgreSQL's own per-transaction statistics count the rows read)."""
+    from messaging.notifications import selectors
+
+    def notifications_read() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq_tup_read + COALESCE(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
+                " WHERE relname = 'messaging_notification'"
+            )
+            row = cursor.fetchone()
+            return row[0] if row else 0
+
+    rows = {}
+    for unread in (150, 1000):
+        _many(parent, unread - Notification.objects.filter(user=parent).count())
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE messaging_notification")
+        before = notifications_read()
+        assert selectors.badge_count_for(parent) == 100
+        rows[unread] = notifications_read() - before
+        assert selectors.unread_count_for(parent) == unread  # the notifications page's own count
+    assert rows[1000] <= rows[150] + 10, rows
+    assert rows[1000] < 250, rows
