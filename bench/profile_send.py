@@ -11,7 +11,8 @@ home pages the same way (or `--page URL`, repeatable), with `--notifications` no
 (about the child and the conversations, some read) and `--conversations` conversations about the
 child, each with a few messages; `--profile-page URL` profiles one of them. `--no-read` measures
 the form post alone (no reader's read, as the bare views have none); `--reads` measures a live
-"read" with nothing new in a thread of 100 messages and of `--messages`; `--floor` prints, instead of
+"read" with nothing new in a thread of 100 messages and of `--messages`, and `--badge` the header
+badge's count with 100 and `--messages` unread notifications; `--floor` prints, instead of
 profiling, the bare insert-render-push view of bench/messaging.py beside our send, `--rounds`
 rounds alternated in this process, as a ratio (issue 8's form-post target). `--sql` lists the last iteration's queries with the
 project functions that ran them; `--pyinstrument` samples instead of tracing (far less overhead:
@@ -90,6 +91,44 @@ def measure_reads(conversation_id: int, teacher, parent, *, length: int, rounds:
             print(
                 f"thread of {total} messages: a read with nothing new {read_wall:.2f} ms wall ({read_cpu:.2f} ms CPU);"
                 f" one look-up by id {floor_wall:.2f} ms ({floor_cpu:.2f} ms CPU): ×{read_wall / floor_wall:.1f} wall"
+            )
+
+
+def measure_badge(parent, *, unread: int, rounds: int) -> None:
+    """The header badge's count (every page, and after every message) for a parent with 100 and
+    with `unread` unread notifications about their child (the school's news they read by email),
+    beside one look-up by id. Wall time holds the database's part."""
+    from django.db import connection
+
+    from accounts.models import Guardianship
+    from messaging.models import Notification
+    from messaging.notifications import selectors
+
+    pupil_id = Guardianship.objects.filter(guardian=parent).values_list("pupil_id", flat=True).first()
+    # The code before the badge stopped at 100 (--code) counted them all.
+    badge_count = getattr(selectors, "badge_count_for", selectors.unread_count_for)
+
+    def per_call(action, times: int = 100) -> tuple[float, float]:
+        action()
+        started, wall_started = time.process_time(), time.perf_counter()
+        for _number in range(times):
+            action()
+        return (time.process_time() - started) * 1000 / times, (time.perf_counter() - wall_started) * 1000 / times
+
+    for size in (100, unread):
+        have = Notification.objects.filter(user=parent, read_at__isnull=True).count()
+        Notification.objects.bulk_create(
+            Notification(user=parent, kind="announcement", title=f"School news {number}", pupil_id=pupil_id)
+            for number in range(have, size)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE messaging_notification")
+        for _round in range(rounds):
+            floor_cpu, floor_wall = per_call(lambda: Notification.objects.filter(pk=0).exists())
+            badge_cpu, badge_wall = per_call(lambda: badge_count(parent))
+            print(
+                f"{size} unread: the badge's count {badge_wall:.2f} ms wall ({badge_cpu:.2f} ms CPU);"
+                f" one look-up by id {floor_wall:.2f} ms ({floor_cpu:.2f} ms CPU): ×{badge_wall / floor_wall:.1f} wall"
             )
 
 
@@ -217,6 +256,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=40)
     parser.add_argument("--thread", action="store_true", help="the thread page (of --messages) beside a minimal page")
     parser.add_argument(
+        "--badge",
+        action="store_true",
+        help="the header badge's unread count with 100 and with --messages unread notifications,"
+        " beside one look-up by id",
+    )
+    parser.add_argument(
         "--reads",
         action="store_true",
         help="a reader's live 'read' with nothing new, in a thread of 100 and of --messages read messages,"
@@ -307,6 +352,9 @@ def main() -> None:
     thread_url = reverse("messaging:thread", args=[conversation_id])
     if args.reads:
         measure_reads(conversation_id, teacher, parent, length=args.messages, rounds=args.rounds)
+        return
+    if args.badge:
+        measure_badge(parent, unread=args.messages, rounds=args.rounds)
         return
     pages = list(args.page)
     if args.pages:
