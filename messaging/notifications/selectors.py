@@ -55,8 +55,8 @@ def unread_count_for(user: User, *, most: int | None = None) -> int:
         # unread alone (and stop at the LIMIT), not of every notification the person ever had.
         visible = targets.rules(User(pk=user_id))
         # No order (the model's newest-first would read and sort them all before the LIMIT).
-        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).filter(visible)
-        return unread.order_by().values("pk")
+        rows = Notification.objects.filter(user_id=user_id, read_at__isnull=True).filter(visible)
+        return rows.order_by().values("pk")
 
     if most is None:
         return reused_count(user.pk, shape=("notifications.unread", *targets.rules_shape()), build=unread)
