@@ -38,6 +38,15 @@ sys.path[:] = [str(CODE)] + [
 os.chdir(CODE)  # something during set-up imports from the working directory: make it the code's
 
 
+def per_call(action, times: int = 200) -> tuple[float, float]:
+    """CPU and wall milliseconds per call of `action`, after one call to warm it up."""
+    action()
+    started, wall_started = time.process_time(), time.perf_counter()
+    for _number in range(times):
+        action()
+    return (time.process_time() - started) * 1000 / times, (time.perf_counter() - wall_started) * 1000 / times
+
+
 def measure_reads(conversation_id: int, teacher, parent, *, length: int, rounds: int) -> None:
     """What every open tab's "read" after a live fragment costs when nothing is new to its reader,
     in the same thread at 100 messages and at `length`, all read by the parent (receipts and read
@@ -73,13 +82,6 @@ def measure_reads(conversation_id: int, teacher, parent, *, length: int, rounds:
             cursor.execute("ANALYZE messaging_message; ANALYZE messaging_messageread")
         return newest.pk
 
-    def per_call(action, times: int = 200) -> tuple[float, float]:
-        action()
-        started, wall_started = time.process_time(), time.perf_counter()
-        for _number in range(times):
-            action()
-        return (time.process_time() - started) * 1000 / times, (time.perf_counter() - wall_started) * 1000 / times
-
     for size in (100, length):
         newest = grow_to(size)
         total = Message.objects.filter(conversation_id=conversation_id).count()
@@ -108,13 +110,6 @@ def measure_badge(parent, *, unread: int, rounds: int) -> None:
     # The code before the badge stopped at 100 (--code) counted them all.
     badge_count = getattr(selectors, "badge_count_for", selectors.unread_count_for)
 
-    def per_call(action, times: int = 100) -> tuple[float, float]:
-        action()
-        started, wall_started = time.process_time(), time.perf_counter()
-        for _number in range(times):
-            action()
-        return (time.process_time() - started) * 1000 / times, (time.perf_counter() - wall_started) * 1000 / times
-
     for size in (100, unread):
         have = Notification.objects.filter(user=parent, read_at__isnull=True).count()
         Notification.objects.bulk_create(
@@ -124,8 +119,8 @@ def measure_badge(parent, *, unread: int, rounds: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE messaging_notification")
         for _round in range(rounds):
-            floor_cpu, floor_wall = per_call(lambda: Notification.objects.filter(pk=0).exists())
-            badge_cpu, badge_wall = per_call(lambda: badge_count(parent))
+            floor_cpu, floor_wall = per_call(lambda: Notification.objects.filter(pk=0).exists(), times=100)
+            badge_cpu, badge_wall = per_call(lambda: badge_count(parent), times=100)
             print(
                 f"{size} unread: the badge's count {badge_wall:.2f} ms wall ({badge_cpu:.2f} ms CPU);"
                 f" one look-up by id {floor_wall:.2f} ms ({floor_cpu:.2f} ms CPU): ×{badge_wall / floor_wall:.1f} wall"
