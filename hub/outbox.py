@@ -180,26 +180,23 @@ def record(
         raise TransactionManagementError(
             f"outbox.record({effect!r}) must be called inside transaction.atomic(), with the write it follows from"
         )
-    registration = registered(effect)
-    content_type, object_id, dedupe_key = _identity(target, key, using=using)
     now = timezone.now()
     waits = bool(delay) and delay > timedelta(0)
-    entry = OutboxEntry(
-        effect=effect,
-        dedupe_key=dedupe_key,
-        content_type=content_type,
-        object_id=object_id,
-        payload=payload or {},
-        queue=registration.queue,
+    _registration, entry = _unsaved_entry(
+        effect,
+        target=target,
+        key=key,
+        payload=payload,
+        using=using,
+        now=now,
         next_attempt_at=now + delay if waits else now,
         # Counted as published now; if publishing fails the sweeper republishes after its grace.
         # A waiting entry is left to the sweeper: a countdown as long as its wait could outlast the
         # broker's visibility timeout and be delivered twice (see OUTBOX_RETRY_COUNTDOWN_MAX_SECONDS).
         enqueued_at=None if waits else now,
-        created_at=now,
     )
     if not _insert_unless_recorded(entry, using=using):
-        return OutboxEntry.objects.using(using).get(effect=effect, dedupe_key=dedupe_key)
+        return OutboxEntry.objects.using(using).get(effect=effect, dedupe_key=entry.dedupe_key)
     if not waits:
         transaction.on_commit(partial(publish, entry.pk, entry.queue), using=using, robust=True)
     return entry
@@ -234,28 +231,27 @@ def run_here(
     entry's does the same), so a handler run here with a key must not write."""
     if not transaction.get_connection(using).in_atomic_block:
         raise TransactionManagementError(f"outbox.run_here({effect!r}) must be called inside transaction.atomic()")
-    registration = registered(effect)
-    content_type, object_id, dedupe_key = _identity(target, key, using=using)
     now = timezone.now()
-    entry = OutboxEntry(
-        effect=effect,
-        dedupe_key=dedupe_key,
-        content_type=content_type,
-        object_id=object_id,
-        payload=payload or {},
-        queue=registration.queue,
+    registration, entry = _unsaved_entry(
+        effect,
+        target=target,
+        key=key,
+        payload=payload,
+        using=using,
+        now=now,
         attempts=1,
         next_attempt_at=now,
         # Counted as published: the sweeper publishes it only if it is still pending after its grace.
         enqueued_at=now,
-        created_at=now,
     )
     try:
         result = registration.fn(entry)
     except Exception:
         if transaction.get_connection(using).needs_rollback:
             raise
-        logger.exception("outbox: %s for %s failed in the writer's transaction; left to a worker", effect, dedupe_key)
+        logger.exception(
+            "outbox: %s for %s failed in the writer's transaction; left to a worker", effect, entry.dedupe_key
+        )
         return record(effect, target=target, key=key, payload=payload, using=using)
     if isinstance(result, AfterCommit):
         entry.payload = {**entry.payload, STAGE: WRITTEN}
@@ -263,8 +259,8 @@ def run_here(
         entry.status, entry.done_at = OutboxEntry.Status.DONE, now
     if not _insert_unless_recorded(entry, using=using):
         if key is None:
-            raise TransactionManagementError(f"outbox.run_here({effect!r}): {dedupe_key} was recorded already")
-        return OutboxEntry.objects.using(using).get(effect=effect, dedupe_key=dedupe_key)
+            raise TransactionManagementError(f"outbox.run_here({effect!r}): {entry.dedupe_key} was recorded already")
+        return OutboxEntry.objects.using(using).get(effect=effect, dedupe_key=entry.dedupe_key)
     if isinstance(result, AfterCommit):
 
         def after_commit(step=result.step) -> None:
@@ -274,6 +270,27 @@ def run_here(
 
         transaction.on_commit(after_commit, using=using, robust=True)
     return entry
+
+
+def _unsaved_entry(
+    effect: str, *, target, key: str | None, payload: dict | None, using: str, now, **progress
+) -> tuple[Registered, OutboxEntry]:
+    """The registration of `effect` (UnknownEffect if none) and an unsaved entry of it for `target`
+    and `key` with `payload`, created `now`; `progress` sets when it is due and whether it counts
+    as published (`record` and `run_here` differ only there)."""
+    registration = registered(effect)
+    content_type, object_id, dedupe_key = _identity(target, key, using=using)
+    entry = OutboxEntry(
+        effect=effect,
+        dedupe_key=dedupe_key,
+        content_type=content_type,
+        object_id=object_id,
+        payload=payload or {},
+        queue=registration.queue,
+        created_at=now,
+        **progress,
+    )
+    return registration, entry
 
 
 def _identity(
