@@ -12,6 +12,11 @@ are not in it):
   participants' UserConsumer sockets (the project's middleware, no query of its own);
 - bare Django, POST → insert + render + push: the same view also inserts the message row
   (encrypted, as ours) and renders it once from a small template before pushing it;
+- bare Channels, WebSocket → insert + render + push: the WebSocket's own floor for saving a
+  message, a minimal consumer (signed in at connect, as ours) that inserts the same row and
+  renders the same template in one trip to its database thread, then pushes it to both
+  participants' groups (our WebSocket path beside it is what access, audit, scan, outbox,
+  notifications and per-reader rendering add to a saved message);
 - ours over the WebSocket: {"type": "send"} on the writer's open socket (access check, service,
   audit, safeguarding scan, outbox, notification per reader, per-reader render, push);
 - ours as a form post: the composer's htmx POST to /messages/<id>/send/, the same service.
@@ -21,7 +26,8 @@ tab gets the receipt, so their cost is in the figures too; both are then run aga
 "read" (rows "no read"): the send path alone, comparable with the bare insert view, which has
 none. Clients are paired into rooms (a parent and a teacher per conversation); every room sends
 closed-loop (the next message once the last arrived), all rooms at once. Printed: p50/p95 latency, messages per second, server CPU per
-message, and each as a ratio of the echo floor (and the form post of the bare insert view).
+message, and each as a ratio of the echo floor (the form post also of the bare insert view, the
+WebSocket paths also of the bare WebSocket insert).
 
 Uses REDIS_URL (default redis://127.0.0.1:6379/15) and DATABASE_URL (default: a fresh SQLite
 file in a temporary directory, migrated at start). Translation is off (one language) so the
@@ -88,11 +94,13 @@ def build_application():
     tune_sqlite()
     django.setup()
     from channels.auth import AuthMiddlewareStack
+    from channels.db import database_sync_to_async
     from channels.generic.websocket import AsyncWebsocketConsumer
     from channels.routing import ProtocolTypeRouter, URLRouter
     from django.core.asgi import get_asgi_application
     from django.urls import path
 
+    from messaging import realtime
     from messaging.consumers import UserConsumer
 
     class EchoConsumer(AsyncWebsocketConsumer):
@@ -112,6 +120,34 @@ def build_application():
         async def room_frame(self, event):
             await self.send(text_data=event["text"])
 
+    class BareInsertConsumer(AsyncWebsocketConsumer):
+        """The WebSocket floor of saving a message: signed in at connect, then per frame the row
+        inserted and rendered (`save_and_render`, one trip to the database thread, as our
+        consumer makes) and pushed to each participant's user group."""
+
+        async def connect(self):
+            self.user = self.scope["user"]
+            if not self.user.is_authenticated:
+                await self.close()
+                return
+            self.group = realtime.user_group(self.user.pk)
+            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self.accept()
+
+        async def disconnect(self, code):
+            if getattr(self, "group", None):
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+
+        async def receive(self, text_data=None, bytes_data=None):
+            frame = json.loads(text_data)
+            html = await database_sync_to_async(save_and_render)(self.user, frame["conversation"], frame["body"])
+            payload = {"type": "user.push", "html": html}
+            for reader in frame["to"]:
+                await self.channel_layer.group_send(realtime.user_group(int(reader)), payload)
+
+        async def user_push(self, event):
+            await self.send(text_data=event["html"])
+
     http = get_asgi_application()
     return ProtocolTypeRouter(
         {
@@ -121,6 +157,7 @@ def build_application():
                     [
                         path("ws/", UserConsumer.as_asgi()),
                         path("echo/<str:room>/", EchoConsumer.as_asgi()),
+                        path("bench/ws-insert/", BareInsertConsumer.as_asgi()),
                     ]
                 )
             ),
@@ -205,39 +242,47 @@ def run_waiting(request):
 _TEMPLATE = None
 
 
-def bare_insert(request, conversation_id):
-    """The floor of saving a message: the same, plus the row inserted (encrypted body, in a
+def save_and_render(sender, conversation_id: int, body: str) -> str:
+    """What both bare insert floors do with a message: the row inserted (encrypted body, in a
     transaction) and rendered once from a small template."""
     from django.db import transaction
-    from django.http import HttpResponse, HttpResponseForbidden
     from django.template import engines
     from django.utils import timezone
 
-    from messaging import realtime
     from messaging.models import Message
 
     global _TEMPLATE
-    if not request.user.is_authenticated:
-        return HttpResponseForbidden()
     if _TEMPLATE is None:
         _TEMPLATE = engines["django"].from_string(
             '<ol hx-swap-oob="beforeend:#messages-{{ m.conversation_id }}"><li id="message-{{ m.pk }}">'
             "<p>{{ m.sender.display_name }}</p><p>{{ m.body|linebreaksbr }}</p>"
             '<time datetime="{{ m.sent_at|date:"c" }}">{{ m.sent_at|date:"j M, H:i" }}</time></li></ol>'
         )
-    readers = [int(pk) for pk in request.POST.getlist("to")]
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
-            sender=request.user,
-            body=request.POST.get("body", ""),
+            sender=sender,
+            body=body,
             status=Message.Status.SENT,
             sent_at=now,
             created_at=now,
             language="en",
         )
-    realtime.push_to_users(readers, html=_TEMPLATE.render({"m": message}))
+    return _TEMPLATE.render({"m": message})
+
+
+def bare_insert(request, conversation_id):
+    """The floor of saving a message: the bare POST, plus `save_and_render`."""
+    from django.http import HttpResponse, HttpResponseForbidden
+
+    from messaging import realtime
+
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    readers = [int(pk) for pk in request.POST.getlist("to")]
+    html = save_and_render(request.user, conversation_id, request.POST.get("body", ""))
+    realtime.push_to_users(readers, html=html)
     return HttpResponse(status=200)
 
 
@@ -385,6 +430,10 @@ def user_path(index, room):
     return "/ws/"
 
 
+def bare_socket_path(index, room):
+    return "/bench/ws-insert/"
+
+
 async def send_echo(room, sender, token):
     await sender.send(token)
 
@@ -396,6 +445,10 @@ def send_http(base: str, path_for):
         assert status == 200, status
 
     return send
+
+
+async def send_bare_socket(room, sender, token):
+    await sender.send(json.dumps({"conversation": room["conversation"], "body": token, "to": room["to"]}))
 
 
 async def send_socket(room, sender, token):
@@ -488,6 +541,12 @@ def main() -> None:
         action="store_true",
         help="carry out the outbox in a Celery worker (2 processes), as in production, instead of in the web process",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="measure only the paths whose label contains TEXT (repeatable), beside the echo floor",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -542,31 +601,44 @@ def main() -> None:
         # (label, how a message is sent, the socket path, whether the reader's tab says "read").
         # The last two are the send path alone, as issue 8 states its target (the bare insert view
         # has no "read"): our two paths without the reader's "read" and the receipt it leads to.
-        paths = [
-            ("echo floor (Channels group_send)", send_echo, echo_path, False),
-            ("bare Django POST → push", send_http(base, lambda room: "/bench/push/"), user_path, False),
-            (
-                "bare Django POST → insert+render+push",
-                send_http(base, lambda room: f"/bench/insert/{room['conversation']}/"),
-                user_path,
-                False,
-            ),
-            ("Homeroom over the WebSocket", send_socket, user_path, True),
-            ("Homeroom form post (htmx POST → push)", form, user_path, True),
-            ("Homeroom over the WebSocket, no read", send_socket, user_path, False),
-            ("Homeroom form post, no read", form, user_path, False),
-        ]
-        echo, push, insert, socket_send, form_post, socket_unread, form_unread = (
-            measure(pid, label, run(send, socket_path=socket_path, reads=reads))
-            for label, send, socket_path, reads in paths
+        echo, push, insert, socket_insert = (
+            "echo floor (Channels group_send)",
+            "bare Django POST → push",
+            "bare Django POST → insert+render+push",
+            "bare Channels WS → insert+render+push",
         )
+        socket_send, form_post = "Homeroom over the WebSocket", "Homeroom form post (htmx POST → push)"
+        socket_unread, form_unread = "Homeroom over the WebSocket, no read", "Homeroom form post, no read"
+        paths = [
+            (echo, send_echo, echo_path, False),
+            (push, send_http(base, lambda room: "/bench/push/"), user_path, False),
+            (insert, send_http(base, lambda room: f"/bench/insert/{room['conversation']}/"), user_path, False),
+            (socket_insert, send_bare_socket, bare_socket_path, False),
+            (socket_send, send_socket, user_path, True),
+            (form_post, form, user_path, True),
+            (socket_unread, send_socket, user_path, False),
+            (form_unread, form, user_path, False),
+        ]
+        figures = {
+            label: measure(pid, label, run(send, socket_path=socket_path, reads=reads))
+            for label, send, socket_path, reads in paths
+            if label == echo or not args.only or any(part in label for part in args.only)
+        }
         print()
-        for figures in (push, insert, socket_send, form_post, socket_unread, form_unread):
-            print(f"{figures['label'] + ' ÷ echo':<46} {ratios(figures, echo)}")
-        print(f"{'Homeroom form post ÷ bare insert+render+push':<46} {ratios(form_post, insert)}")
-        print(f"{'Homeroom over the WebSocket ÷ bare insert+…':<46} {ratios(socket_send, insert)}")
-        print(f"{'Form post, no read ÷ bare insert+render+push':<46} {ratios(form_unread, insert)}")
-        print(f"{'WebSocket, no read ÷ bare insert+render+push':<46} {ratios(socket_unread, insert)}")
+        for label in [label for label in figures if label != echo]:
+            print(f"{label + ' ÷ echo':<46} {ratios(figures[label], figures[echo])}")
+        # Each of ours beside the floor it is built on: the form post beside the bare insert view,
+        # the WebSocket beside it too (as issue 8 first compared them) and beside the WebSocket's own.
+        for ours, floor, title in (
+            (form_post, insert, "Homeroom form post ÷ bare insert+render+push"),
+            (socket_send, insert, "Homeroom over the WebSocket ÷ bare insert+…"),
+            (form_unread, insert, "Form post, no read ÷ bare insert+render+push"),
+            (socket_unread, insert, "WebSocket, no read ÷ bare insert+render+push"),
+            (socket_send, socket_insert, "WebSocket ÷ bare WS insert+render+push"),
+            (socket_unread, socket_insert, "WebSocket, no read ÷ bare WS insert+…"),
+        ):
+            if ours in figures and floor in figures:
+                print(f"{title:<46} {ratios(figures[ours], figures[floor])}")
     finally:
         for process in processes:
             process.terminate()
