@@ -151,7 +151,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     # Fails safe: while Redis is unreachable, each process counts sign-in attempts (allauth's rate
     # limits) in its own memory instead of answering 500 or letting every guess through.
-    # Sessions live in the database (Django's default SESSION_ENGINE), never in this cache.
+    # Sessions live in the database (SESSION_ENGINE below), never in this cache.
     CACHES = {
         "default": {
             "BACKEND": "hub.cache.FailSafeRedisCache",
@@ -455,6 +455,9 @@ REPORTS_JOB_TIME_LIMIT = env.int("REPORTS_JOB_TIME_LIMIT", default=300)
 # Fernet keys for encrypted fields, newest first; older keys still decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+# Django's database store, its look-up written once per process (read on every request and
+# before every event from an open page): the same table and rows.
+SESSION_ENGINE = "hub.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
