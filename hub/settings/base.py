@@ -116,9 +116,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # With the pool, this makes psycopg check each connection before handing it out: after a
 # database restart, failover or terminated backends, a request gets a fresh connection instead
-# of "the connection is closed".
+# of "the connection is closed". Without a round trip to PostgreSQL unless something happened to
+# the connection while it sat in the pool: Django's PostgreSQL backend, with that one change
+# (hub/postgresql, hub/pool.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "hub.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
