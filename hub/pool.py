@@ -23,6 +23,14 @@ def check_pooled_connection(conn) -> None:
 
     if conn.closed or conn.broken:
         raise OperationalError("the connection is closed")
-    readable, _writable, _failed = select.select([conn.fileno()], [], [], 0)
-    if readable:
+    if _has_news(conn.fileno()):
         ConnectionPool.check_connection(conn)
+
+
+def _has_news(fd: int) -> bool:
+    """Whether the socket `fd` can be read now (data, or the other end closed it), without
+    waiting. poll, not select: a server holding hundreds of open pages' sockets hands out
+    descriptors past select's limit of 1024."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))  # POLLHUP and POLLERR are reported whatever was asked

@@ -79,3 +79,30 @@ def test_a_healthy_connection_comes_back_from_the_pool_without_a_round_trip():
         (last,) = admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (backend,)).fetchone()
     assert backend in last_before  # one the pool held
     assert last == last_before[backend] != ""
+
+
+def test_a_socket_numbered_past_selects_limit_is_checked_too():
+    """A server holding hundreds of open pages' sockets hands the database descriptors past 1024."""
+    import os
+    import resource
+    import socket
+
+    from hub.pool import _has_news
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft <= 1500:
+        if hard != resource.RLIM_INFINITY and hard <= 1500:
+            pytest.skip("this process may not open a descriptor numbered 1500")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    left, right = socket.socketpair()
+    try:
+        high = os.dup2(left.fileno(), 1500)
+        try:
+            assert not _has_news(high)
+            right.sendall(b"!")
+            assert _has_news(high)
+        finally:
+            os.close(high)
+    finally:
+        left.close()
+        right.close()
