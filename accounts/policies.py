@@ -274,16 +274,26 @@ def access_pupil(*, user: User, pupil_id: int, for_update: bool = False, scope: 
     return locked(pupil, "school") if for_update else pupil
 
 
+def two_factor_roles() -> tuple[str, ...]:
+    """The roles that reach sensitive data, whose people must enrol a second factor."""
+    from django.conf import settings
+
+    return tuple(settings.TWO_FACTOR_REQUIRED_ROLES)
+
+
+def memberships_requiring_two_factor(*, user_id, roles: tuple[str, ...]):
+    """The active memberships of `user_id` (an id, or an OuterRef to one) in one of `roles`."""
+    return Membership.objects.filter(user_id=user_id, is_active=True, role__in=roles)
+
+
 def requires_two_factor(user: User) -> bool:
     """Staff whose roles reach sensitive data must enrol a second factor before using any page.
     Read now (an active membership in one of settings.TWO_FACTOR_REQUIRED_ROLES, at any school)."""
-    from django.conf import settings
-
     if not user.is_authenticated:
         return False
     if user.is_superuser or user.is_staff:
         return True  # Django admin reaches every family's records
-    roles = tuple(settings.TWO_FACTOR_REQUIRED_ROLES)
+    roles = two_factor_roles()
     if not roles:
         return False  # as the ORM answers `role__in=[]`, without a query
     # Asked on every request of someone signed in without a second factor (the middleware): its
@@ -293,7 +303,7 @@ def requires_two_factor(user: User) -> bool:
         user.pk,
         shape=("accounts.requires_two_factor", roles),
         build=lambda user_id: (
-            Membership.objects.filter(user_id=user_id, is_active=True, role__in=roles).order_by().values_list("pk")[:1]
+            memberships_requiring_two_factor(user_id=user_id, roles=roles).order_by().values_list("pk")[:1]
         ),
     )
     return bool(found)

@@ -41,7 +41,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts import policies as people
 from accounts.twofactor import selectors as twofactor
 from messaging import live, policies, realtime
 from messaging.forms import MessageForm
@@ -56,7 +55,8 @@ LONGEST_WAIT = datetime.timedelta(days=1)
 
 def _second_factor_ok(user, session) -> bool:
     """Someone with a second factor (or a role that requires one) must have passed it this session."""
-    if not (twofactor.has_confirmed_device(user) or people.requires_two_factor(user)):
+    required = twofactor.second_factor(user)
+    if not (required.has_device or required.must_enrol):
         return True
     persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
     return bool(persistent_id) and twofactor.confirmed_device(user, persistent_id) is not None

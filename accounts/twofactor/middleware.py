@@ -5,7 +5,6 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from accounts import policies
 from accounts.twofactor import selectors
 
 
@@ -19,8 +18,9 @@ class TwoFactorMiddleware:
     - a person who must have two-factor authentication (superusers, Django admin users and the
       roles in TWO_FACTOR_REQUIRED_ROLES) but has no device may reach only the two-factor pages.
 
-    At most two queries per request of its own (one UNION for "has a device", one for roles),
-    none once the session is verified; the answer is kept on the request.
+    One query per request of its own ("has a device" and "must enrol" together:
+    `selectors.second_factor`), none once the session is verified; the answer is kept on the
+    request.
     """
 
     def __init__(self, get_response):
@@ -49,15 +49,15 @@ class TwoFactorMiddleware:
             return None
         if user.is_verified():
             return None
-        if not hasattr(request, "_twofactor_has_device"):
-            request._twofactor_has_device = selectors.has_confirmed_device(user)
-        if request._twofactor_has_device:
+        if not hasattr(request, "_second_factor"):
+            request._second_factor = selectors.second_factor(user)
+        if request._second_factor.has_device:
             if request.path in self._verify_paths:
                 return None
             return self._redirect(request, reverse("twofactor:verify"), keep_next=True)
         if request.path.startswith(self._twofactor_prefix):
             return None
-        if policies.requires_two_factor(user):
+        if request._second_factor.must_enrol:
             return self._redirect(request, self._twofactor_prefix, keep_next=False)
         return None
 

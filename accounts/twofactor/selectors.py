@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from django.db.models import BooleanField, Exists, OuterRef, Value
 from django_otp.plugins.otp_email.models import EmailDevice
 
+from accounts import policies
 from accounts.models import BackupCode, BackupCodeDevice, SMSDevice, TOTPDevice, User
 from hub.compiled_sql import reused_rows
 
@@ -24,6 +26,40 @@ def has_confirmed_device(user: User) -> bool:
     if not user.is_authenticated:
         return False
     return bool(reused_rows(user.pk, shape=("twofactor.any_confirmed",), build=_any_confirmed))
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    has_device: bool  # `has_confirmed_device`
+    must_enrol: bool  # `policies.requires_two_factor`
+
+
+def second_factor(user: User) -> SecondFactor:
+    """`has_confirmed_device` and `policies.requires_two_factor` together, read now, in one query
+    (its SQL compiled once per process and list of roles): the two-factor middleware asks both on
+    every request of someone signed in whose session has not passed a second factor (every
+    parent's, most of them), and the socket at every connection: two round trips before."""
+    if not user.is_authenticated:
+        return SecondFactor(has_device=False, must_enrol=False)
+    roles = policies.two_factor_roles()
+
+    def build(user_id: int):
+        flags = {
+            f"device_{number}": Exists(model.objects.filter(user_id=OuterRef("pk"), confirmed=True))
+            for number, model in enumerate(DEVICE_MODELS)
+        }
+        flags["role"] = (
+            Exists(policies.memberships_requiring_two_factor(user_id=OuterRef("pk"), roles=roles))
+            if roles
+            else Value(False, output_field=BooleanField())
+        )
+        return User._default_manager.filter(pk=user_id).annotate(**flags).order_by().values_list(*flags)
+
+    found = reused_rows(user.pk, shape=("twofactor.second_factor", roles), build=build)
+    *devices, role = found[0] if found else (False,) * (len(DEVICE_MODELS) + 1)
+    return SecondFactor(
+        has_device=any(devices), must_enrol=bool(user.is_superuser or user.is_staff or (roles and role))
+    )
 
 
 def confirmed_devices(user: User) -> list:
