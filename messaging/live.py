@@ -160,18 +160,11 @@ def message_replaced(*, message_id: int, language: str = "") -> None:
         push_message(message=message, readers=readers, partial="message_oob")
 
 
-def receipts(*, conversation_id: int, pushes: list[tuple[int, int]]) -> None:
-    """Push the updated "read by" line of each (message id, sender id) to its sender, if they still
-    read the conversation."""
-    step = receipts_to_push(conversation_id=conversation_id, pushes=pushes)
-    if step is not None:
-        step()
-
-
 def receipts_to_push(*, conversation_id: int, pushes: list[tuple[int, int]]) -> Callable[[], None] | None:
-    """`receipts`, read now (which senders still read the conversation, and each one's lines, with
-    the receipts this transaction wrote) and pushed by the step returned, once they have committed;
-    None when there is no one to tell."""
+    """The step that pushes the updated "read by" line of each (message id, sender id) to its
+    sender, if they still read the conversation: who and which lines read now (with the receipts
+    this transaction wrote), pushed when the step is called, once they have committed; None when
+    there is no one to tell."""
     conversation = reused_one(Conversation, conversation_id, shape=("live.conversation",))
     if conversation is None:
         return None

@@ -81,20 +81,16 @@ def label_of(target: Model) -> str:
     return label
 
 
-def _rules(user: User) -> Q:
+def rules(user: User) -> Q:
+    """The notifications of `user` whose child and target `user` may still see, as a filter written
+    into the query's own WHERE: for a query that looks at some of them only (the unread, counted
+    for the badge), where `still_visible`'s subquery would ask the rules of every notification
+    they ever had, read or not, whatever the query around it keeps or limits."""
     pupil = Q(pupil__isnull=True) | Q(pupil__in=pupils_visible_to(user).values("pk"))
     target = Q(target_type="")
     for label, visible_to in _registry.items():
         target |= Q(target_type=label, target_id__in=visible_to(user).values("pk"))
     return pupil & target
-
-
-def rules(user: User) -> Q:
-    """The rules `still_visible` applies, as a filter written into the query's own WHERE, for a
-    query of `user`'s own notifications that looks at some of them only (the unread, counted for
-    the badge): `still_visible` is a subquery over every notification they ever had, read or not,
-    and asks the rules of each, whatever the query around it keeps or limits."""
-    return _rules(user)
 
 
 def rules_shape() -> tuple:
@@ -111,9 +107,7 @@ def still_visible(user: User) -> Q:
     visible = reused_sql(
         user.pk,
         shape=("notifications.visible", *rules_shape()),
-        build=lambda user_id: (
-            Notification.objects.filter(user_id=user_id).filter(_rules(User(pk=user_id))).values("pk")
-        ),
+        build=lambda user_id: Notification.objects.filter(user_id=user_id).filter(rules(User(pk=user_id))).values("pk"),
     )
     return Q(pk__in=visible)
 

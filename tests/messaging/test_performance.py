@@ -338,7 +338,7 @@ def test_visibility_rules_answer_the_same_with_their_sql_reused(world):
         assert reused == fresh, person
         # The unread badge's COUNT, compiled once, against the rules built afresh.
         unread_afresh = Notification.objects.filter(user=person, read_at__isnull=True)
-        unread_afresh = unread_afresh.filter(targets._rules(person)).count()
+        unread_afresh = unread_afresh.filter(targets.rules(person)).count()
         assert notification_selectors.unread_count_for(person) == unread_afresh, person
     for thread in threads:
         reused = list(policies.readers_of_conversation(thread).values_list("pk", flat=True))
