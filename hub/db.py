@@ -18,6 +18,8 @@ hand a prepared statement's connection to another client, set DB_PREPARED_STATEM
 the statements then bind on the server without being prepared.
 """
 
+from contextlib import contextmanager
+
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, router, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
@@ -156,29 +158,57 @@ _update_sql: dict[tuple, str] = {}
 def update_where(model, *, where: dict, values: dict, using: str = DEFAULT_DB_ALIAS) -> int:
     """UPDATE `model`'s rows whose fields equal `where`'s values, setting `values`; returns the
     rows changed. Field names as the model declares them (a foreign key by its `_id` name, with
-    an id); a None in `where` asks for NULL (`IS NULL`). What `Model.objects.filter(**where).update(**values)` does, for the few single-row
+    an id); a None in `where` asks for NULL (`IS NULL`), a tuple for any of its values (`IN`).
+    What `Model.objects.filter(**where).update(**values)` does, for the few single-row
     updates every message makes (its conversation's last message, the sender's read mark, the
     audit chain's head, the outbox entry's progress): the ORM built that UPDATE anew each time
     (0.29 ms of CPU a call, 0.11 this way). The SQL is written once per process and shape from
     the model's metadata; every value is a parameter, prepared as the ORM prepares it."""
+    with _updating(model, where=where, values=values, returning=(), using=using) as cursor:
+        return cursor.rowcount
+
+
+def update_where_returning(
+    model, *, where: dict, values: dict, returning: tuple[str, ...], using: str = DEFAULT_DB_ALIAS
+) -> list[tuple]:
+    """`update_where`, answering the `returning` fields of each row it changed (UPDATE …
+    RETURNING: what changed is known without a second look)."""
+    with _updating(model, where=where, values=values, returning=returning, using=using) as cursor:
+        return cursor.fetchall()
+
+
+@contextmanager
+def _updating(model, *, where: dict, values: dict, returning: tuple[str, ...], using: str):
     connection = connections[using]
     meta = model._meta
-    # Which conditions ask for NULL is part of the statement's shape (`= NULL` would match nothing).
+    # Which conditions ask for NULL, and for how many values, is part of the statement's shape
+    # (`= NULL` would match nothing).
     null = tuple(name for name, value in where.items() if value is None)
-    key = (connection.vendor, meta.label, tuple(values), tuple(where), null)
+    sizes = tuple(len(value) if isinstance(value, tuple) else 0 for value in where.values())
+    key = (connection.vendor, meta.label, tuple(values), tuple(where), null, sizes, returning)
     sql = _update_sql.get(key)
     if sql is None:
         quote = connection.ops.quote_name
+
+        def condition(name: str, size: int) -> str:
+            column = quote(meta.get_field(name).column)
+            if name in null:
+                return f"{column} IS NULL"
+            return f"{column} IN ({', '.join(['%s'] * size)})" if size else f"{column} = %s"
+
         assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in values)
-        conditions = " AND ".join(
-            f"{quote(meta.get_field(name).column)} {'IS NULL' if name in null else '= %s'}" for name in where
+        conditions = " AND ".join(condition(name, size) for name, size in zip(where, sizes, strict=True))
+        answer = (
+            f" RETURNING {', '.join(quote(meta.get_field(name).column) for name in returning)}" if returning else ""
         )
         # Names from the model's own metadata; every value is a parameter.
-        sql = _update_sql[key] = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608
+        sql = _update_sql[key] = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {conditions}{answer}"  # noqa: S608
     params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
-    params += [
-        meta.get_field(name).get_db_prep_save(value, connection) for name, value in where.items() if name not in null
-    ]
+    for name, value in where.items():
+        if name in null:
+            continue
+        field = meta.get_field(name)
+        params += [field.get_db_prep_save(one, connection) for one in (value if isinstance(value, tuple) else (value,))]
     with planned_cursor(connection) as cursor:  # run all the time: planned once per connection
         cursor.execute(sql, params)
-        return cursor.rowcount
+        yield cursor

@@ -348,6 +348,31 @@ def hasten(effects: Iterable[str], *, targets: Iterable[models.Model], key: str,
     return len(waiting)
 
 
+def settle(
+    effect: str, *, target: models.Model, keys: Iterable[str], payload: dict, using: str = DEFAULT_DB_ALIAS
+) -> int:
+    """Mark done, without running it, the pending entry of `effect` recorded for `target` with one
+    of `keys`, while its payload is still `payload`: what it would do has come to nothing before
+    its time, and the caller knows its handler would find so (an email about a notification read
+    while it waited). A worker is then not woken to do nothing. Its attempts stay 0, which tells
+    an operator it was settled, not run. One UPDATE, in the caller's transaction; an entry a
+    worker holds is waited for, then found done. Returns how many were settled."""
+    identities = tuple(_identity(target, key, using=using)[2] for key in keys)
+    if not identities:
+        return 0
+    return update_where(
+        OutboxEntry,
+        where={
+            "effect": effect,
+            "dedupe_key": identities,
+            "status": OutboxEntry.Status.PENDING,
+            "payload": payload,
+        },
+        values={"status": OutboxEntry.Status.DONE, "done_at": timezone.now()},
+        using=using,
+    )
+
+
 def _insert_unless_recorded(entry: OutboxEntry, *, using: str) -> bool:
     """Insert `entry` unless its (effect, dedupe key) is already recorded; returns whether it was.
 

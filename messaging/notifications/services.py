@@ -27,7 +27,7 @@ from accounts.models import Pupil, User
 from accounts.policies import can_view_pupil, children_of
 from hub import outbox
 from hub.compiled_sql import reused_graph
-from hub.db import update_where
+from hub.db import update_where, update_where_returning
 from messaging.models import Notification, NotificationPreference, QuietHours
 from messaging.notifications import delivery, kinds, policies, selectors, targets
 from messaging.realtime import push_to_users
@@ -400,17 +400,47 @@ def notifications_retitle(*, target: Model, language: str, original: str, transl
 def notifications_mark_read_about(*, user: User, target: Model) -> int:
     """Mark read the person's unread notifications about `target` (a conversation they have just
     read), so the badge and the inbox agree with what they saw; whatever of them still waits for
-    quiet hours to end or for the digest is not sent. Returns how many were unread: one UPDATE
-    (atomic by itself: no savepoint of its own), written once per process (every read of a
-    conversation with something new makes it)."""
-    count = update_where(
+    quiet hours to end or for the digest is not sent, and the email that waited to see whether
+    they would read it is settled now (`_waiting_emails_settle`). Returns how many were unread:
+    one UPDATE (atomic by itself: no savepoint of its own), written once per process (every read
+    of a conversation with something new makes it)."""
+    marked = update_where_returning(
         Notification,
         where={"user_id": user.pk, "read_at": None, "target_type": targets.label_of(target), "target_id": target.pk},
         values={"read_at": timezone.now(), "held_until": None, "digest_pending": False},
+        returning=("id", "kind", "urgent"),
     )
-    if count:
+    if marked:
+        _waiting_emails_settle(user, marked)
         _push_badge_on_commit(user.pk, user)
-    return count
+    return len(marked)
+
+
+def _waiting_emails_settle(user: User, marked: list[tuple[int, str, bool]]) -> None:
+    """The outbox entries of the emails and texts that waited for `user` to read the notifications
+    `marked` (id, kind, urgent), done now: when their time came, `notifications_send` would find
+    them read while waiting and send nothing, after waking a worker for every message someone
+    read on screen. Only an entry of one notification (a message with one reader, the usual
+    conversation) is settled here; a batch of several waits for its time, as before, since the
+    others in it may still be unread. One UPDATE a notification (a read marks one: the unread
+    about a conversation fold into one)."""
+    # Conversations are what this is called about, and a message's notifications never wait for
+    # a translation (`notify_many`'s awaiting_translation is for announcements): their entry is
+    # the plain batch's. An entry that waits for a translation too is left to its handler.
+    keys = ("batch",)
+    for notification_id, kind, urgent in marked:
+        try:
+            waits = not urgent and kinds.get(kind).waits_unread
+        except kinds.UnknownKind:  # a kind no app declares any more: leave its entry to its handler
+            waits = False
+        if not waits:
+            continue  # sent at once, read or not: nothing waits on reading
+        outbox.settle(
+            SEND_BATCH,
+            target=Notification(pk=notification_id),
+            keys=keys,
+            payload={"notifications": [notification_id]},
+        )
 
 
 # Outbox effects (handlers in messaging.effects). Urgent notifications (safeguarding, school

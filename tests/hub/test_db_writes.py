@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from hub.db import insert, insert_unless_conflict, update_where
+from hub.db import insert, insert_unless_conflict, update_where, update_where_returning
 from messaging.models import Conversation, Message, Participant
 from tests.messaging import world as messaging_world
 
@@ -121,3 +121,33 @@ def test_an_update_asked_for_null_changes_only_the_rows_where_it_is_null(world, 
     assert Notification.objects.get(pk=unread.pk).read_at == now
     assert Notification.objects.get(pk=read.pk).read_at == earlier
     assert update_where(Notification, where=where, values={"read_at": now}) == 0  # none is left unread
+
+
+def test_an_update_asked_for_any_of_several_values_answers_what_it_changed(world, thread):
+    # A tuple in `where` is IN; `update_where_returning` answers the changed rows' fields, so a
+    # read knows which notifications it marked without looking again.
+    from messaging.models import Notification
+    from tests import factories
+
+    about = {"target_type": "messaging.conversation", "target_id": thread.pk}
+    first, second, third = (factories.NotificationFactory(user=world.parent, kind="message", **about) for _ in "abc")
+    now = timezone.now()
+    changed = update_where_returning(
+        Notification,
+        where={"id": (first.pk, third.pk), "read_at": None},
+        values={"read_at": now},
+        returning=("id", "kind"),
+    )
+    assert sorted(changed) == sorted([(first.pk, "message"), (third.pk, "message")])
+    assert Notification.objects.get(pk=second.pk).read_at is None
+    assert Notification.objects.get(pk=third.pk).read_at == now
+    # Asked again, none of them is unread any more: nothing changed, nothing answered.
+    assert (
+        update_where_returning(
+            Notification,
+            where={"id": (first.pk, third.pk), "read_at": None},
+            values={"read_at": now},
+            returning=("id",),
+        )
+        == []
+    )

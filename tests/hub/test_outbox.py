@@ -254,6 +254,27 @@ def test_a_waiting_entry_hastened_runs_at_commit_and_only_waiting_ones_are(djang
     assert OutboxEntry.objects.get(dedupe_key__endswith=f":{other_key.pk}:another").next_attempt_at > timezone.now()
 
 
+def test_a_settled_entry_is_done_without_running_and_only_while_its_payload_is_unchanged(monkeypatch):
+    settled, changed, other_key = (factories.UserFactory(display_name=name) for name in ("Sal", "Cha", "Kit"))
+    with transaction.atomic():
+        outbox.record(EFFECT, target=settled, key="waits", payload={"text": "hi"}, delay=timedelta(minutes=2))
+        outbox.record(EFFECT, target=changed, key="waits", payload={"text": "hi, and more"}, delay=timedelta(minutes=2))
+        outbox.record(EFFECT, target=other_key, key="another", payload={"text": "hi"}, delay=timedelta(minutes=2))
+
+    with transaction.atomic():
+        for person in (settled, changed, other_key):
+            outbox.settle(EFFECT, target=person, keys=("waits", "or-this"), payload={"text": "hi"})
+
+    entry = OutboxEntry.objects.get(dedupe_key__endswith=f":{settled.pk}:waits")
+    assert (entry.status, entry.attempts) == (OutboxEntry.Status.DONE, 0)  # settled: never run
+    assert outbox.settle(EFFECT, target=settled, keys=("waits",), payload={"text": "hi"}) == 0  # done already
+    two_minutes_on = timezone.now() + timedelta(minutes=2, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: two_minutes_on)
+    # The entry whose payload had grown and the one of another key still run, at their time.
+    assert outbox.sweep() == 2
+    assert sorted(m.subject for m in mail.outbox) == ["Welcome Cha", "Welcome Kit"]
+
+
 RUN_HERE = "test.run_here"
 
 

@@ -87,6 +87,78 @@ def test_a_parent_who_reads_the_thread_meanwhile_gets_no_email(
     assert not OutboxEntry.objects.filter(effect=notifications.SEND_BATCH, status=OutboxEntry.Status.PENDING).exists()
 
 
+def waiting_emails_for(person) -> list[OutboxEntry]:
+    """The outbox entries of emails still to be decided that name one of `person`'s notifications."""
+    theirs = set(Notification.objects.filter(user=person).values_list("pk", flat=True))
+    return [
+        entry
+        for entry in OutboxEntry.objects.filter(effect=notifications.SEND_BATCH, status=OutboxEntry.Status.PENDING)
+        if theirs & set(entry.payload["notifications"])
+    ]
+
+
+def test_reading_the_thread_settles_the_waiting_email_so_no_worker_is_woken_for_it(
+    client, world, thread, later, django_capture_on_commit_callbacks
+):
+    teacher_writes(world, thread, "See you on Monday", django_capture_on_commit_callbacks)
+    [entry] = waiting_emails_for(world.parent)
+
+    client.force_login(world.parent)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("messaging:thread", args=[thread.pk]))
+
+    entry.refresh_from_db()
+    # Done at the read, never run (no attempt): there is nothing left for it to tell.
+    assert (entry.status, entry.attempts) == (OutboxEntry.Status.DONE, 0)
+    later(WAIT + 1)
+    entry.refresh_from_db()
+    assert entry.attempts == 0  # the sweeper did not hand it to a worker
+    assert emails_to(world.parent) == []
+
+
+def test_a_message_read_live_on_an_open_page_settles_its_email_too(
+    world, thread, later, django_capture_on_commit_callbacks
+):
+    message = teacher_writes(world, thread, "See you on Monday", django_capture_on_commit_callbacks)
+    [entry] = waiting_emails_for(world.parent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert messages.message_mark_read(user=world.parent, message_id=message.pk) == 1
+
+    assert waiting_emails_for(world.parent) == []
+    later(WAIT + 1)
+    entry.refresh_from_db()
+    assert (entry.status, entry.attempts) == (OutboxEntry.Status.DONE, 0)
+    assert emails_to(world.parent) == []
+    # The next message, unread, waits and goes as before.
+    teacher_writes(world, thread, "And bring a coat", django_capture_on_commit_callbacks)  # at the clock moved on
+    later(2 * WAIT + 2)
+    [email] = emails_to(world.parent)
+    assert "Tess Teacher" in email.subject or "Tess Teacher" in email.body
+
+
+def test_an_email_shared_with_another_reader_still_goes_to_the_one_who_did_not_read(
+    client, world, later, django_capture_on_commit_callbacks
+):
+    world.co_parent.preferred_language = "en-gb"
+    world.co_parent.save(update_fields=["preferred_language"])
+    # The teacher writes to both parents: one message, two readers, one entry for their emails.
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = world.guardian_thread(starter=world.teacher, recipients=[world.parent, world.co_parent])
+    [shared] = waiting_emails_for(world.parent)
+    assert waiting_emails_for(world.co_parent) == [shared]  # one entry for both readers
+
+    client.force_login(world.parent)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("messaging:thread", args=[thread.pk]))
+
+    # Still waiting: the co-parent has not read it.
+    assert waiting_emails_for(world.co_parent) == [shared]
+    later(WAIT + 1)
+    assert emails_to(world.parent) == []
+    assert len(emails_to(world.co_parent)) == 1
+
+
 def test_messages_arriving_during_the_wait_make_one_email(world, thread, later, django_capture_on_commit_callbacks):
     for body in ("First thing", "Second thing", "Third thing"):
         teacher_writes(world, thread, body, django_capture_on_commit_callbacks)
