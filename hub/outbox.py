@@ -244,6 +244,8 @@ def run_here(
         # Counted as published: the sweeper publishes it only if it is still pending after its grace.
         enqueued_at=now,
     )
+    # The handler's `entry.target` is the instance the caller holds: no query to load it again.
+    OutboxEntry._meta.get_field("target").set_cached_value(entry, target)
     try:
         result = registration.fn(entry)
     except Exception:

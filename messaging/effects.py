@@ -83,9 +83,9 @@ def receipts_push(entry: OutboxEntry) -> outbox.AfterCommit | None:
     """A read's receipts: who gets which "read by" lines is read in the reading's own transaction
     (`outbox.run_here`, so it sees the receipts just written), and pushed after it commits. It
     writes nothing: run again, it reads and pushes again."""
-    step = live.receipts_to_push(
-        conversation_id=entry.object_id, pushes=[tuple(push) for push in entry.payload["pushes"]]
-    )
+    # The reader's own conversation when run here (`outbox.run_here` hands the handler its
+    # target); loaded by a worker's retry, None if it is gone.
+    step = live.receipts_to_push(conversation=entry.target, pushes=[tuple(push) for push in entry.payload["pushes"]])
     return outbox.AfterCommit(step) if step is not None else None
 
 

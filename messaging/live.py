@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
-from hub.compiled_sql import reused_one
 from messaging import policies, realtime, selectors
 from messaging.models import Conversation, Message
 from messaging.services import delivery
@@ -160,12 +159,11 @@ def message_replaced(*, message_id: int, language: str = "") -> None:
         push_message(message=message, readers=readers, partial="message_oob")
 
 
-def receipts_to_push(*, conversation_id: int, pushes: list[tuple[int, int]]) -> Callable[[], None] | None:
+def receipts_to_push(*, conversation: Conversation | None, pushes: list[tuple[int, int]]) -> Callable[[], None] | None:
     """The step that pushes the updated "read by" line of each (message id, sender id) to its
-    sender, if they still read the conversation: who and which lines read now (with the receipts
-    this transaction wrote), pushed when the step is called, once they have committed; None when
-    there is no one to tell."""
-    conversation = reused_one(Conversation, conversation_id, shape=("live.conversation",))
+    sender, if they still read `conversation` (None: it is gone): who and which lines read now
+    (with the receipts this transaction wrote), pushed when the step is called, once they have
+    committed; None when there is no one to tell."""
     if conversation is None:
         return None
     wanted = {tuple(push) for push in pushes}

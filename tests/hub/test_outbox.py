@@ -324,6 +324,20 @@ def test_an_effect_run_here_writes_in_the_callers_transaction_and_steps_after_it
     assert outbox.written(entry)
 
 
+def test_an_effect_run_here_hands_its_handler_the_callers_own_target(django_assert_num_queries):
+    seen = []
+    outbox.register("test.sees_target", lambda entry: seen.append(entry.target))
+    person = factories.UserFactory(display_name="Tam")
+    try:
+        with transaction.atomic():
+            # The entry's insert and nothing else: the target is not loaded again.
+            with django_assert_num_queries(1):
+                outbox.run_here("test.sees_target", target=person)
+    finally:
+        outbox.unregister("test.sees_target")
+    assert seen[0] is person
+
+
 def test_an_effect_run_here_in_a_rolled_back_transaction_leaves_nothing(inline_effect):
     person = factories.UserFactory(display_name="Rae")
 

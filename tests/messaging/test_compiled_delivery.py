@@ -318,14 +318,14 @@ def test_the_receipts_a_writer_is_pushed_are_those_the_orm_gave(world, monkeypat
 
     pushed = []
     monkeypatch.setattr(realtime, "push_to_users", lambda user_ids, html="", **kwargs: pushed.append((user_ids, html)))
-    live.receipts_to_push(conversation_id=thread.pk, pushes=pushes)()
+    live.receipts_to_push(conversation=thread, pushes=pushes)()
     # The SENDCO left and the leader lost their rights: only the parent is pushed their lines.
     assert [user_ids for user_ids, _html in pushed] == [[world.parent.pk]]
     with live.reader_locale(world.parent):
         html = "".join(live._render("receipt_oob", {"message": message}, world.parent) for message in expected)
     assert pushed[0][1] == html
     assert html.count('id="receipt-') == 3  # the retracted message shows no line
-    assert live.receipts_to_push(conversation_id=-1, pushes=pushes) is None
+    assert live.receipts_to_push(conversation=None, pushes=pushes) is None  # the conversation is gone
     assert len(pushed) == 1
 
 
