@@ -76,6 +76,19 @@ def test_the_badge_fragment_has_a_stable_id_and_says_the_count_in_words():
     assert "unread" not in pushed
 
 
+def test_past_the_number_the_count_stops_at_the_badge_names_that_number(monkeypatch):
+    from django.utils import translation
+
+    from messaging.notifications import selectors
+
+    monkeypatch.setattr(selectors, "BADGE_MOST", 9)
+    badge = "messaging/notifications/partials/unread_badge.html"
+    assert "9 unread" in render_to_string(badge, {"unread_notifications": 9})
+    assert "9+ unread" in render_to_string(badge, {"unread_notifications": 10})
+    with translation.override("pl"):
+        assert "9+ nieprzeczytanych" in render_to_string(badge, {"unread_notifications": 10})
+
+
 def test_the_new_count_is_pushed_to_open_pages_after_commit(parent, monkeypatch, django_capture_on_commit_callbacks):
     pushes = []
     monkeypatch.setattr(services, "push_to_users", lambda user_ids, **kwargs: pushes.append((list(user_ids), kwargs)))
