@@ -60,7 +60,7 @@ def _on_own_loop() -> bool:
     layer (the in-memory one keeps its queues on the loop that reads them), and unless a server's
     loop called this thread through sync_to_async (async_to_sync then sends on that loop)."""
     layer = get_channel_layer()
-    if layer is None or not type(layer).__module__.startswith("channels_redis"):
+    if layer is None or not any(kind.__module__.startswith("channels_redis") for kind in type(layer).__mro__):
         return False
     threadlocal = SyncToAsync.threadlocal
     server_loop = getattr(threadlocal, "main_event_loop", None)
@@ -95,6 +95,12 @@ _together = threading.local()
 
 
 async def _group_sends(layer, sends: list[tuple[str, dict]]) -> None:
+    # The Redis layer sends them all in two trips to Redis (hub.channel_layer); another (the
+    # demo's in-memory layer) one by one.
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        await send_many(sends)
+        return
     for group, payload in sends:
         await layer.group_send(group, payload)
 

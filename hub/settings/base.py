@@ -167,7 +167,8 @@ if REDIS_URL:
     # The socket timeout must stay above the blocking read; health checks find dead connections.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis's layer, sending to several groups at once (hub/channel_layer.py).
+            "BACKEND": "hub.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
