@@ -18,6 +18,7 @@ notifications on "realtime", translation on "translation", email and texts on "e
 email never delays an alert or a translation.
 """
 
+from accounts.models import User
 from hub import outbox
 from hub.models import OutboxEntry
 from messaging import live, realtime
@@ -81,12 +82,27 @@ def message_notify(entry: OutboxEntry) -> None:
 @outbox.handler(delivery.RECEIPTS_PUSH, queue="realtime", max_attempts=3)
 def receipts_push(entry: OutboxEntry) -> outbox.AfterCommit | None:
     """A read's receipts: who gets which "read by" lines is read in the reading's own transaction
-    (`outbox.run_here`, so it sees the receipts just written), and pushed after it commits. It
-    writes nothing: run again, it reads and pushes again."""
+    (`outbox.run_here`, so it sees the receipts just written), and pushed after it commits, with
+    the reader's new badge when the read marked notifications read ("badge": their id and
+    language; counted after the commit). It writes nothing: run again, it reads and pushes again."""
     # The reader's own conversation when run here (`outbox.run_here` hands the handler its
     # target); loaded by a worker's retry, None if it is gone.
-    step = live.receipts_to_push(conversation=entry.target, pushes=[tuple(push) for push in entry.payload["pushes"]])
-    return outbox.AfterCommit(step) if step is not None else None
+    receipts = live.receipts_to_push(
+        conversation=entry.target, pushes=[tuple(push) for push in entry.payload["pushes"]]
+    )
+    badge = entry.payload.get("badge")
+    if badge is None:
+        return outbox.AfterCommit(receipts) if receipts is not None else None
+    reader_id, language = badge
+
+    def push() -> None:
+        with realtime.pushes_together():
+            if receipts is not None:
+                receipts()
+            # Only their id and language are needed to count and render it.
+            notifications.unread_badge_push(user_id=reader_id, user=User(pk=reader_id, preferred_language=language))
+
+    return outbox.AfterCommit(push)
 
 
 @outbox.handler(delivery.CLOSED_PUSH, queue="realtime", max_attempts=5)

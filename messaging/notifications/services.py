@@ -397,13 +397,14 @@ def notifications_retitle(*, target: Model, language: str, original: str, transl
     return len(changed)
 
 
-def notifications_mark_read_about(*, user: User, target: Model) -> int:
+def notifications_mark_read_about(*, user: User, target: Model, push_badge: bool = True) -> int:
     """Mark read the person's unread notifications about `target` (a conversation they have just
     read), so the badge and the inbox agree with what they saw; whatever of them still waits for
     quiet hours to end or for the digest is not sent, and the email that waited to see whether
     they would read it is settled now (`_waiting_emails_settle`). Returns how many were unread:
     one UPDATE (atomic by itself: no savepoint of its own), written once per process (every read
-    of a conversation with something new makes it)."""
+    of a conversation with something new makes it). Their open pages get the new badge after the
+    commit; without `push_badge`, the caller pushes it (a read does, with its receipts)."""
     marked = update_where_returning(
         Notification,
         where={"user_id": user.pk, "read_at": None, "target_type": targets.label_of(target), "target_id": target.pk},
@@ -412,7 +413,8 @@ def notifications_mark_read_about(*, user: User, target: Model) -> int:
     )
     if marked:
         _waiting_emails_settle(user, marked)
-        _push_badge_on_commit(user.pk, user)
+        if push_badge:
+            _push_badge_on_commit(user.pk, user)
     return len(marked)
 
 

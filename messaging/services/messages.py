@@ -394,8 +394,9 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
         update_where(Participant, where={"id": participant_id}, values={"last_read_message_id": up_to.pk})
     if not unread:
         return 0
-    # Only when something new was read, so a read with nothing new stays free.
-    notifications.notifications_mark_read_about(user=user, target=conversation)
+    # Only when something new was read, so a read with nothing new stays free. The reader's new
+    # badge goes with the receipts, below.
+    marked = notifications.notifications_mark_read_about(user=user, target=conversation, push_badge=False)
     now = timezone.now()
     if len(unread) == 1:
         # The usual read, one new message: one INSERT written once per process (the ORM built
@@ -408,13 +409,12 @@ def conversation_mark_read(*, user: User, conversation: Conversation, up_to: Mes
     pushes = unread[-RECEIPT_PUSH_LIMIT:]
     # Its handler runs here, in this transaction (it only reads: to whom, which lines), and the
     # push goes from this process once the receipts have committed: no worker's transaction,
-    # claim or broker hop on every read.
-    outbox.run_here(
-        delivery.RECEIPTS_PUSH,
-        target=conversation,
-        key=f"read:{user.pk}:{up_to.pk}",
-        payload={"pushes": [list(push) for push in pushes]},
-    )
+    # claim or broker hop on every read. The reader's badge, when notifications were marked read,
+    # goes in the same push (one trip to Redis), and is retried with it.
+    payload: dict = {"pushes": [list(push) for push in pushes]}
+    if marked:
+        payload["badge"] = [user.pk, user.preferred_language]
+    outbox.run_here(delivery.RECEIPTS_PUSH, target=conversation, key=f"read:{user.pk}:{up_to.pk}", payload=payload)
     return len(unread)
 
 

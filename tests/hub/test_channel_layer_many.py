@@ -107,3 +107,35 @@ def test_pushes_together_go_through_it(monkeypatch, settings):
         realtime.push_to_users([2, 1], html="<p>new</p>")
         realtime.push_to_users([1], event="badge")
     assert [[group for group, _payload in batch] for batch in sent] == [["user.1", "user.2", "user.1"]]
+
+
+@pytest.mark.django_db
+def test_a_read_sends_the_writers_receipt_and_the_readers_badge_in_one_push(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """Reading a new message pushes the writer's "read by" line and the reader's new badge (no
+    unread left) together: one trip to the channel layer, after the commit."""
+    from messaging.services import messages as message_services
+    from tests.messaging.world import World
+
+    world = World()
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = world.guardian_thread(body="Hola", recipients=[world.teacher])
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = message_services.message_send(sender=world.teacher, conversation=thread, body="See you Monday")
+    sent = []
+
+    class Layer:
+        async def group_send_many(self, sends):
+            sent.append(list(sends))
+
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: Layer())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert message_services.message_mark_read(user=world.parent, message_id=reply.pk) == 1
+
+    [pushes] = sent
+    assert [group for group, _payload in pushes] == [f"user.{world.teacher.pk}", f"user.{world.parent.pk}"]
+    receipt, badge = (payload for _group, payload in pushes)
+    assert 'id="receipt-' in receipt["html"]
+    assert 'id="notification-badge"' in badge["html"]
+    assert (badge["event"], badge["data"]) == ("notifications.unread", {"unread": 0})
