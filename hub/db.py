@@ -184,7 +184,9 @@ def _updating(model, *, where: dict, values: dict, returning: tuple[str, ...], u
     # Which conditions ask for NULL, and for how many values, is part of the statement's shape
     # (`= NULL` would match nothing).
     null = tuple(name for name, value in where.items() if value is None)
-    sizes = tuple(len(value) if isinstance(value, tuple) else 0 for value in where.values())
+    sizes = tuple(len(value) if isinstance(value, tuple) else None for value in where.values())
+    if 0 in sizes:
+        raise ValueError("update_where: an empty tuple in `where` matches nothing (IN () is not SQL)")
     key = (connection.vendor, meta.label, tuple(values), tuple(where), null, sizes, returning)
     sql = _update_sql.get(key)
     if sql is None:
@@ -194,7 +196,7 @@ def _updating(model, *, where: dict, values: dict, returning: tuple[str, ...], u
             column = quote(meta.get_field(name).column)
             if name in null:
                 return f"{column} IS NULL"
-            return f"{column} IN ({', '.join(['%s'] * size)})" if size else f"{column} = %s"
+            return f"{column} = %s" if size is None else f"{column} IN ({', '.join(['%s'] * size)})"
 
         assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in values)
         conditions = " AND ".join(condition(name, size) for name, size in zip(where, sizes, strict=True))

@@ -151,3 +151,5 @@ def test_an_update_asked_for_any_of_several_values_answers_what_it_changed(world
         )
         == []
     )
+    with pytest.raises(ValueError, match="empty tuple"):
+        update_where(Notification, where={"id": ()}, values={"read_at": now})
