@@ -286,13 +286,18 @@ def memberships_requiring_two_factor(*, user_id, roles: tuple[str, ...]):
     return Membership.objects.filter(user_id=user_id, is_active=True, role__in=roles)
 
 
+def requires_two_factor_by_account(user: User) -> bool:
+    """Whether the account itself (not a role) requires a second factor: Django admin users."""
+    return user.is_superuser or user.is_staff  # Django admin reaches every family's records
+
+
 def requires_two_factor(user: User) -> bool:
     """Staff whose roles reach sensitive data must enrol a second factor before using any page.
     Read now (an active membership in one of settings.TWO_FACTOR_REQUIRED_ROLES, at any school)."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser or user.is_staff:
-        return True  # Django admin reaches every family's records
+    if requires_two_factor_by_account(user):
+        return True
     roles = two_factor_roles()
     if not roles:
         return False  # as the ORM answers `role__in=[]`, without a query

@@ -58,7 +58,8 @@ def second_factor(user: User) -> SecondFactor:
     found = reused_rows(user.pk, shape=("twofactor.second_factor", roles), build=build)
     *devices, role = found[0] if found else (False,) * (len(DEVICE_MODELS) + 1)
     return SecondFactor(
-        has_device=any(devices), must_enrol=bool(user.is_superuser or user.is_staff or (roles and role))
+        has_device=any(devices),
+        must_enrol=bool(policies.requires_two_factor_by_account(user) or (roles and role)),
     )
 
 
